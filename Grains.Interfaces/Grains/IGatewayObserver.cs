@@ -1,0 +1,28 @@
+using Orleans.Concurrency;
+using OrleansChat.Protocol;
+
+namespace OrleansChat.Grains;
+
+/// <summary>
+/// One per gateway process: grains push to a gateway, never to a socket, and the gateway fans out to its own
+/// sockets. So a room message costs one call per gateway hosting online members, whatever the member count.
+/// One-way, so a dead or slow gateway cannot stall a grain.
+/// </summary>
+public interface IGatewayObserver : IGrainObserver
+{
+    /// <summary>Deliver to every local socket that is in <paramref name="room"/>.</summary>
+    [OneWay]
+    Task DeliverToRoom(string room, ServerFrame frame);
+
+    /// <summary>Deliver to every local socket of <paramref name="userId"/>.</summary>
+    [OneWay]
+    Task DeliverToUser(string userId, ServerFrame frame);
+
+    /// <summary>The user joined or left a room (from any device): add or drop their local sockets in its index.</summary>
+    [OneWay]
+    Task RoomMembershipChanged(string userId, string room, bool joined);
+}
+
+/// <summary>How a grain addresses a gateway: a stable id (the subscription key) and its observer reference.</summary>
+[GenerateSerializer, Immutable]
+public sealed record GatewayRef(string GatewayId, IGatewayObserver Observer);

@@ -1,0 +1,45 @@
+using OrleansChat.Model;
+
+namespace OrleansChat.Grains;
+
+[GenerateSerializer]
+public enum DmStatus
+{
+    None,
+    Requested,
+    Open,
+    Declined,
+}
+
+[GenerateSerializer, Immutable]
+public sealed record DmState(string Conv, DmStatus Status, string? RequestedBy);
+
+/// <summary>
+/// A private conversation between two users (key: both ids in ordinal order, see <see cref="ConversationId.DmKey"/>):
+/// the "request, accept, chat" flow none -> requested(by) -> open, with decline and leave, and its message sequence.
+/// </summary>
+public interface IPrivateChatGrain : IGrainWithStringKey
+{
+    /// <summary>Asks the peer to chat. A request to a peer who already asked you opens the conversation.</summary>
+    Task<DmState> Request(UserProfile from);
+
+    /// <summary>Accepts the request <paramref name="by"/>'s peer made; anything else is a conflict.</summary>
+    Task<DmState> Accept(UserProfile by);
+
+    Task<DmState> Decline(UserProfile by);
+
+    /// <summary>Closes the conversation for both; the peer is told with <c>dm.left</c>.</summary>
+    Task<DmState> Leave(UserProfile by);
+
+    /// <summary>Refused with <see cref="ChatErrorCode.Forbidden"/> until the conversation is open.</summary>
+    Task<SendReceipt> Send(UserProfile from, string? clientId, MessageBody body);
+
+    /// <summary>One of the two users came online or went offline; the other is told with <c>dm.presence</c>.</summary>
+    Task PresenceChanged(string userId, bool online);
+
+    Task<DmState> GetState();
+
+    Task<MessagePage> ReadBefore(string userId, long? beforeSeq, int limit);
+
+    Task<MessagePage> ReadAfter(string userId, long afterSeq, int limit);
+}

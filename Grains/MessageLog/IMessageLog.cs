@@ -1,0 +1,53 @@
+using OrleansChat.Model;
+
+namespace OrleansChat.Grains.MessageLog;
+
+/// <summary>
+/// The durable record of every conversation: the truth that sequence numbers, history and sync come from.
+/// One implementation per backend beside this file (<c>InMemoryMessageLog</c>, <c>MongoMessageLog</c>);
+/// every one passes the same conformance suite (Tests/MessageLog).
+/// </summary>
+public interface IMessageLog
+{
+    /// <summary>
+    /// Stores <paramref name="message"/>. Idempotent: when a message with the same conversation, sender and
+    /// (non-null) client id is already stored, nothing is written and that stored message comes back with
+    /// <see cref="AppendResult.Duplicate"/> set. A different message at an existing (conversation, seq) throws
+    /// <see cref="SequenceConflictException"/>. Returns only once the write is durable by the backend's rules.
+    /// </summary>
+    Task<AppendResult> AppendAsync(ChatMessage message, CancellationToken cancellationToken = default);
+
+    /// <summary>Up to <paramref name="limit"/> messages with seq below <paramref name="beforeSeq"/> (the newest ones when null), ascending.</summary>
+    Task<MessagePage> ReadBeforeAsync(string conv, long? beforeSeq, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Up to <paramref name="limit"/> messages with seq above <paramref name="afterSeq"/>, ascending.</summary>
+    Task<MessagePage> ReadAfterAsync(string conv, long afterSeq, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The highest seq stored for <paramref name="conv"/>, 0 when it has none.</summary>
+    Task<long> GetLastSeqAsync(string conv, CancellationToken cancellationToken = default);
+}
+
+public sealed record AppendResult(ChatMessage Message, bool Duplicate);
+
+/// <summary>Two different messages claimed one (conversation, seq): a writer's sequence was stale.</summary>
+public sealed class SequenceConflictException : Exception
+{
+    public SequenceConflictException()
+    {
+    }
+
+    public SequenceConflictException(string message)
+        : base(message)
+    {
+    }
+
+    public SequenceConflictException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public SequenceConflictException(string conv, long seq)
+        : base($"Conversation '{conv}' already holds a different message at seq {seq}.")
+    {
+    }
+}
