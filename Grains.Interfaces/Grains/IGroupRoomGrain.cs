@@ -7,7 +7,7 @@ namespace OrleansChat.Grains;
 /// A group room (key: room name): its members, which gateways host its online members, and its message
 /// sequence. Join/leave are announced to the room; every message gets the next seq, is logged, then fanned out.
 /// </summary>
-public interface IGroupRoomGrain : IGrainWithStringKey
+public interface IGroupRoomGrain : IConversationGrain
 {
     /// <summary>Makes <paramref name="user"/> a member, online through <paramref name="gateway"/>. Joining twice is a no-op.</summary>
     Task Join(UserProfile user, GatewayRef gateway);
@@ -27,10 +27,6 @@ public interface IGroupRoomGrain : IGrainWithStringKey
 
     /// <summary>Periodic renewal: the gateway's full list of online members of this room.</summary>
     Task Renew(GatewayRef gateway, IReadOnlyCollection<string> onlineUserIds);
-
-    Task<MessagePage> ReadBefore(string userId, long? beforeSeq, int limit);
-
-    Task<MessagePage> ReadAfter(string userId, long afterSeq, int limit);
 
     /// <summary>How many gateways the room would notify now (for tests and metrics).</summary>
     Task<int> GetSubscribedGatewayCount();

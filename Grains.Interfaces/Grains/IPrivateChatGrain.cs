@@ -18,7 +18,7 @@ public sealed record DmState(string Conv, DmStatus Status, string? RequestedBy);
 /// A private conversation between two users (key: both ids in ordinal order, see <see cref="ConversationId.DmKey"/>):
 /// the "request, accept, chat" flow none -> requested(by) -> open, with decline and leave, and its message sequence.
 /// </summary>
-public interface IPrivateChatGrain : IGrainWithStringKey
+public interface IPrivateChatGrain : IConversationGrain
 {
     /// <summary>Asks the peer to chat. A request to a peer who already asked you opens the conversation.</summary>
     Task<DmState> Request(UserProfile from);
@@ -38,8 +38,4 @@ public interface IPrivateChatGrain : IGrainWithStringKey
     Task PresenceChanged(string userId, bool online);
 
     Task<DmState> GetState();
-
-    Task<MessagePage> ReadBefore(string userId, long? beforeSeq, int limit);
-
-    Task<MessagePage> ReadAfter(string userId, long afterSeq, int limit);
 }

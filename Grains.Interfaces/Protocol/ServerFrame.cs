@@ -48,8 +48,9 @@ public sealed record MembersReply(string? Re, string Room, IReadOnlyList<RoomMem
 [GenerateSerializer, Immutable]
 public sealed record HistoryReply(string? Re, string Conv, IReadOnlyList<ChatMessage> Messages, bool More) : ServerFrame;
 
+/// <summary>One conversation of a sync reply; a conversation the user may not read carries <c>error</c> and no messages.</summary>
 [GenerateSerializer, Immutable]
-public sealed record SyncedConversation(string Conv, IReadOnlyList<ChatMessage> Messages, bool More);
+public sealed record SyncedConversation(string Conv, IReadOnlyList<ChatMessage> Messages, bool More, ChatErrorCode? Error = null);
 
 [GenerateSerializer, Immutable]
 public sealed record SyncReply(string? Re, IReadOnlyList<SyncedConversation> Conversations) : ServerFrame;
