@@ -1,3 +1,3 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-await app.RunAsync();
+using OrleansChat.Gateway.Hosting;
+
+await GatewayApp.Build(args).RunAsync();

@@ -1,0 +1,141 @@
+using System.Net.WebSockets;
+using OrleansChat.Gateway.Sockets;
+using OrleansChat.Grains;
+using OrleansChat.Model;
+using OrleansChat.Protocol;
+
+namespace OrleansChat.Gateway.Protocol;
+
+/// <summary>
+/// Protocol v1 for one connection: reads each client frame, checks it, calls the grains and replies on the same
+/// socket. Frames of one connection are handled in order; a refused frame gets an <c>error</c> and the
+/// connection goes on.
+/// </summary>
+public sealed partial class ChatSession(
+    ClientConnection connection,
+    LocalGateway gateway,
+    IGrainFactory grains,
+    FrameReader reader,
+    FrameValidator validator,
+    TimeProvider time,
+    ILogger<ChatSession> logger) : IFrameHandler
+{
+    private UserProfile Me => connection.User;
+
+    public async ValueTask OnMessageAsync(WebSocketMessageType type, ReadOnlyMemory<byte> payload)
+    {
+        if (type != WebSocketMessageType.Text)
+        {
+            Reply(new ErrorReply(null, ChatErrorCode.BadRequest, "binary frames are not accepted: send JSON text frames"));
+            return;
+        }
+
+        var frame = reader.Read(payload, out var error);
+        if (frame is null)
+        {
+            Reply(new ErrorReply(error!.Re, error.Code, error.Message));
+            return;
+        }
+
+        Reply(await HandleSafelyAsync(frame));
+    }
+
+    public void Reply(ServerFrame frame) => connection.TryEnqueue(ProtocolJson.Serialize(frame));
+
+    private async Task<ServerFrame> HandleSafelyAsync(ClientFrame frame)
+    {
+        try
+        {
+            if (validator.Check(frame) is { } invalid)
+            {
+                throw invalid;
+            }
+
+            return await HandleAsync(frame);
+        }
+        catch (ChatException e)
+        {
+            return new ErrorReply(frame.Id, e.Code, e.Message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogFrameFailed(e, frame.GetType().Name, Me.Id);
+            return new ErrorReply(frame.Id, ChatErrorCode.Internal, "the server could not handle this frame; retry with the same id");
+        }
+    }
+
+    private async Task<ServerFrame> HandleAsync(ClientFrame frame) => frame switch
+    {
+        PingCommand => new PongReply(frame.Id, Now),
+        RoomJoinCommand c => await JoinAsync(c),
+        RoomLeaveCommand c => await LeaveAsync(c),
+        RoomSendCommand c => Ack(c, await Room(c.Room).Send(Me, c.Id, c.Body)),
+        RoomMembersCommand c => new MembersReply(c.Id, c.Room, await Room(c.Room).GetMembers(Me.Id)),
+        DmRequestCommand c => Ack(c, await Dm(c.To).Request(Me)),
+        DmAcceptCommand c => Ack(c, await Dm(c.From).Accept(Me)),
+        DmDeclineCommand c => Ack(c, await Dm(c.From).Decline(Me)),
+        DmLeaveCommand c => Ack(c, await Dm(c.With).Leave(Me)),
+        DmSendCommand c => Ack(c, await Dm(c.To).Send(Me, c.Id, c.Body)),
+        HistoryCommand c => await HistoryAsync(c),
+        SyncCommand c => await SyncAsync(c),
+        _ => throw ChatException.BadRequest($"unsupported frame {frame.GetType().Name}"),
+    };
+
+    private async Task<ServerFrame> JoinAsync(RoomJoinCommand c)
+    {
+        await gateway.JoinRoomAsync(c.Room, connection);
+        return new AckReply(c.Id, ConversationId.ForRoom(c.Room));
+    }
+
+    private async Task<ServerFrame> LeaveAsync(RoomLeaveCommand c)
+    {
+        await gateway.LeaveRoomAsync(c.Room, connection);
+        return new AckReply(c.Id, ConversationId.ForRoom(c.Room));
+    }
+
+    private async Task<ServerFrame> HistoryAsync(HistoryCommand c)
+    {
+        var page = await Conversation(c.Conv).ReadBefore(Me.Id, c.Before, c.Limit ?? 50);
+        return new HistoryReply(c.Id, c.Conv, page.Messages, page.More);
+    }
+
+    /// <summary>Reads every named conversation after its cursor; one the user may not read reports its error alone.</summary>
+    private async Task<ServerFrame> SyncAsync(SyncCommand c)
+    {
+        var reads = c.Cursors.Select(async cursor =>
+        {
+            try
+            {
+                // The grain caps the page at Chat:MaxPageSize and says "more" when it cut it.
+                var page = await Conversation(cursor.Key).ReadAfter(Me.Id, cursor.Value, int.MaxValue);
+                return new SyncedConversation(cursor.Key, page.Messages, page.More);
+            }
+            catch (ChatException e)
+            {
+                return new SyncedConversation(cursor.Key, [], More: false, e.Code);
+            }
+        });
+        return new SyncReply(c.Id, await Task.WhenAll(reads));
+    }
+
+    private static AckReply Ack(ClientFrame c, SendReceipt receipt) => new(c.Id, receipt.Conv, receipt.Seq, receipt.Ts);
+
+    private static AckReply Ack(ClientFrame c, DmState state) => new(c.Id, state.Conv);
+
+    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private IGroupRoomGrain Room(string room) => grains.GetGrain<IGroupRoomGrain>(room);
+
+    private IPrivateChatGrain Dm(string peer) =>
+        string.Equals(peer, Me.Id, StringComparison.Ordinal)
+            ? throw ChatException.BadRequest("a private conversation needs another user")
+            : grains.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(Me.Id, peer));
+
+    private IConversationGrain Conversation(string conv) =>
+        ConversationId.TryParseRoom(conv, out var room) ? Room(room)
+        : ConversationId.TryParseDm(conv, out var a, out var b) ? grains.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(a, b))
+        : throw ChatException.BadRequest($"unknown conversation \"{conv}\"");
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Handling {Frame} for user {UserId} failed")]
+    private partial void LogFrameFailed(Exception exception, string frame, string userId);
+}

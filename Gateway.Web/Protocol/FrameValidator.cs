@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Options;
+using OrleansChat.Model;
+using OrleansChat.Protocol;
+
+namespace OrleansChat.Gateway.Protocol;
+
+/// <summary>The content rules a well-formed frame must still meet: names, body limits, page sizes.</summary>
+public sealed class FrameValidator(IOptions<ProtocolOptions> options)
+{
+    private const int MaxMediaDimension = 100_000;
+    private static readonly int MaxAudioMs = (int)TimeSpan.FromHours(1).TotalMilliseconds;
+
+    private readonly ProtocolOptions _options = options.Value;
+
+    /// <summary>Null when the frame may be handled, else the error to reply with.</summary>
+    public ChatException? Check(ClientFrame frame) => frame switch
+    {
+        RoomJoinCommand c => CheckRoom(c.Room),
+        RoomLeaveCommand c => CheckRoom(c.Room),
+        RoomMembersCommand c => CheckRoom(c.Room),
+        RoomSendCommand c => CheckRoom(c.Room) ?? CheckBody(c.Body),
+        DmRequestCommand c => CheckUser(c.To, "to"),
+        DmAcceptCommand c => CheckUser(c.From, "from"),
+        DmDeclineCommand c => CheckUser(c.From, "from"),
+        DmLeaveCommand c => CheckUser(c.With, "with"),
+        DmSendCommand c => CheckUser(c.To, "to") ?? CheckBody(c.Body),
+        HistoryCommand c => CheckConv(c.Conv) ?? CheckHistoryPage(c),
+        SyncCommand c => CheckSync(c),
+        _ => null,
+    };
+
+    private static ChatException? CheckRoom(string room) =>
+        ConversationId.IsValidName(room) ? null : ChatException.BadRequest("\"room\" must be 1-64 letters, digits, '_' or '-'");
+
+    private static ChatException? CheckUser(string userId, string field) =>
+        ConversationId.IsValidName(userId) ? null : ChatException.BadRequest($"\"{field}\" must be a user id (1-64 letters, digits, '_' or '-')");
+
+    private static ChatException? CheckConv(string conv) =>
+        ConversationId.TryParseRoom(conv, out _) || ConversationId.TryParseDm(conv, out _, out _)
+            ? null
+            : ChatException.BadRequest($"\"conv\" must be room:<name> or dm:<idA>:<idB> with the ids in order, not \"{conv}\"");
+
+    private ChatException? CheckBody(MessageBody body) => body switch
+    {
+        TextBody t when string.IsNullOrWhiteSpace(t.Text) => ChatException.BadRequest("text must not be empty"),
+        TextBody t when t.Text.Length > _options.MaxTextLength =>
+            new ChatException(ChatErrorCode.TooLarge, $"text longer than {_options.MaxTextLength} characters"),
+        ImageBody i when !MediaUrl.IsAllowed(i.Url) => ChatException.BadRequest("image url must be an absolute https URL"),
+        ImageBody i when i.Width is < 1 or > MaxMediaDimension || i.Height is < 1 or > MaxMediaDimension =>
+            ChatException.BadRequest($"image width and height must be 1-{MaxMediaDimension}"),
+        AudioBody a when !MediaUrl.IsAllowed(a.Url) => ChatException.BadRequest("audio url must be an absolute https URL"),
+        AudioBody a when a.DurationMs < 1 || a.DurationMs > MaxAudioMs => ChatException.BadRequest($"durationMs must be 1-{MaxAudioMs}"),
+        _ => null,
+    };
+
+    private ChatException? CheckHistoryPage(HistoryCommand c) =>
+        c.Limit is < 1 || c.Limit > _options.MaxPageSize ? ChatException.BadRequest($"limit must be 1-{_options.MaxPageSize}")
+        : c.Before is < 1 ? ChatException.BadRequest("before must be a seq (>= 1)")
+        : null;
+
+    private ChatException? CheckSync(SyncCommand c)
+    {
+        if (c.Cursors.Count > _options.MaxSyncConversations)
+        {
+            return new ChatException(ChatErrorCode.TooLarge, $"at most {_options.MaxSyncConversations} conversations per sync");
+        }
+
+        foreach (var (conv, seq) in c.Cursors)
+        {
+            if (CheckConv(conv) is { } error)
+            {
+                return error;
+            }
+
+            if (seq < 0)
+            {
+                return ChatException.BadRequest($"cursor of {conv} must be >= 0");
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,217 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using OrleansChat.Model;
+
+namespace OrleansChat.Gateway.Sockets;
+
+/// <summary>What a connection hands each complete client message to; the protocol side implements it.</summary>
+public interface IFrameHandler
+{
+    ValueTask OnMessageAsync(WebSocketMessageType type, ReadOnlyMemory<byte> payload);
+}
+
+/// <summary>
+/// One client WebSocket: a receive loop that assembles messages up to a size limit, and a bounded outbound
+/// queue drained by a single writer, so any thread may enqueue and no send ever waits on another socket.
+/// Knows bytes, not the protocol.
+/// </summary>
+public sealed class ClientConnection : IDisposable
+{
+    private const int ReceiveChunkBytes = 4096;
+
+    private readonly WebSocket _socket;
+    private readonly SocketOptions _options;
+    private readonly Channel<ReadOnlyMemory<byte>> _outbound;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly TimeProvider _time;
+    private byte[] _receiveBuffer = [];
+    private CloseRequest? _close;
+    private long _lastReceived;
+
+    public ClientConnection(string id, UserProfile user, WebSocket socket, SocketOptions options, TimeProvider time)
+    {
+        Id = id;
+        User = user;
+        _socket = socket;
+        _options = options;
+        _time = time;
+        _lastReceived = time.GetTimestamp();
+        _outbound = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(options.SendQueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public string Id { get; }
+
+    public UserProfile User { get; }
+
+    /// <summary>Set when the connection is closing or closed: frames enqueued now are dropped.</summary>
+    public bool IsClosing => Volatile.Read(ref _close) is not null;
+
+    public TimeSpan IdleFor => _time.GetElapsedTime(Interlocked.Read(ref _lastReceived));
+
+    /// <summary>Queues a UTF-8 JSON text frame. A full queue means the client cannot keep up: it is closed with 1013.</summary>
+    public bool TryEnqueue(ReadOnlyMemory<byte> utf8Frame)
+    {
+        if (_outbound.Writer.TryWrite(utf8Frame))
+        {
+            return true;
+        }
+
+        if (!IsClosing)
+        {
+            Close(WebSocketCloseStatus.EndpointUnavailable, "send queue overflow: client too slow", flush: false);
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Starts a server-side close: with <paramref name="flush"/> the queued frames go out first; without, they are
+    /// dropped. A socket that cannot take the close frame within the close timeout is aborted.
+    /// </summary>
+    public void Close(WebSocketCloseStatus status, string reason, bool flush = true)
+    {
+        if (Interlocked.CompareExchange(ref _close, new CloseRequest(status, reason, flush), null) is not null)
+        {
+            return;
+        }
+
+        _outbound.Writer.TryComplete();
+        AbortAfter(_options.CloseTimeout);
+    }
+
+    public void Dispose() => _abort.Dispose();
+
+    /// <summary>Runs both loops until the socket is closed by either side, times out or fails.</summary>
+    public async Task RunAsync(IFrameHandler handler)
+    {
+        var writer = WriteLoopAsync();
+        try
+        {
+            await ReceiveLoopAsync(handler);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The peer vanished or we aborted it: nothing to tell anyone.
+        }
+        finally
+        {
+            Close(WebSocketCloseStatus.NormalClosure, "closing", flush: false);
+            AbortAfter(_options.CloseTimeout);
+            await writer;
+            _socket.Abort();
+        }
+    }
+
+    private async Task ReceiveLoopAsync(IFrameHandler handler)
+    {
+        _receiveBuffer = ArrayPool<byte>.Shared.Rent(ReceiveChunkBytes);
+        try
+        {
+            while (_socket.State == WebSocketState.Open)
+            {
+                var (type, length) = await ReceiveMessageAsync();
+                if (type == WebSocketMessageType.Close)
+                {
+                    return;
+                }
+
+                Interlocked.Exchange(ref _lastReceived, _time.GetTimestamp());
+                if (!IsClosing)
+                {
+                    await handler.OnMessageAsync(type, _receiveBuffer.AsMemory(0, length));
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(_receiveBuffer);
+            _receiveBuffer = [];
+        }
+    }
+
+    /// <summary>
+    /// Reads one whole message into the receive buffer, grown from the pool up to the limit. A message over the
+    /// limit is not read further: the connection is closed with 1009 and Close is returned.
+    /// </summary>
+    private async ValueTask<(WebSocketMessageType Type, int Length)> ReceiveMessageAsync()
+    {
+        var length = 0;
+        while (true)
+        {
+            if (length == _receiveBuffer.Length)
+            {
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Min(_receiveBuffer.Length * 2, _options.MaxFrameBytes + 1));
+                _receiveBuffer.AsSpan(0, length).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(_receiveBuffer);
+                _receiveBuffer = larger;
+            }
+
+            var result = await _socket.ReceiveAsync(_receiveBuffer.AsMemory(length), _abort.Token);
+            length += result.Count;
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return (WebSocketMessageType.Close, 0);
+            }
+
+            if (length > _options.MaxFrameBytes)
+            {
+                Close(WebSocketCloseStatus.MessageTooBig, $"frame larger than {_options.MaxFrameBytes} bytes", flush: true);
+                return (WebSocketMessageType.Close, 0);
+            }
+
+            if (result.EndOfMessage)
+            {
+                return (result.MessageType, length);
+            }
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        try
+        {
+            var reader = _outbound.Reader;
+            while (await reader.WaitToReadAsync(_abort.Token))
+            {
+                while (reader.TryRead(out var frame))
+                {
+                    if (_close is { Flush: false })
+                    {
+                        break;
+                    }
+
+                    await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
+                }
+            }
+
+            if (_close is { } close && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                await _socket.CloseOutputAsync(close.Status, close.Reason, _abort.Token);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // A stalled or vanished peer: stop the receive loop too.
+            _abort.Cancel();
+        }
+    }
+
+    private void AbortAfter(TimeSpan delay)
+    {
+        try
+        {
+            _abort.CancelAfter(delay);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already finished.
+        }
+    }
+
+    private sealed record CloseRequest(WebSocketCloseStatus Status, string Reason, bool Flush);
+}

@@ -1,0 +1,73 @@
+using System.Net.WebSockets;
+using Microsoft.Extensions.Options;
+
+namespace OrleansChat.Gateway.Sockets;
+
+/// <summary>
+/// The gateway's two clocks, on one timer each for the whole process rather than one per socket: closing
+/// sockets that went silent past the idle timeout, and renewing this gateway's registrations with the grains
+/// well inside their expiry.
+/// </summary>
+public sealed partial class ConnectionMaintenance(
+    LocalGateway gateway,
+    IOptions<SocketOptions> sockets,
+    IOptions<Grains.ChatOptions> chat,
+    TimeProvider time,
+    ILogger<ConnectionMaintenance> logger) : BackgroundService
+{
+    /// <summary>An application close code (4000-4999 are ours): the client went silent past the idle timeout.</summary>
+    public const WebSocketCloseStatus IdleTimeoutCloseStatus = (WebSocketCloseStatus)4000;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(CloseIdleLoopAsync(stoppingToken), RenewLoopAsync(stoppingToken));
+
+    private async Task CloseIdleLoopAsync(CancellationToken stoppingToken)
+    {
+        var idleTimeout = sockets.Value.IdleTimeout;
+        using var timer = new PeriodicTimer(Min(idleTimeout / 4, TimeSpan.FromSeconds(5)), time);
+        while (await WaitAsync(timer, stoppingToken))
+        {
+            foreach (var connection in gateway.Registry.AllConnections())
+            {
+                if (connection.IdleFor > idleTimeout && !connection.IsClosing)
+                {
+                    connection.Close(IdleTimeoutCloseStatus, "idle timeout: send ping at least every 25 s", flush: true);
+                }
+            }
+        }
+    }
+
+    private async Task RenewLoopAsync(CancellationToken stoppingToken)
+    {
+        // Three renewals fit in one expiry period, so one lost renewal never drops a live gateway.
+        using var timer = new PeriodicTimer(chat.Value.SubscriptionExpiry / 3, time);
+        while (await WaitAsync(timer, stoppingToken))
+        {
+            try
+            {
+                await gateway.RenewAsync();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogRenewFailed(e);
+            }
+        }
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken token)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(token);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing gateway registrations failed; retrying next period")]
+    private partial void LogRenewFailed(Exception exception);
+}

@@ -1,0 +1,130 @@
+using System.Collections.Concurrent;
+
+namespace OrleansChat.Gateway.Sockets;
+
+/// <summary>
+/// This process's sockets indexed by user and by room. Reads (every fan-out) take no lock: each key maps to an
+/// immutable array replaced on change under one writer lock, since sockets come and go far less often than
+/// messages arrive.
+/// </summary>
+public sealed class ConnectionRegistry
+{
+    private readonly ConcurrentDictionary<string, ClientConnection[]> _byUser = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ClientConnection[]> _byRoom = new(StringComparer.Ordinal);
+    private readonly Dictionary<ClientConnection, HashSet<string>> _roomsOf = [];
+    private readonly Lock _lock = new();
+
+    public int ConnectionCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _roomsOf.Count;
+            }
+        }
+    }
+
+    public ClientConnection[] OfUser(string userId) => _byUser.TryGetValue(userId, out var c) ? c : [];
+
+    public ClientConnection[] InRoom(string room) => _byRoom.TryGetValue(room, out var c) ? c : [];
+
+    public void Add(ClientConnection connection)
+    {
+        lock (_lock)
+        {
+            _roomsOf.Add(connection, new HashSet<string>(StringComparer.Ordinal));
+            Append(_byUser, connection.User.Id, connection);
+        }
+    }
+
+    /// <summary>Forgets the socket; returns the rooms where its user now has no local socket (to detach from).</summary>
+    public IReadOnlyList<string> Remove(ClientConnection connection)
+    {
+        lock (_lock)
+        {
+            if (!_roomsOf.Remove(connection, out var rooms))
+            {
+                return [];
+            }
+
+            Without(_byUser, connection.User.Id, connection);
+            var abandoned = new List<string>();
+            foreach (var room in rooms)
+            {
+                Without(_byRoom, room, connection);
+                if (!HasUserIn(room, connection.User.Id))
+                {
+                    abandoned.Add(room);
+                }
+            }
+
+            return abandoned;
+        }
+    }
+
+    /// <summary>Puts the socket in the room's index; true when it is its user's first local socket there (to attach).</summary>
+    public bool AddToRoom(string room, ClientConnection connection)
+    {
+        lock (_lock)
+        {
+            if (!_roomsOf.TryGetValue(connection, out var rooms) || !rooms.Add(room))
+            {
+                return false;
+            }
+
+            var first = !HasUserIn(room, connection.User.Id);
+            Append(_byRoom, room, connection);
+            return first;
+        }
+    }
+
+    /// <summary>Takes the socket out of the room's index; true when its user has no local socket there any more.</summary>
+    public bool RemoveFromRoom(string room, ClientConnection connection)
+    {
+        lock (_lock)
+        {
+            if (!_roomsOf.TryGetValue(connection, out var rooms) || !rooms.Remove(room))
+            {
+                return false;
+            }
+
+            Without(_byRoom, room, connection);
+            return !HasUserIn(room, connection.User.Id);
+        }
+    }
+
+    /// <summary>Each room with the distinct users who have a socket in it here (for renewing subscriptions).</summary>
+    public IReadOnlyList<(string Room, string[] Users)> RoomsSnapshot() =>
+        [.. _byRoom.Select(kv => (kv.Key, kv.Value.Select(c => c.User.Id).Distinct(StringComparer.Ordinal).ToArray()))];
+
+    /// <summary>Each user with their local connection ids.</summary>
+    public IReadOnlyList<(string UserId, string[] ConnectionIds)> UsersSnapshot() =>
+        [.. _byUser.Select(kv => (kv.Key, kv.Value.Select(c => c.Id).ToArray()))];
+
+    public IReadOnlyList<ClientConnection> AllConnections() => [.. _byUser.Values.SelectMany(c => c)];
+
+    private bool HasUserIn(string room, string userId) =>
+        InRoom(room).Any(c => string.Equals(c.User.Id, userId, StringComparison.Ordinal));
+
+    private static void Append(ConcurrentDictionary<string, ClientConnection[]> index, string key, ClientConnection connection) =>
+        index[key] = [.. index.TryGetValue(key, out var current) ? current : [], connection];
+
+    private static void Without(ConcurrentDictionary<string, ClientConnection[]> index, string key, ClientConnection connection)
+    {
+        if (!index.TryGetValue(key, out var current))
+        {
+            return;
+        }
+
+        var remaining = Array.FindAll(current, c => !ReferenceEquals(c, connection));
+        if (remaining.Length == 0)
+        {
+            index.TryRemove(key, out _);
+        }
+        else
+        {
+            index[key] = remaining;
+        }
+    }
+}

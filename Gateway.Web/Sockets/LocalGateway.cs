@@ -1,0 +1,151 @@
+using OrleansChat.Grains;
+using OrleansChat.Model;
+using OrleansChat.Protocol;
+
+namespace OrleansChat.Gateway.Sockets;
+
+/// <summary>
+/// This gateway process as the grains see it: one observer for the whole process (not one per socket), through
+/// which rooms and users push frames that are serialised once and fanned out to the local sockets. It also
+/// keeps the grains told which local users are online where.
+/// </summary>
+public sealed partial class LocalGateway : IGatewayObserver
+{
+    private readonly IGrainFactory _grains;
+    private readonly ConnectionRegistry _registry;
+    private readonly ILogger<LocalGateway> _logger;
+    private readonly Lazy<GatewayRef> _ref;
+
+    public LocalGateway(IGrainFactory grains, ConnectionRegistry registry, ILogger<LocalGateway> logger)
+    {
+        _grains = grains;
+        _registry = registry;
+        _logger = logger;
+        Id = $"{Environment.MachineName}-{Guid.NewGuid():N}";
+
+        // Orleans holds observer objects weakly: this singleton keeps itself alive for the process lifetime.
+        _ref = new Lazy<GatewayRef>(() => new GatewayRef(Id, _grains.CreateObjectReference<IGatewayObserver>(this)));
+    }
+
+    public string Id { get; }
+
+    public GatewayRef Ref => _ref.Value;
+
+    public ConnectionRegistry Registry => _registry;
+
+    /// <summary>Registers the socket with its user and its rooms; returns what the welcome frame says.</summary>
+    public async Task<UserSession> ConnectAsync(ClientConnection connection)
+    {
+        _registry.Add(connection);
+        var session = await User(connection.User.Id).Connect(connection.User, Ref, connection.Id);
+        await Task.WhenAll(session.Rooms.Select(room => EnterRoomAsync(room, connection)));
+        return session;
+    }
+
+    public async Task DisconnectAsync(ClientConnection connection)
+    {
+        var abandoned = _registry.Remove(connection);
+        await Task.WhenAll(abandoned.Select(room => Room(room).Detach(Id, connection.User.Id)));
+        await User(connection.User.Id).Disconnect(Id, connection.Id);
+    }
+
+    /// <summary>Joins the room; the socket is indexed first so that it sees its own <c>room.joined</c>.</summary>
+    public async Task JoinRoomAsync(string room, ClientConnection connection)
+    {
+        _registry.AddToRoom(room, connection);
+        try
+        {
+            await Room(room).Join(connection.User, Ref);
+        }
+        catch
+        {
+            _registry.RemoveFromRoom(room, connection);
+            throw;
+        }
+    }
+
+    public async Task LeaveRoomAsync(string room, ClientConnection connection)
+    {
+        await Room(room).Leave(connection.User.Id);
+        foreach (var local in _registry.OfUser(connection.User.Id))
+        {
+            _registry.RemoveFromRoom(room, local);
+        }
+    }
+
+    public Task DeliverToRoom(string room, ServerFrame frame)
+    {
+        Fanout(_registry.InRoom(room), frame);
+        return Task.CompletedTask;
+    }
+
+    public Task DeliverToUser(string userId, ServerFrame frame)
+    {
+        Fanout(_registry.OfUser(userId), frame);
+        return Task.CompletedTask;
+    }
+
+    public Task RoomMembershipChanged(string userId, string room, bool joined)
+    {
+        var work = _registry.OfUser(userId).Select(c => joined ? EnterRoomAsync(room, c) : ExitRoomAsync(room, c));
+        _ = ObserveAsync(Task.WhenAll(work), room);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Re-states every local room presence and connection so that the grains' registrations do not expire.</summary>
+    public async Task RenewAsync()
+    {
+        var rooms = _registry.RoomsSnapshot().Select(r => Room(r.Room).Renew(Ref, r.Users));
+        var users = _registry.UsersSnapshot().Select(u => User(u.UserId).RenewConnections(Ref, u.ConnectionIds));
+        await Task.WhenAll(rooms.Concat(users));
+    }
+
+    private async Task EnterRoomAsync(string room, ClientConnection connection)
+    {
+        if (_registry.AddToRoom(room, connection))
+        {
+            await Room(room).Attach(Ref, connection.User.Id);
+        }
+    }
+
+    private async Task ExitRoomAsync(string room, ClientConnection connection)
+    {
+        if (_registry.RemoveFromRoom(room, connection))
+        {
+            await Room(room).Detach(Id, connection.User.Id);
+        }
+    }
+
+    private static void Fanout(ClientConnection[] targets, ServerFrame frame)
+    {
+        if (targets.Length == 0)
+        {
+            return;
+        }
+
+        ReadOnlyMemory<byte> utf8 = ProtocolJson.Serialize(frame);
+        foreach (var connection in targets)
+        {
+            connection.TryEnqueue(utf8);
+        }
+    }
+
+    private async Task ObserveAsync(Task work, string room)
+    {
+        try
+        {
+            await work;
+        }
+        catch (Exception e)
+        {
+            LogMembershipFailed(e, room);
+        }
+    }
+
+    private IGroupRoomGrain Room(string room) => _grains.GetGrain<IGroupRoomGrain>(room);
+
+    private IUserGrain User(string userId) => _grains.GetGrain<IUserGrain>(userId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Updating the local index of room {Room} failed; the next renewal repairs it")]
+    private partial void LogMembershipFailed(Exception exception, string room);
+}

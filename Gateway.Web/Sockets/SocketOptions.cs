@@ -1,0 +1,22 @@
+namespace OrleansChat.Gateway.Sockets;
+
+/// <summary>Per-socket limits and timers (section "Sockets").</summary>
+public sealed class SocketOptions
+{
+    public const string Section = "Sockets";
+
+    /// <summary>A connection that sent nothing for this long is closed (clients ping every 25 s).</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(75);
+
+    /// <summary>WebSocket-level keep-alive (pong frames) so proxies keep idle connections open.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Largest client message accepted; a larger one closes the connection with 1009.</summary>
+    public int MaxFrameBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Frames waiting to be written to one socket; past this the client is too slow and is closed with 1013.</summary>
+    public int SendQueueCapacity { get; set; } = 1024;
+
+    /// <summary>How long a closing socket gets to flush and say goodbye before it is aborted.</summary>
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(3);
+}

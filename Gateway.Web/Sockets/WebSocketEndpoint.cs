@@ -1,0 +1,108 @@
+using System.Net.WebSockets;
+using Microsoft.Extensions.Options;
+using OrleansChat.Gateway.Auth;
+using OrleansChat.Gateway.Protocol;
+using OrleansChat.Model;
+using OrleansChat.Protocol;
+
+namespace OrleansChat.Gateway.Sockets;
+
+/// <summary>
+/// <c>GET /ws</c>: authenticates the upgrade, then runs the socket with a <see cref="ChatSession"/> until it
+/// closes, and always deregisters it.
+/// </summary>
+public static partial class WebSocketEndpoint
+{
+    public static IEndpointRouteBuilder MapChatWebSocket(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.Map("/ws", HandleAsync);
+        return endpoints;
+    }
+
+    private static async Task HandleAsync(
+        HttpContext context,
+        TokenService tokens,
+        LocalGateway gateway,
+        IOptions<SocketOptions> options,
+        TimeProvider time,
+        ILoggerFactory loggers)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status400BadRequest, ChatErrorCode.BadRequest, "this endpoint takes WebSocket upgrades only");
+            return;
+        }
+
+        var user = await AuthenticateAsync(context, tokens);
+        if (user is null)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status401Unauthorized, ChatErrorCode.Unauthorized, "a valid access_token (query) or Bearer token is required");
+            return;
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
+        {
+            KeepAliveInterval = options.Value.KeepAliveInterval,
+        });
+        using var connection = new ClientConnection(Guid.NewGuid().ToString("N"), user, socket, options.Value, time);
+        var session = ActivatorUtilities.CreateInstance<ChatSession>(context.RequestServices, connection);
+        await RunAsync(connection, session, gateway, time, loggers.CreateLogger(typeof(WebSocketEndpoint)));
+    }
+
+    private static async Task RunAsync(ClientConnection connection, ChatSession session, LocalGateway gateway, TimeProvider time, ILogger logger)
+    {
+        try
+        {
+            var joined = await gateway.ConnectAsync(connection);
+            session.Reply(new WelcomeEvent(joined.Profile, joined.Rooms, [.. joined.DmPeers.Select(p => ConversationId.ForDm(connection.User.Id, p))], time.GetUtcNow().ToUnixTimeMilliseconds()));
+            await connection.RunAsync(session);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogConnectionFailed(logger, e, connection.User.Id);
+            connection.Close(WebSocketCloseStatus.InternalServerError, "server error", flush: true);
+        }
+        finally
+        {
+            await DisconnectQuietlyAsync(gateway, connection, logger);
+        }
+    }
+
+    private static async Task DisconnectQuietlyAsync(LocalGateway gateway, ClientConnection connection, ILogger logger)
+    {
+        try
+        {
+            await gateway.DisconnectAsync(connection);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The registrations expire on their own when not renewed; this only makes it prompt.
+            LogDisconnectFailed(logger, e, connection.User.Id);
+        }
+    }
+
+    /// <summary>The token comes from <c>?access_token=</c> (browsers cannot set headers on an upgrade) or <c>Authorization: Bearer</c>.</summary>
+    private static async Task<UserProfile?> AuthenticateAsync(HttpContext context, TokenService tokens)
+    {
+        string? token = context.Request.Query["access_token"];
+        var header = context.Request.Headers.Authorization.ToString();
+        if (string.IsNullOrEmpty(token) && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            token = header["Bearer ".Length..].Trim();
+        }
+
+        return string.IsNullOrEmpty(token) ? null : await tokens.ValidateAsync(token);
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, int status, ChatErrorCode code, string message)
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsJsonAsync(new HttpError(code, message), ProtocolJson.Options);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Connection of user {UserId} failed")]
+    private static partial void LogConnectionFailed(ILogger logger, Exception exception, string userId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deregistering a connection of user {UserId} failed")]
+    private static partial void LogDisconnectFailed(ILogger logger, Exception exception, string userId);
+}

@@ -1,0 +1,103 @@
+using System.Net.WebSockets;
+using System.Text;
+using OrleansChat.Tests.Infrastructure;
+
+namespace OrleansChat.Tests.EndToEnd;
+
+/// <summary>Every kind of bad frame gets a clear error (or its documented close code) and the connection goes on.</summary>
+[Collection(GatewayGroup.Name)]
+public sealed class BadInputTests(GatewayFixture fixture)
+{
+    private readonly GatewayServer _server = fixture.Server;
+
+    public static TheoryData<string, string, string> BadFrames => new()
+    {
+        { "{not json", "bad_request", "malformed JSON" },
+        { "[1,2,3]", "bad_request", "JSON object" },
+        { "\"ping\"", "bad_request", "JSON object" },
+        { "{\"id\":\"x1\"}", "bad_request", "missing \"type\"" },
+        { "{\"type\":42,\"id\":\"x1\"}", "bad_request", "missing \"type\"" },
+        { "{\"type\":\"room.explode\",\"id\":\"x1\"}", "bad_request", "unknown type" },
+        { "{\"type\":\"room.join\",\"id\":\"x1\"}", "bad_request", "missing required" },
+        { "{\"type\":\"room.join\",\"id\":\"x1\",\"room\":7}", "bad_request", "$.room" },
+        { "{\"type\":\"room.join\",\"id\":\"x1\",\"room\":null}", "bad_request", "room" },
+        { "{\"type\":\"room.join\",\"id\":\"x1\",\"room\":\"a:b\"}", "bad_request", "\"room\"" },
+        { "{\"type\":\"room.send\",\"id\":\"x1\",\"room\":\"r\",\"body\":{\"text\":\"no kind\"}}", "bad_request", "kind" },
+        { "{\"type\":\"room.send\",\"id\":\"x1\",\"room\":\"r\",\"body\":{\"kind\":\"video\",\"url\":\"https://x/y\"}}", "bad_request", "kind" },
+        { "{\"type\":\"room.send\",\"id\":\"x1\",\"room\":\"r\",\"body\":{\"kind\":\"text\",\"text\":\"\"}}", "bad_request", "empty" },
+        { "{\"type\":\"room.send\",\"id\":\"x1\",\"room\":\"r\",\"body\":{\"kind\":\"image\",\"url\":\"http://plain.example/x.png\"}}", "bad_request", "https" },
+        { "{\"type\":\"room.send\",\"id\":\"x1\",\"room\":\"r\",\"body\":{\"kind\":\"audio\",\"url\":\"https://x.example/a\",\"durationMs\":1e40}}", "bad_request", "durationMs" },
+        { "{\"type\":\"room.send\",\"id\":\"x1\",\"room\":\"r\",\"body\":{\"kind\":\"audio\",\"url\":\"https://x.example/a\",\"durationMs\":-5}}", "bad_request", "durationMs" },
+        { "{\"type\":\"history\",\"id\":\"x1\",\"conv\":\"room:r\",\"limit\":1000}", "bad_request", "limit" },
+        { "{\"type\":\"history\",\"id\":\"x1\",\"conv\":\"dm:b:a\"}", "bad_request", "conv" },
+        { "{\"type\":\"sync\",\"id\":\"x1\",\"cursors\":[1,2]}", "bad_request", "cursors" },
+        { "{\"type\":\"ping\",\"id\":17}", "bad_request", "\"id\"" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadFrames))]
+    public async Task ABadFrameGetsAnErrorAndTheConnectionGoesOn(string frame, string code, string messagePart)
+    {
+        await using var client = await _server.ConnectAsync(GatewayServer.UniqueName("fuzzy"));
+        await client.SendRawAsync(frame);
+        var error = await client.WaitForAsync(f => f.Type == "error");
+        Assert.Equal(code, error.Str("code"));
+        Assert.Contains(messagePart, error.Str("message"), StringComparison.Ordinal);
+        if (frame.Contains("\"id\":\"x1\"", StringComparison.Ordinal))
+        {
+            Assert.Equal("x1", error.Re);
+        }
+
+        await client.AckedAsync(id => new { type = "ping", id });
+    }
+
+    [Fact]
+    public async Task TextOverTheLimitIsTooLarge()
+    {
+        await using var client = await _server.ConnectAsync(GatewayServer.UniqueName("verbose"));
+        var error = await client.RequestAsync(id => new { type = "room.send", id, room = "r", body = new { kind = "text", text = new string('x', 4001) } });
+        Assert.Equal("too_large", error.Str("code"));
+    }
+
+    [Fact]
+    public async Task DeepNestingIsRefusedWithoutHarm()
+    {
+        await using var client = await _server.ConnectAsync(GatewayServer.UniqueName("deep"));
+        await client.SendRawAsync("{\"type\":\"ping\",\"x\":" + new string('[', 500) + new string(']', 500) + "}");
+        var error = await client.WaitForAsync(f => f.Type == "error");
+        Assert.Equal("bad_request", error.Str("code"));
+        await client.AckedAsync(id => new { type = "ping", id });
+    }
+
+    [Fact]
+    public async Task ABinaryFrameGetsAnError()
+    {
+        await using var client = await _server.ConnectAsync(GatewayServer.UniqueName("binary"));
+        await client.SendBytesAsync([0xde, 0xad, 0xbe, 0xef], WebSocketMessageType.Binary);
+        var error = await client.WaitForAsync(f => f.Type == "error");
+        Assert.Contains("binary", error.Str("message"), StringComparison.Ordinal);
+        await client.AckedAsync(id => new { type = "ping", id });
+    }
+
+    [Fact]
+    public async Task InvalidUtf8IsMalformedJson()
+    {
+        await using var client = await _server.ConnectAsync(GatewayServer.UniqueName("bytes"));
+        await client.SendBytesAsync([(byte)'{', 0xff, 0xfe, (byte)'}'], WebSocketMessageType.Text);
+        var error = await client.WaitForAsync(f => f.Type == "error");
+        Assert.Equal("bad_request", error.Str("code"));
+        await client.AckedAsync(id => new { type = "ping", id });
+    }
+
+    [Fact]
+    public async Task AFrameOver64KiBClosesWith1009AndTheServiceGoesOn()
+    {
+        await using var client = await _server.ConnectAsync(GatewayServer.UniqueName("huge"));
+        var huge = "{\"type\":\"ping\",\"pad\":\"" + new string('x', 70 * 1024) + "\"}";
+        await client.SendBytesAsync(Encoding.UTF8.GetBytes(huge), WebSocketMessageType.Text);
+        Assert.Equal(WebSocketCloseStatus.MessageTooBig, await client.Closed.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        await using var next = await _server.ConnectAsync(GatewayServer.UniqueName("next"));
+        await next.AckedAsync(id => new { type = "ping", id });
+    }
+}

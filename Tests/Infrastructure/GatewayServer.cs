@@ -1,0 +1,106 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OrleansChat.Gateway.Hosting;
+using OrleansChat.Protocol;
+
+namespace OrleansChat.Tests.Infrastructure;
+
+/// <summary>
+/// A real gateway (Kestrel on 127.0.0.1, embedded silo on free ports) started in-process, with helpers to log
+/// users in and open real <see cref="System.Net.WebSockets.ClientWebSocket"/>s against it.
+/// </summary>
+public sealed class GatewayServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly HttpClient _http;
+
+    private GatewayServer(WebApplication app, Uri baseUri)
+    {
+        _app = app;
+        BaseUri = baseUri;
+        _http = new HttpClient { BaseAddress = baseUri };
+    }
+
+    public Uri BaseUri { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public HttpClient Http => _http;
+
+    public static async Task<GatewayServer> StartAsync(IDictionary<string, string?>? settings = null)
+    {
+        var app = GatewayApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Urls"] = "http://127.0.0.1:0",
+                ["Orleans:Mode"] = "Embedded",
+                ["Orleans:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Orleans:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Orleans:ClusterId"] = "test-" + Guid.NewGuid().ToString("N"),
+                ["Auth:DevLoginEnabled"] = "true",
+                ["Auth:SigningKey"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)(i * 7 + 1)).ToArray()),
+            });
+            if (settings is not null)
+            {
+                builder.Configuration.AddInMemoryCollection(settings);
+            }
+
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new GatewayServer(app, new Uri(address));
+    }
+
+    public Uri WebSocketUri(string? token = null)
+    {
+        var ws = new UriBuilder(BaseUri) { Scheme = BaseUri.Scheme == "https" ? "wss" : "ws", Path = "/ws" };
+        if (token is not null)
+        {
+            ws.Query = "access_token=" + Uri.EscapeDataString(token);
+        }
+
+        return ws.Uri;
+    }
+
+    public async Task<string> LoginAsync(string openId, string? name = null, string? avatarUrl = null)
+    {
+        using var response = await _http.PostAsJsonAsync("/api/auth/login", new { openId, name = name ?? openId, avatarUrl });
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("token").GetString()!;
+    }
+
+    /// <summary>Logs a fresh user in and connects; waits for the welcome frame.</summary>
+    public async Task<ChatClient> ConnectAsync(string openId, string? name = null)
+    {
+        var token = await LoginAsync(openId, name);
+        return await ConnectWithTokenAsync(token);
+    }
+
+    public async Task<ChatClient> ConnectWithTokenAsync(string token)
+    {
+        var client = await ChatClient.ConnectAsync(WebSocketUri(token));
+        await client.WaitForAsync(f => f.Type == "welcome");
+        return client;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>A unique user id (or room name) so tests sharing one server never meet.</summary>
+    public static string UniqueName(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 64)];
+
+    internal static JsonSerializerOptions Json => ProtocolJson.Options;
+}
