@@ -1,0 +1,8 @@
+using OrleansChat.Grains.MessageLog;
+
+namespace OrleansChat.Tests.MessageLog;
+
+public sealed class InMemoryMessageLogTests : MessageLogConformanceTests
+{
+    protected override Task<IMessageLog> CreateLogAsync() => Task.FromResult<IMessageLog>(new InMemoryMessageLog());
+}

@@ -1,0 +1,327 @@
+using OrleansChat.Grains.MessageLog;
+using OrleansChat.Model;
+
+namespace OrleansChat.Tests.MessageLog;
+
+/// <summary>
+/// The contract of <see cref="IMessageLog"/>, run against every backend by deriving from this class. Each test
+/// uses its own conversation ids, so backends may share one database across tests.
+/// </summary>
+public abstract class MessageLogConformanceTests
+{
+    protected static readonly UserProfile Alice = new("alice", "Alice", "https://cdn.example/alice.png");
+    protected static readonly UserProfile Bob = new("bob", "Bob", AvatarUrl: null);
+
+    /// <summary>A log to test; backends that cannot run here call <c>Skip.If</c> in it.</summary>
+    protected abstract Task<IMessageLog> CreateLogAsync();
+
+    protected static string NewConv() => $"room:t{Guid.NewGuid():N}";
+
+    protected static ChatMessage Message(
+        string conv, long seq, string? clientId = null, UserProfile? from = null, MessageBody? body = null, long? ts = null) =>
+        new(conv, seq, ts ?? 1_764_000_000_000 + seq, from ?? Alice, body ?? new TextBody($"message {seq}"), clientId);
+
+    private static async Task<IReadOnlyList<ChatMessage>> AppendRangeAsync(IMessageLog log, string conv, int count)
+    {
+        var messages = new List<ChatMessage>();
+        for (var seq = 1; seq <= count; seq++)
+        {
+            var message = Message(conv, seq);
+            await log.AppendAsync(message);
+            messages.Add(message);
+        }
+
+        return messages;
+    }
+
+    private static long[] Seqs(MessagePage page) => page.Messages.Select(m => m.Seq).ToArray();
+
+    [SkippableFact]
+    public async Task AppendAndReadRoundTripEveryBodyKindWithAllFields()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+        ChatMessage[] messages =
+        [
+            Message(conv, 1, "c-1", Alice, new TextBody("hello, wörld ✓")),
+            Message(conv, 2, "c-2", Bob, new ImageBody("https://cdn.example/cat.jpg", 640, 480)),
+            Message(conv, 3, clientId: null, Alice, new ImageBody("https://cdn.example/dog.jpg")),
+            Message(conv, 4, "c-4", Bob, new AudioBody("https://cdn.example/hi.ogg", 1500)),
+            Message(conv, 5, clientId: null, Bob, new TextBody(""), ts: 0),
+        ];
+
+        foreach (var message in messages)
+        {
+            var result = await log.AppendAsync(message);
+            Assert.False(result.Duplicate);
+            Assert.Equal(message, result.Message);
+        }
+
+        var page = await log.ReadAfterAsync(conv, 0, 10);
+        Assert.Equal(messages, page.Messages);
+        Assert.False(page.More);
+
+        var history = await log.ReadBeforeAsync(conv, null, 10);
+        Assert.Equal(messages, history.Messages);
+        Assert.False(history.More);
+    }
+
+    [SkippableFact]
+    public async Task ReadBeforeNullReturnsTheNewestPageAscending()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+        var messages = await AppendRangeAsync(log, conv, 10);
+
+        var page = await log.ReadBeforeAsync(conv, null, 3);
+
+        Assert.Equal(messages.Skip(7), page.Messages);
+        Assert.True(page.More);
+    }
+
+    [SkippableFact]
+    public async Task ReadBeforePagesBackwardsWithMoreFlagAndLimit()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+        await AppendRangeAsync(log, conv, 10);
+
+        var page = await log.ReadBeforeAsync(conv, 8, 3);
+        Assert.Equal([5L, 6, 7], Seqs(page));
+        Assert.True(page.More);
+
+        page = await log.ReadBeforeAsync(conv, 5, 3);
+        Assert.Equal([2L, 3, 4], Seqs(page));
+        Assert.True(page.More);
+
+        // Exactly `limit` left: a full page, and no more.
+        page = await log.ReadBeforeAsync(conv, 4, 3);
+        Assert.Equal([1L, 2, 3], Seqs(page));
+        Assert.False(page.More);
+
+        page = await log.ReadBeforeAsync(conv, 3, 5);
+        Assert.Equal([1L, 2], Seqs(page));
+        Assert.False(page.More);
+
+        page = await log.ReadBeforeAsync(conv, 1, 5);
+        Assert.Empty(page.Messages);
+        Assert.False(page.More);
+
+        // `before` above the last seq is the newest page.
+        page = await log.ReadBeforeAsync(conv, 1_000, 2);
+        Assert.Equal([9L, 10], Seqs(page));
+        Assert.True(page.More);
+    }
+
+    [SkippableFact]
+    public async Task ReadAfterPagesForwardsWithMoreFlagAndLimit()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+        var messages = await AppendRangeAsync(log, conv, 10);
+
+        var page = await log.ReadAfterAsync(conv, 0, 4);
+        Assert.Equal(messages.Take(4), page.Messages);
+        Assert.True(page.More);
+
+        page = await log.ReadAfterAsync(conv, 4, 4);
+        Assert.Equal([5L, 6, 7, 8], Seqs(page));
+        Assert.True(page.More);
+
+        // Exactly `limit` left: a full page, and no more.
+        page = await log.ReadAfterAsync(conv, 8, 2);
+        Assert.Equal([9L, 10], Seqs(page));
+        Assert.False(page.More);
+
+        page = await log.ReadAfterAsync(conv, 7, 10);
+        Assert.Equal([8L, 9, 10], Seqs(page));
+        Assert.False(page.More);
+
+        page = await log.ReadAfterAsync(conv, 10, 5);
+        Assert.Empty(page.Messages);
+        Assert.False(page.More);
+    }
+
+    [SkippableFact]
+    public async Task EmptyConversationReadsNothingAndLastSeqIsZero()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+
+        Assert.Equal(0, await log.GetLastSeqAsync(conv));
+        var before = await log.ReadBeforeAsync(conv, null, 10);
+        Assert.Empty(before.Messages);
+        Assert.False(before.More);
+        var after = await log.ReadAfterAsync(conv, 0, 10);
+        Assert.Empty(after.Messages);
+        Assert.False(after.More);
+    }
+
+    [SkippableFact]
+    public async Task LastSeqIsTheHighestStored()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+
+        await log.AppendAsync(Message(conv, 1));
+        Assert.Equal(1, await log.GetLastSeqAsync(conv));
+        await log.AppendAsync(Message(conv, 3));
+        await log.AppendAsync(Message(conv, 2));
+        Assert.Equal(3, await log.GetLastSeqAsync(conv));
+    }
+
+    [SkippableFact]
+    public async Task ResendWithSameClientIdReturnsTheOriginalAsDuplicate()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+        var original = Message(conv, 1, "c-1", Alice, new TextBody("hi"));
+        await log.AppendAsync(original);
+
+        var resend = await log.AppendAsync(original);
+
+        Assert.True(resend.Duplicate);
+        Assert.Equal(original, resend.Message);
+        var page = await log.ReadAfterAsync(conv, 0, 10);
+        Assert.Equal([original], page.Messages);
+    }
+
+    [SkippableFact]
+    public async Task ResendWithSameClientIdAndANewSeqReturnsTheOriginalAndWritesNothing()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+        var original = Message(conv, 1, "c-1", Alice, new TextBody("hi"));
+        await log.AppendAsync(original);
+
+        // The sender lost the ack and resent; the conversation stamped it again with the next seq and a new ts.
+        var resend = await log.AppendAsync(Message(conv, 2, "c-1", Alice, new TextBody("hi"), ts: original.Ts + 5_000));
+
+        Assert.True(resend.Duplicate);
+        Assert.Equal(original, resend.Message);
+        Assert.Equal(1, await log.GetLastSeqAsync(conv));
+        Assert.Equal([original], (await log.ReadAfterAsync(conv, 0, 10)).Messages);
+    }
+
+    [SkippableFact]
+    public async Task ResendWithSameClientIdAtTheSameSeqButNewTsReturnsTheOriginal()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+        var original = Message(conv, 1, "c-1");
+        await log.AppendAsync(original);
+
+        var resend = await log.AppendAsync(original with { Ts = original.Ts + 1 });
+
+        Assert.True(resend.Duplicate);
+        Assert.Equal(original, resend.Message);
+    }
+
+    [SkippableFact]
+    public async Task SameClientIdFromAnotherSenderIsNotADuplicate()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+        var fromAlice = Message(conv, 1, "c-1", Alice);
+        var fromBob = Message(conv, 2, "c-1", Bob);
+
+        Assert.False((await log.AppendAsync(fromAlice)).Duplicate);
+        var result = await log.AppendAsync(fromBob);
+
+        Assert.False(result.Duplicate);
+        Assert.Equal(fromBob, result.Message);
+        Assert.Equal([fromAlice, fromBob], (await log.ReadAfterAsync(conv, 0, 10)).Messages);
+    }
+
+    [SkippableFact]
+    public async Task SameClientIdInAnotherConversationIsNotADuplicate()
+    {
+        var log = await CreateLogAsync();
+        var first = Message(NewConv(), 1, "c-1");
+        var second = Message(NewConv(), 1, "c-1");
+
+        Assert.False((await log.AppendAsync(first)).Duplicate);
+        Assert.False((await log.AppendAsync(second)).Duplicate);
+    }
+
+    [SkippableFact]
+    public async Task MessagesWithoutClientIdAreNeverMatchedByIt()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+
+        Assert.False((await log.AppendAsync(Message(conv, 1, clientId: null))).Duplicate);
+        Assert.False((await log.AppendAsync(Message(conv, 2, clientId: null))).Duplicate);
+        Assert.Equal(2, await log.GetLastSeqAsync(conv));
+    }
+
+    [SkippableFact]
+    public async Task TheSameMessageAgainAtItsSeqIsADuplicate()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+        var message = Message(conv, 1, clientId: null);
+        await log.AppendAsync(message);
+
+        var again = await log.AppendAsync(message);
+
+        Assert.True(again.Duplicate);
+        Assert.Equal(message, again.Message);
+    }
+
+    [SkippableFact]
+    public async Task ADifferentMessageAtAnExistingSeqThrowsSequenceConflict()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+        var stored = Message(conv, 1, "c-1", Alice, new TextBody("first"));
+        await log.AppendAsync(stored);
+
+        await Assert.ThrowsAsync<SequenceConflictException>(() => log.AppendAsync(Message(conv, 1, "c-2", Alice, new TextBody("second"))));
+        await Assert.ThrowsAsync<SequenceConflictException>(() => log.AppendAsync(Message(conv, 1, clientId: null, Bob)));
+        await Assert.ThrowsAsync<SequenceConflictException>(() => log.AppendAsync(Message(conv, 1, "c-1", Bob, new TextBody("first"))));
+
+        Assert.Equal([stored], (await log.ReadAfterAsync(conv, 0, 10)).Messages);
+    }
+
+    [SkippableFact]
+    public async Task ConversationsAreIsolated()
+    {
+        var log = await CreateLogAsync();
+        var first = NewConv();
+        var second = NewConv();
+        var firstMessages = await AppendRangeAsync(log, first, 3);
+        var secondMessages = await AppendRangeAsync(log, second, 5);
+
+        Assert.Equal(firstMessages, (await log.ReadAfterAsync(first, 0, 10)).Messages);
+        Assert.Equal(secondMessages, (await log.ReadBeforeAsync(second, null, 10)).Messages);
+        Assert.Equal(3, await log.GetLastSeqAsync(first));
+        Assert.Equal(5, await log.GetLastSeqAsync(second));
+    }
+
+    [SkippableFact]
+    public async Task ConcurrentAppendsOfDistinctSeqsAllLand()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+        const int count = 50;
+        var messages = Enumerable.Range(1, count).Select(seq => Message(conv, seq, $"c-{seq}", seq % 2 == 0 ? Alice : Bob)).ToList();
+
+        var results = await Task.WhenAll(messages.Select(m => Task.Run(() => log.AppendAsync(m))));
+
+        Assert.All(results, r => Assert.False(r.Duplicate));
+        Assert.Equal(messages, (await log.ReadAfterAsync(conv, 0, count * 2)).Messages);
+        Assert.Equal(count, await log.GetLastSeqAsync(conv));
+    }
+
+    [SkippableFact]
+    public async Task NonPositiveLimitReadsNothing()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+        await AppendRangeAsync(log, conv, 2);
+
+        Assert.Empty((await log.ReadBeforeAsync(conv, null, 0)).Messages);
+        Assert.Empty((await log.ReadAfterAsync(conv, 0, 0)).Messages);
+    }
+}
