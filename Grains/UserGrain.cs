@@ -32,6 +32,7 @@ public sealed partial class UserGrain(
     private readonly GatewaySubscriptions _connections = new(time, options.Value.SubscriptionExpiry);
     private IGrainTimer? _expiryTimer;
     private bool _online;
+    private Task _presenceTold = Task.CompletedTask;
 
     private string UserId => this.GetPrimaryKeyString();
 
@@ -163,21 +164,23 @@ public sealed partial class UserGrain(
         }
 
         _online = online;
-        foreach (var peer in state.State.DmPeers)
-        {
-            _ = TellPeerAsync(peer, online);
-        }
+        _presenceTold = TellPeersAsync(_presenceTold, [.. state.State.DmPeers], online);
     }
 
-    private async Task TellPeerAsync(string peer, bool online)
+    /// <summary>Runs after the previous announcement, so peers never see online and offline swapped.</summary>
+    private async Task TellPeersAsync(Task previous, IReadOnlyList<string> peers, bool online)
     {
-        try
+        await previous;
+        foreach (var peer in peers)
         {
-            await GrainFactory.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(UserId, peer)).PresenceChanged(UserId, online);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            LogPresenceFailed(ex, UserId, peer);
+            try
+            {
+                await GrainFactory.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(UserId, peer)).PresenceChanged(UserId, online);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogPresenceFailed(ex, UserId, peer);
+            }
         }
     }
 
