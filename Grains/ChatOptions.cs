@@ -1,13 +1,16 @@
 namespace OrleansChat.Grains;
 
-/// <summary>Grain-side settings (section "Chat").</summary>
+/// <summary>Tuning of the chat grains, bound from the configuration section <see cref="SectionName"/>.</summary>
 public sealed class ChatOptions
 {
-    public const string Section = "Chat";
+    public const string SectionName = "Chat";
 
+    /// <summary>A gateway registration or connection not renewed within this is dropped.</summary>
     public TimeSpan SubscriptionExpiry { get; set; } = TimeSpan.FromSeconds(90);
 
+    /// <summary>How long a (sender, client id) is remembered in memory; the log itself is idempotent forever.</summary>
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>The most messages one history or sync page returns.</summary>
     public int MaxPageSize { get; set; } = 100;
 }

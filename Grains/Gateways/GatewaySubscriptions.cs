@@ -1,0 +1,110 @@
+namespace OrleansChat.Grains.Gateways;
+
+/// <summary>A gateway dropped because it was not renewed in time, with the members it listed.</summary>
+public sealed record ExpiredGateway(string GatewayId, IReadOnlyCollection<string> Members);
+
+/// <summary>
+/// Which gateways a grain pushes to, and for whom: per gateway id its observer, a set of member ids (a room's
+/// online users there, or a user's connection ids) and when it was last seen. An entry not seen within the
+/// expiry is dead: it is never notified and <see cref="RemoveExpired"/> drops it. Like Orleans'
+/// <c>ObserverManager</c>, with a payload. Not thread-safe: a grain's turns call it one at a time.
+/// </summary>
+public sealed class GatewaySubscriptions(TimeProvider time, TimeSpan expiry)
+{
+    private readonly Dictionary<string, Entry> _gateways = new(StringComparer.Ordinal);
+
+    /// <summary>Every gateway with at least one member, live or not yet removed.</summary>
+    public int Count => _gateways.Count;
+
+    /// <summary>The observers of the gateways seen within the expiry: the ones to notify.</summary>
+    public IReadOnlyList<IGatewayObserver> LiveObservers => [.. LiveEntries().Select(e => e.Observer)];
+
+    public int LiveCount => LiveEntries().Count();
+
+    /// <summary>Whether any live gateway lists <paramref name="member"/>.</summary>
+    public bool IsLive(string member) => LiveEntries().Any(e => e.Members.Contains(member));
+
+    /// <summary>Whether any live gateway lists any member.</summary>
+    public bool AnyLive => LiveEntries().Any();
+
+    /// <summary>Adds a member to a gateway (a sign of life: refreshes its observer and last-seen).</summary>
+    public void Add(GatewayRef gateway, string member)
+    {
+        var entry = Touch(gateway);
+        entry.Members.Add(member);
+    }
+
+    /// <summary>Removes a member from a gateway; a gateway left with none is dropped.</summary>
+    public void Remove(string gatewayId, string member)
+    {
+        if (_gateways.TryGetValue(gatewayId, out var entry) && entry.Members.Remove(member) && entry.Members.Count == 0)
+        {
+            _gateways.Remove(gatewayId);
+        }
+    }
+
+    /// <summary>Removes a member from every gateway.</summary>
+    public void RemoveEverywhere(string member)
+    {
+        foreach (var gatewayId in _gateways.Keys.ToList())
+        {
+            Remove(gatewayId, member);
+        }
+    }
+
+    /// <summary>The gateway's periodic renewal: <paramref name="members"/> replaces its set; an empty set drops it.</summary>
+    public void Renew(GatewayRef gateway, IEnumerable<string> members)
+    {
+        var entry = Touch(gateway);
+        entry.Members.Clear();
+        entry.Members.UnionWith(members);
+        if (entry.Members.Count == 0)
+        {
+            _gateways.Remove(gateway.GatewayId);
+        }
+    }
+
+    /// <summary>Drops every gateway not seen within the expiry before <paramref name="now"/>, and says which.</summary>
+    public IReadOnlyList<ExpiredGateway> RemoveExpired(DateTimeOffset now)
+    {
+        var expired = _gateways.Values.Where(e => !IsLive(e, now)).ToList();
+        foreach (var entry in expired)
+        {
+            _gateways.Remove(entry.GatewayId);
+        }
+
+        return [.. expired.Select(e => new ExpiredGateway(e.GatewayId, [.. e.Members]))];
+    }
+
+    private Entry Touch(GatewayRef gateway)
+    {
+        if (!_gateways.TryGetValue(gateway.GatewayId, out var entry))
+        {
+            entry = new Entry(gateway.GatewayId);
+            _gateways.Add(gateway.GatewayId, entry);
+        }
+
+        entry.Observer = gateway.Observer;
+        entry.LastSeen = time.GetUtcNow();
+        return entry;
+    }
+
+    private IEnumerable<Entry> LiveEntries()
+    {
+        var now = time.GetUtcNow();
+        return _gateways.Values.Where(e => IsLive(e, now));
+    }
+
+    private bool IsLive(Entry entry, DateTimeOffset now) => now - entry.LastSeen < expiry;
+
+    private sealed class Entry(string gatewayId)
+    {
+        public string GatewayId { get; } = gatewayId;
+
+        public IGatewayObserver Observer { get; set; } = null!;
+
+        public HashSet<string> Members { get; } = new(StringComparer.Ordinal);
+
+        public DateTimeOffset LastSeen { get; set; }
+    }
+}

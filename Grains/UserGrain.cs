@@ -1,0 +1,192 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using OrleansChat.Grains.Gateways;
+using OrleansChat.Model;
+using OrleansChat.Protocol;
+
+namespace OrleansChat.Grains;
+
+[GenerateSerializer]
+public sealed class UserState
+{
+    [Id(0)]
+    public UserProfile? Profile { get; set; }
+
+    [Id(1)]
+    public HashSet<string> Rooms { get; set; } = new(StringComparer.Ordinal);
+
+    [Id(2)]
+    public HashSet<string> DmPeers { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>
+/// A user: profile, rooms and private-chat peers are persisted; live connections are not (the gateways renew
+/// them). Presence is having at least one live connection; its changes are told to every private-chat peer.
+/// </summary>
+public sealed partial class UserGrain(
+    [PersistentState("user", "chat")] IPersistentState<UserState> state,
+    IOptions<ChatOptions> options,
+    TimeProvider time,
+    ILogger<UserGrain> logger) : Grain, IUserGrain
+{
+    private readonly GatewaySubscriptions _connections = new(time, options.Value.SubscriptionExpiry);
+    private IGrainTimer? _expiryTimer;
+    private bool _online;
+    private Task _presenceTold = Task.CompletedTask;
+
+    private string UserId => this.GetPrimaryKeyString();
+
+    public async Task<UserSession> Connect(UserProfile profile, GatewayRef gateway, string connectionId)
+    {
+        if (profile.Id != UserId)
+        {
+            throw ChatException.BadRequest($"profile '{profile.Id}' is not user '{UserId}'");
+        }
+
+        if (state.State.Profile != profile)
+        {
+            state.State.Profile = profile;
+            await state.WriteStateAsync();
+        }
+
+        _connections.Add(gateway, connectionId);
+        EnsureExpiryTimer();
+        UpdatePresence();
+        return new UserSession(profile, [.. state.State.Rooms], [.. state.State.DmPeers]);
+    }
+
+    public Task Disconnect(string gatewayId, string connectionId)
+    {
+        _connections.Remove(gatewayId, connectionId);
+        UpdatePresence();
+        return Task.CompletedTask;
+    }
+
+    public Task RenewConnections(GatewayRef gateway, IReadOnlyCollection<string> connectionIds)
+    {
+        _connections.Renew(gateway, connectionIds);
+        EnsureExpiryTimer();
+        UpdatePresence();
+        return Task.CompletedTask;
+    }
+
+    public Task<UserProfile?> GetProfile() => Task.FromResult(state.State.Profile);
+
+    public Task<bool> IsOnline() => Task.FromResult(_connections.AnyLive);
+
+    public Task Deliver(ServerFrame frame)
+    {
+        foreach (var gateway in _connections.LiveObservers)
+        {
+            ChatMetrics.FanOutCalls.Add(1);
+            gateway.DeliverToUser(UserId, frame).Ignore();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task AddRoom(string room)
+    {
+        if (state.State.Rooms.Add(room))
+        {
+            await state.WriteStateAsync();
+            TellGatewaysRoomMembership(room, joined: true);
+        }
+    }
+
+    public async Task RemoveRoom(string room)
+    {
+        if (state.State.Rooms.Remove(room))
+        {
+            await state.WriteStateAsync();
+            TellGatewaysRoomMembership(room, joined: false);
+        }
+    }
+
+    public async Task AddDmPeer(string peerId)
+    {
+        if (state.State.DmPeers.Add(peerId))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    public async Task RemoveDmPeer(string peerId)
+    {
+        if (state.State.DmPeers.Remove(peerId))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    private void TellGatewaysRoomMembership(string room, bool joined)
+    {
+        foreach (var gateway in _connections.LiveObservers)
+        {
+            ChatMetrics.FanOutCalls.Add(1);
+            gateway.RoomMembershipChanged(UserId, room, joined).Ignore();
+        }
+    }
+
+    private void EnsureExpiryTimer()
+    {
+        if (_expiryTimer is null && _connections.Count > 0)
+        {
+            var period = options.Value.SubscriptionExpiry / 2;
+            _expiryTimer = this.RegisterGrainTimer(ExpireConnections, new GrainTimerCreationOptions(period, period) { KeepAlive = true });
+        }
+    }
+
+    private Task ExpireConnections(CancellationToken cancellationToken)
+    {
+        foreach (var dropped in _connections.RemoveExpired(time.GetUtcNow()))
+        {
+            LogGatewayExpired(UserId, dropped.GatewayId, dropped.Members.Count);
+        }
+
+        if (_connections.Count == 0)
+        {
+            _expiryTimer?.Dispose();
+            _expiryTimer = null;
+        }
+
+        UpdatePresence();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Tells the private-chat peers when presence flips. Not awaited: a private chat grain calls back into users.</summary>
+    private void UpdatePresence()
+    {
+        var online = _connections.AnyLive;
+        if (online == _online)
+        {
+            return;
+        }
+
+        _online = online;
+        _presenceTold = TellPeersAsync(_presenceTold, [.. state.State.DmPeers], online);
+    }
+
+    /// <summary>Runs after the previous announcement, so peers never see online and offline swapped.</summary>
+    private async Task TellPeersAsync(Task previous, IReadOnlyList<string> peers, bool online)
+    {
+        await previous;
+        foreach (var peer in peers)
+        {
+            try
+            {
+                await GrainFactory.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(UserId, peer)).PresenceChanged(UserId, online);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogPresenceFailed(ex, UserId, peer);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId}: gateway {GatewayId} expired with {Connections} connection(s)")]
+    private partial void LogGatewayExpired(string userId, string gatewayId, int connections);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: telling peer {PeerId} about presence failed")]
+    private partial void LogPresenceFailed(Exception exception, string userId, string peerId);
+}

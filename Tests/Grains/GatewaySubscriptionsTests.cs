@@ -1,0 +1,74 @@
+using OrleansChat.Grains;
+using OrleansChat.Grains.Gateways;
+using OrleansChat.Tests.Infrastructure;
+
+namespace OrleansChat.Tests.Grains;
+
+public sealed class GatewaySubscriptionsTests
+{
+    private static readonly TimeSpan Expiry = TimeSpan.FromSeconds(90);
+    private readonly ManualTimeProvider _time = new();
+    private readonly GatewaySubscriptions _subscriptions;
+    private readonly GatewayRef _one = new("one", new RecordingGatewayObserver());
+    private readonly GatewayRef _two = new("two", new RecordingGatewayObserver());
+
+    public GatewaySubscriptionsTests() => _subscriptions = new GatewaySubscriptions(_time, Expiry);
+
+    [Fact]
+    public void Members_are_added_and_removed_and_an_empty_gateway_is_dropped()
+    {
+        _subscriptions.Add(_one, "alice");
+        _subscriptions.Add(_one, "bob");
+        _subscriptions.Add(_two, "bob");
+
+        Assert.Equal(2, _subscriptions.LiveCount);
+        _subscriptions.Remove("two", "bob");
+        Assert.Equal([_one.Observer], _subscriptions.LiveObservers);
+        Assert.True(_subscriptions.IsLive("bob"));
+
+        _subscriptions.RemoveEverywhere("bob");
+        _subscriptions.Remove("one", "alice");
+        Assert.Equal(0, _subscriptions.Count);
+        Assert.False(_subscriptions.AnyLive);
+    }
+
+    [Fact]
+    public void An_entry_not_renewed_within_the_expiry_is_never_notified_and_is_removed()
+    {
+        _subscriptions.Add(_one, "alice");
+        _subscriptions.Add(_two, "bob");
+
+        _time.Advance(Expiry / 2);
+        _subscriptions.Renew(_two, ["bob", "carol"]);
+        _time.Advance(Expiry / 2);
+
+        Assert.Equal([_two.Observer], _subscriptions.LiveObservers);
+        Assert.False(_subscriptions.IsLive("alice"));
+        var dropped = Assert.Single(_subscriptions.RemoveExpired(_time.GetUtcNow()));
+        Assert.Equal("one", dropped.GatewayId);
+        Assert.Equal("alice", Assert.Single(dropped.Members));
+        Assert.Equal(1, _subscriptions.Count);
+        Assert.True(_subscriptions.IsLive("carol"));
+    }
+
+    [Fact]
+    public void Renewing_replaces_the_set_and_an_empty_renewal_drops_the_gateway()
+    {
+        _subscriptions.Add(_one, "alice");
+        _subscriptions.Renew(_one, ["bob"]);
+        Assert.False(_subscriptions.IsLive("alice"));
+        Assert.True(_subscriptions.IsLive("bob"));
+
+        _subscriptions.Renew(_one, []);
+        Assert.Equal(0, _subscriptions.Count);
+    }
+
+    private sealed class ManualTimeProvider : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
+}

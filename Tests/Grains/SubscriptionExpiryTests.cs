@@ -1,0 +1,59 @@
+using OrleansChat.Grains;
+using OrleansChat.Model;
+using OrleansChat.Protocol;
+using OrleansChat.Tests.Infrastructure;
+
+namespace OrleansChat.Tests.Grains;
+
+[Collection(SharedCluster.Name)]
+public sealed class SubscriptionExpiryTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task A_gateway_not_renewed_stops_receiving_while_a_renewed_one_keeps_receiving()
+    {
+        var expiry = ClusterFixture.SubscriptionExpiry;
+        await using var alive = fixture.NewGateway(renew: true);
+        await using var dead = fixture.NewGateway(renew: false);
+        var room = fixture.Client.GetGrain<IGroupRoomGrain>(Names.New("room"));
+        var (alice, bob, carol) = (Names.User("alice"), Names.User("bob"), Names.User("carol"));
+        var roomName = room.GetPrimaryKeyString();
+        await alive.Join(roomName, alice);
+        await dead.Join(roomName, bob);
+        await alive.Connect(alice, "alice-1");
+        await dead.Connect(bob, "bob-1");
+
+        // carol has an open private conversation with bob, so she hears when bob's gateway dies.
+        await alive.Connect(carol, "carol-1");
+        var dm = fixture.Client.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(bob.Id, carol.Id));
+        await dm.Request(carol);
+        await dm.Accept(bob);
+        Assert.Equal(2, await room.GetSubscribedGatewayCount());
+
+        var started = DateTimeOffset.UtcNow;
+        await WaitUntil(async () => await room.GetSubscribedGatewayCount() == 1, expiry * 3);
+        Assert.True(DateTimeOffset.UtcNow - started < expiry * 2);
+        var offline = await alive.Recorder.WaitForFrames<DmPresenceEvent>(carol.Id, where: p => p.User == bob.Id && !p.Online);
+        Assert.Single(offline);
+        Assert.False(await fixture.Client.GetGrain<IUserGrain>(bob.Id).IsOnline());
+
+        // Well past several expiry periods the renewed gateway still hears the room; the dead one hears nothing.
+        await Task.Delay(expiry * 2);
+        var receipt = await room.Send(alice, "late", new TextBody("still here?"));
+        var late = await alive.Recorder.WaitForFrames<RoomMessageEvent>(roomName, where: m => m.Seq == receipt.Seq);
+        Assert.Single(late);
+        Assert.Empty(dead.Recorder.Frames<RoomMessageEvent>(roomName));
+        Assert.True(await fixture.Client.GetGrain<IUserGrain>(alice.Id).IsOnline());
+
+        var members = await room.GetMembers(alice.Id);
+        Assert.Equal([(alice.Id, true), (bob.Id, false)], members.Select(m => (m.User.Id, m.Online)).OrderBy(m => m.Item1 == bob.Id));
+    }
+
+    private static async Task WaitUntil(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (!await condition())
+        {
+            await Task.Delay(50, deadline.Token);
+        }
+    }
+}

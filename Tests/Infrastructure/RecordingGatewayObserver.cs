@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using OrleansChat.Grains;
+using OrleansChat.Protocol;
+
+namespace OrleansChat.Tests.Infrastructure;
+
+/// <summary>One call a grain made on a gateway.</summary>
+public sealed record GatewayCall(string Method, string Target, ServerFrame? Frame, string? Room = null, bool? Joined = null);
+
+/// <summary>A stand-in gateway: records every call; tests await what they expect with a deadline.</summary>
+public sealed class RecordingGatewayObserver : IGatewayObserver
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly List<GatewayCall> _calls = [];
+    private readonly Lock _lock = new();
+
+    public IReadOnlyList<GatewayCall> Calls
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _calls];
+            }
+        }
+    }
+
+    public Task DeliverToRoom(string room, ServerFrame frame) => Record(new GatewayCall(nameof(DeliverToRoom), room, frame));
+
+    public Task DeliverToUser(string userId, ServerFrame frame) => Record(new GatewayCall(nameof(DeliverToUser), userId, frame));
+
+    public Task RoomMembershipChanged(string userId, string room, bool joined) =>
+        Record(new GatewayCall(nameof(RoomMembershipChanged), userId, null, room, joined));
+
+    /// <summary>The frames of type <typeparamref name="T"/> delivered to room or user <paramref name="target"/>.</summary>
+    public IReadOnlyList<T> Frames<T>(string target)
+        where T : ServerFrame =>
+        [.. Calls.Where(c => c.Target == target).Select(c => c.Frame).OfType<T>()];
+
+    /// <summary>Waits until the recorded calls satisfy <paramref name="condition"/>, or fails at the deadline.</summary>
+    public async Task<IReadOnlyList<GatewayCall>> WaitUntil(Func<IReadOnlyList<GatewayCall>, bool> condition, TimeSpan? timeout = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var calls = Calls;
+            if (condition(calls))
+            {
+                return calls;
+            }
+
+            if (deadline.Elapsed > (timeout ?? DefaultTimeout))
+            {
+                throw new TimeoutException($"Condition not met within {timeout ?? DefaultTimeout}; {calls.Count} calls recorded:\n"
+                    + string.Join("\n", calls.TakeLast(20)));
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="count"/> frames of type <typeparamref name="T"/> reached <paramref name="target"/>.</summary>
+    public async Task<IReadOnlyList<T>> WaitForFrames<T>(string target, int count = 1, Func<T, bool>? where = null)
+        where T : ServerFrame
+    {
+        IReadOnlyList<T> Matching() => [.. Frames<T>(target).Where(where ?? (_ => true))];
+        await WaitUntil(_ => Matching().Count >= count);
+        return Matching();
+    }
+
+    private Task Record(GatewayCall call)
+    {
+        lock (_lock)
+        {
+            _calls.Add(call);
+        }
+
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Runs every test of OrleansChat on a fresh machine: installs what is missing, runs the .NET suite and the
+# JavaScript client suites, and ends with one line "N passed, N failed, N skipped" over all of them.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+need_apt=()
+command -v redis-server >/dev/null || need_apt+=(redis-server)
+command -v chromium >/dev/null || need_apt+=(chromium)
+if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then need_apt+=(postgresql); fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "Installing: ${need_apt[*]}"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null \
+    || { echo "could not install ${need_apt[*]}"; exit 1; }
+fi
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+status=0
+
+dotnet test OrleansChat.slnx --configuration Release --logger "trx;LogFileName=dotnet.trx" \
+  --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true || status=1
+
+for suite in clients/js clients/web; do
+  if [ -f "$suite/package.json" ]; then
+    (cd "$suite" && npm ci --no-audit --no-fund --loglevel=error && npm test 2>&1) | tee "$results/$(basename "$suite").tap" \
+      || status=1
+  fi
+done
+
+passed=0; failed=0; skipped=0
+trx="$results/dotnet.trx"
+if [ -f "$trx" ]; then
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  get() { v=$(echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"); echo "${v:-0}"; }
+  passed=$((passed + $(get passed))); failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
+  skipped=$((skipped + $(get notExecuted)))
+else
+  echo "no .NET test results were written"; status=1
+fi
+for tap in "$results"/*.tap; do
+  [ -f "$tap" ] || continue
+  n() { v=$(grep -E "^# $1 [0-9]+" "$tap" | tail -1 | awk '{print $3}'); echo "${v:-0}"; }
+  passed=$((passed + $(n pass))); failed=$((failed + $(n fail)))
+  skipped=$((skipped + $(n skipped) + $(n todo)))
+done
+
+[ "$failed" -gt 0 ] && status=1
+[ $((passed + failed)) -eq 0 ] && { echo "no test ran"; status=1; }
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
