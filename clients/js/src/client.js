@@ -91,6 +91,7 @@ export class ChatClient extends Emitter {
    * @param {number} [options.sendTimeoutMs]     messages stay in the outbox this long (default 60 s)
    * @param {number} [options.connectTimeoutMs]  socket open + welcome (default 15 s)
    * @param {number} [options.probeTimeoutMs]    answer expected after returning to the foreground (default 5 s)
+   * @param {number} [options.healthyAfterMs]    a connection up this long resets the backoff (default 10 s)
    * @param {object} [options.cursors]  initial {conv: lastSeq}, e.g. restored from storage
    * @param {object|null} [options.crypto]  end-to-end encryption hook, NOT IMPLEMENTED YET (see README):
    *        `{ encryptBody(body, target) -> body, decryptBody(body, message) -> body }`, both synchronous.
@@ -104,6 +105,7 @@ export class ChatClient extends Emitter {
       sendTimeoutMs: 60000,
       connectTimeoutMs: 15000,
       probeTimeoutMs: 5000,
+      healthyAfterMs: 10000,
       ...options,
     };
     this.transport = options.transport || createBrowserTransport();
@@ -130,6 +132,7 @@ export class ChatClient extends Emitter {
     this._idBase = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
     this._connectWaiter = null;
     this._probeTimer = null;
+    this._received = 0;
   }
 
   static login(baseUrl, profile, options) {
@@ -167,7 +170,8 @@ export class ChatClient extends Emitter {
     this._clearProbe();
     if (live) {
       clearTimeout(live.timer);
-      live.conn.close(code, reason);
+      clearTimeout(live.healthy);
+      if (live.conn) live.conn.close(code, reason);
     }
     for (const id of [...this._pending.keys()]) this._settle(id, null, new ChatError('closed', 'the client was closed'));
     if (this._connectWaiter) {
@@ -295,12 +299,12 @@ export class ChatClient extends Emitter {
       return;
     }
     if (this.state === 'connected') {
-      const since = Date.now();
+      const received = this._received;
       this.heartbeat.resume(); // pings at once
       this._clearProbe();
       this._probeTimer = setTimeout(() => {
         this._probeTimer = null;
-        if (this.state === 'connected' && this.heartbeat.lastFrameAt < since) this._drop('no answer after returning to the foreground');
+        if (this.state === 'connected' && this._received === received) this._drop('no answer after returning to the foreground');
       }, this.options.probeTimeoutMs);
     }
   }
@@ -358,6 +362,7 @@ export class ChatClient extends Emitter {
     if (!live || live.no !== no) return; // a stale connection
     this._live = null;
     clearTimeout(live.timer);
+    clearTimeout(live.healthy);
     this.heartbeat.stop();
     this._clearProbe();
     for (const frame of this.outbox.dropNonResendable()) {
@@ -389,6 +394,7 @@ export class ChatClient extends Emitter {
       return;
     }
     this.heartbeat.touch();
+    this._received += 1;
     this.emit('frame', frame);
     if (frame.type === 'welcome') {
       this._onWelcome(live, frame);
@@ -434,7 +440,10 @@ export class ChatClient extends Emitter {
     this.user = welcome.user;
     this.rooms = [...welcome.rooms];
     this.dms = [...welcome.dms];
-    this.reconnector.reset();
+    // Reset the backoff only once the connection proved healthy, so a server that accepts and then drops
+    // at once is not hammered.
+    if (first) this.reconnector.reset();
+    else live.healthy = setTimeout(() => this.reconnector.reset(), this.options.healthyAfterMs);
     if (!this.hidden) this.heartbeat.start();
     this._setState('connected', { first });
     this.emit('welcome', welcome, { first });
