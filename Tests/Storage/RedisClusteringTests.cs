@@ -5,6 +5,7 @@ using Orleans.Hosting;
 using Orleans.Runtime;
 using Orleans.TestingHost;
 using OrleansChat.Tests.Infrastructure;
+using StackExchange.Redis;
 
 namespace OrleansChat.Tests.Storage;
 
@@ -46,6 +47,13 @@ public sealed class RedisClusteringTests(RedisServer redis)
             var active = await management.GetHosts(onlyActive: true);
             Assert.Equal(2, active.Count);
             Assert.All(cluster.Silos, s => Assert.Contains(s.SiloAddress, active.Keys));
+
+            // The membership table really lives in our Redis (not in the test cluster's built-in membership).
+            await using (var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
+            {
+                var keys = connection.GetServer(connection.GetEndPoints()[0]).Keys(pattern: $"*{cluster.Options.ClusterId}*").ToList();
+                Assert.NotEmpty(keys);
+            }
 
             // Random placement over 2 silos: 40 grains all on one silo would be a 1-in-2^39 fluke.
             var seen = new HashSet<string>(StringComparer.Ordinal);
