@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -73,6 +74,85 @@ internal static class ExternalProcess
         }
 
         return new Result(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Whether a process with this id is running.</summary>
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Markers that tie a throwaway server to the test process that started it. Dispose and ProcessExit stop
+    /// servers normally; if the test host is killed outright (SIGKILL, a hang timeout) neither runs, so each
+    /// fixture first sweeps markers whose owner is gone and stops what they point to.
+    /// </summary>
+    public static class Ownership
+    {
+        private static string Directory => Path.Combine(Path.GetTempPath(), "orleanschat-test-servers");
+
+        /// <summary>Records that the current process owns a server; <paramref name="detail"/> is kind-specific (a pid, a data dir).</summary>
+        public static string Claim(string kind, string detail)
+        {
+            System.IO.Directory.CreateDirectory(Directory);
+            var marker = Path.Combine(Directory, $"{kind}-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            File.WriteAllText(marker, detail);
+            return marker;
+        }
+
+        public static void Release(string? marker)
+        {
+            if (marker is null)
+            {
+                return;
+            }
+
+            try
+            {
+                File.Delete(marker);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Swept by a later run.
+            }
+        }
+
+        /// <summary>Calls <paramref name="cleanUp"/> with the detail of each <paramref name="kind"/> marker whose owner process is gone.</summary>
+        public static void SweepOrphans(string kind, Action<string> cleanUp)
+        {
+            if (!System.IO.Directory.Exists(Directory))
+            {
+                return;
+            }
+
+            foreach (var marker in System.IO.Directory.GetFiles(Directory, kind + "-*"))
+            {
+                var parts = Path.GetFileName(marker).Split('-');
+                if (parts.Length != 3 || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out var owner) || IsAlive(owner))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    cleanUp(File.ReadAllText(marker).Trim());
+                    File.Delete(marker);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException
+                                               or TimeoutException or System.ComponentModel.Win32Exception)
+                {
+                    // Best effort: try again next run.
+                }
+            }
+        }
     }
 
     /// <summary>Keeps the last lines a long-running child wrote, for error messages.</summary>

@@ -25,6 +25,7 @@ public sealed class PostgresServer : IAsyncLifetime, IDisposable
     private string? initdb;
     private string? pgCtl;
     private string? rootDirectory;
+    private string? ownershipMarker;
     private bool started;
 
     /// <summary>Npgsql connection string of the database <c>orleanschat</c>.</summary>
@@ -38,10 +39,12 @@ public sealed class PostgresServer : IAsyncLifetime, IDisposable
     {
         initdb = FindServerBinary("initdb");
         pgCtl = FindServerBinary("pg_ctl");
+        ExternalProcess.Ownership.SweepOrphans("postgres", StopOrphan);
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         try
         {
             rootDirectory = await CreateRootDirectoryAsync();
+            ownershipMarker = ExternalProcess.Ownership.Claim("postgres", rootDirectory);
             await RunCheckedAsync(initdb, "-D", DataDirectory, "-U", SuperUser, "--auth=trust", "-E", "UTF8", "--no-sync");
             await StartOnFreePortAsync();
             ConnectionString = await CreateDatabaseAsync(DefaultDatabase);
@@ -195,7 +198,7 @@ public sealed class PostgresServer : IAsyncLifetime, IDisposable
 
                 if (!stopped)
                 {
-                    KillPostmaster();
+                    KillPostmaster(DataDirectory);
                 }
 
                 started = false;
@@ -211,14 +214,36 @@ public sealed class PostgresServer : IAsyncLifetime, IDisposable
             }
 
             rootDirectory = null;
+            ExternalProcess.Ownership.Release(Interlocked.Exchange(ref ownershipMarker, null));
         }
     }
 
-    private void KillPostmaster()
+    /// <summary>Stops a server left behind by a test process that was killed, and deletes its directory.</summary>
+    private void StopOrphan(string orphanRoot)
+    {
+        if (!Path.GetFileName(orphanRoot).StartsWith("orleanschat-pg.", StringComparison.Ordinal) || !Directory.Exists(orphanRoot))
+        {
+            return;
+        }
+
+        var orphanData = Path.Combine(orphanRoot, "data");
+        if (File.Exists(Path.Combine(orphanData, "postmaster.pid")))
+        {
+            var result = RunAsPostgresAsync(pgCtl!, "-D", orphanData, "-m", "immediate", "-w", "-t", "20", "stop").GetAwaiter().GetResult();
+            if (result.ExitCode != 0)
+            {
+                KillPostmaster(orphanData);
+            }
+        }
+
+        Directory.Delete(orphanRoot, recursive: true);
+    }
+
+    private static void KillPostmaster(string dataDirectory)
     {
         try
         {
-            var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
+            var pidFile = Path.Combine(dataDirectory, "postmaster.pid");
             if (File.Exists(pidFile)
                 && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), CultureInfo.InvariantCulture, out var pid))
             {

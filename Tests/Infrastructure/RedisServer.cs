@@ -15,6 +15,7 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
 
     private readonly ExternalProcess.OutputTail output = new();
     private Process? process;
+    private string? ownershipMarker;
 
     /// <summary>StackExchange.Redis / Orleans connection string, e.g. <c>127.0.0.1:6379</c>.</summary>
     public string ConnectionString { get; private set; } = string.Empty;
@@ -27,6 +28,7 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
             ?? throw new InvalidOperationException(
                 "redis-server was not found on PATH. Install it (Debian/Ubuntu: apt-get install -y redis-server) to run the Redis tests.");
 
+        ExternalProcess.Ownership.SweepOrphans("redis", KillOrphan);
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         Exception? lastError = null;
         for (var attempt = 0; attempt < 3; attempt++)
@@ -72,6 +74,7 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
         }
 
         process = Process.Start(startInfo) ?? throw new InvalidOperationException("Could not start redis-server.");
+        ownershipMarker = ExternalProcess.Ownership.Claim("redis", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
         process.OutputDataReceived += (_, e) => output.Add(e.Data);
         process.ErrorDataReceived += (_, e) => output.Add(e.Data);
         process.BeginOutputReadLine();
@@ -120,6 +123,25 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
         }
     }
 
+    private static void KillOrphan(string pidText)
+    {
+        if (!int.TryParse(pidText, System.Globalization.CultureInfo.InvariantCulture, out var pid) || !ExternalProcess.IsAlive(pid))
+        {
+            return;
+        }
+
+        // Only kill it if it still is a redis-server (pids get reused). /usr/bin/redis-server is often a symlink to
+        // redis-check-rdb, so Process.ProcessName is unreliable: look at the kernel's comm and cmdline instead.
+        var comm = File.ReadAllText($"/proc/{pid}/comm").Trim();
+        var commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');
+        using var orphan = Process.GetProcessById(pid);
+        if (comm == "redis-server" || commandLine.Contains("redis-server", StringComparison.Ordinal))
+        {
+            orphan.Kill();
+            orphan.WaitForExit(5000);
+        }
+    }
+
     private void Stop()
     {
         var running = Interlocked.Exchange(ref process, null);
@@ -143,6 +165,7 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
         finally
         {
             running.Dispose();
+            ExternalProcess.Ownership.Release(Interlocked.Exchange(ref ownershipMarker, null));
         }
     }
 
