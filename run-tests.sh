@@ -32,10 +32,11 @@ done
 passed=0; failed=0; skipped=0
 trx="$results/dotnet.trx"
 if [ -f "$trx" ]; then
-  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
-  get() { v=$(echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"); echo "${v:-0}"; }
-  passed=$((passed + $(get passed))); failed=$((failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted)))
-  skipped=$((skipped + $(get notExecuted)))
+  # The <Counters> element leaves skipped tests out; count the outcome of every test result instead.
+  outcomes=$(grep -o '<UnitTestResult [^>]*' "$trx" | grep -o 'outcome="[A-Za-z]*"')
+  count() { echo "$outcomes" | grep -c "outcome=\"$1\"" || true; }
+  passed=$((passed + $(count Passed))); failed=$((failed + $(count Failed) + $(count Error) + $(count Timeout) + $(count Aborted)))
+  skipped=$((skipped + $(count NotExecuted)))
 else
   echo "no .NET test results were written"; status=1
 fi

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using OrleansChat.Model;
+using OrleansChat.Protocol;
 
 namespace OrleansChat.Gateway.Auth;
 
@@ -20,13 +21,13 @@ public static class AuthEndpoints
     {
         if (!options.Value.DevLoginEnabled)
         {
-            return Results.Json(new HttpError(ChatErrorCode.Forbidden, "the development login is disabled"), statusCode: StatusCodes.Status403Forbidden);
+            return Results.Json(new HttpError(ChatErrorCode.Forbidden, "the development login is disabled"), ProtocolJson.Options, statusCode: StatusCodes.Status403Forbidden);
         }
 
         var problem = LoginValidation.Check(request, out var user);
         return problem is null
-            ? Results.Ok(tokens.Issue(user!))
-            : Results.Json(new HttpError(ChatErrorCode.BadRequest, problem), statusCode: StatusCodes.Status400BadRequest);
+            ? Results.Json(tokens.Issue(user!), ProtocolJson.Options)
+            : Results.Json(new HttpError(ChatErrorCode.BadRequest, problem), ProtocolJson.Options, statusCode: StatusCodes.Status400BadRequest);
     }
 }
 

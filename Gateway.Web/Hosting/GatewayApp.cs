@@ -33,7 +33,7 @@ public static class GatewayApp
             .Validate(o => o.MaxJsonDepth is >= 4 and <= 64 && o.MaxTextLength >= 1 && o.MaxPageSize >= 1, "Protocol: MaxJsonDepth 4-64, MaxTextLength >= 1, MaxPageSize >= 1");
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateOnStart()
             .Validate(o => o.TokenLifetime > TimeSpan.Zero, "Auth:TokenLifetime must be positive");
-        services.AddOptions<ChatOptions>().Bind(configuration.GetSection(ChatOptions.Section));
+        services.AddOptions<ChatOptions>().Bind(configuration.GetSection(ChatOptions.SectionName));
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<TokenService>();

@@ -7,19 +7,14 @@ public static class OrleansHosting
 {
     public static WebApplicationBuilder AddChatOrleans(this WebApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection(OrleansHostOptions.Section).Get<OrleansHostOptions>() ?? new OrleansHostOptions();
+        var options = OrleansHostOptions.From(builder.Configuration);
         switch (options.Mode)
         {
             case GatewayMode.Embedded:
-                builder.UseOrleans(silo =>
-                {
-                    silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
-                    silo.AddChatGrains(builder.Configuration);
-                });
+                builder.UseOrleans(silo => silo.UseChatClustering(options).AddChatGrains(builder.Configuration));
                 break;
             case GatewayMode.Client:
-                builder.UseOrleansClient(client =>
-                    client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId));
+                builder.UseOrleansClient(client => client.UseChatClustering(options));
                 break;
             default:
                 throw new InvalidOperationException($"Orleans:Mode must be Embedded or Client, not {options.Mode}");

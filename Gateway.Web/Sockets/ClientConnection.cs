@@ -136,11 +136,12 @@ public sealed class ClientConnection : IDisposable
 
     /// <summary>
     /// Reads one whole message into the receive buffer, grown from the pool up to the limit. A message over the
-    /// limit is not read further: the connection is closed with 1009 and Close is returned.
+    /// limit starts a close with 1009 and is discarded as it arrives.
     /// </summary>
     private async ValueTask<(WebSocketMessageType Type, int Length)> ReceiveMessageAsync()
     {
         var length = 0;
+        var discarding = false;
         while (true)
         {
             if (length == _receiveBuffer.Length)
@@ -158,10 +159,12 @@ public sealed class ClientConnection : IDisposable
                 return (WebSocketMessageType.Close, 0);
             }
 
-            if (length > _options.MaxFrameBytes)
+            if (length > _options.MaxFrameBytes || discarding)
             {
+                // Read the rest of the oversized message into the void: closing with unread input would reset
+                // the TCP connection and the client would never see our 1009.
                 Close(WebSocketCloseStatus.MessageTooBig, $"frame larger than {_options.MaxFrameBytes} bytes", flush: true);
-                return (WebSocketMessageType.Close, 0);
+                (discarding, length) = (true, 0);
             }
 
             if (result.EndOfMessage)

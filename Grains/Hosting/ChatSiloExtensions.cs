@@ -19,11 +19,11 @@ public static class ChatSiloExtensions
         silo.Services.AddOptions<ChatOptions>().Bind(configuration.GetSection(ChatOptions.SectionName));
         silo.Services.TryAddSingleton(TimeProvider.System);
         AddMessageLog(silo.Services, configuration);
-        silo.AddMemoryGrainStorage(StorageName);
+        AddGrainStorage(silo, configuration);
         return silo;
     }
 
-    /// <summary>The message log backend, chosen by "MessageLog:Provider" (default "InMemory").</summary>
+    /// <summary>The message log backend, chosen by "MessageLog:Provider": InMemory (default) or MongoDB.</summary>
     private static void AddMessageLog(IServiceCollection services, IConfiguration configuration)
     {
         var provider = configuration["MessageLog:Provider"] ?? "InMemory";
@@ -32,8 +32,37 @@ public static class ChatSiloExtensions
             case "InMemory":
                 services.TryAddSingleton<IMessageLog, InMemoryMessageLog>();
                 break;
+            case "MongoDB":
+                services.AddOptions<MongoMessageLogOptions>().Bind(configuration.GetSection(MongoMessageLogOptions.SectionName))
+                    .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "MessageLog:Mongo:ConnectionString is required")
+                    .ValidateOnStart();
+                services.TryAddSingleton<IMessageLog, MongoMessageLog>();
+                break;
             default:
-                throw new InvalidOperationException($"Unknown MessageLog:Provider '{provider}'.");
+                throw new InvalidOperationException($"Unknown MessageLog:Provider '{provider}': use InMemory or MongoDB.");
+        }
+    }
+
+    /// <summary>Grain state storage, chosen by "Storage:Provider": Memory (default) or Postgres.</summary>
+    private static void AddGrainStorage(ISiloBuilder silo, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        switch (options.Provider)
+        {
+            case GrainStorageProvider.Memory:
+                silo.AddMemoryGrainStorage(StorageName);
+                break;
+            case GrainStorageProvider.Postgres when string.IsNullOrWhiteSpace(options.Postgres.ConnectionString):
+                throw new InvalidOperationException("Storage:Provider is Postgres but Storage:Postgres:ConnectionString is empty");
+            case GrainStorageProvider.Postgres:
+                silo.AddAdoNetGrainStorage(StorageName, o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = options.Postgres.ConnectionString;
+                });
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown Storage:Provider '{options.Provider}': use Memory or Postgres.");
         }
     }
 }

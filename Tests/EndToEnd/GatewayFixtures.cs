@@ -22,7 +22,7 @@ public sealed class TightGatewayFixture : IAsyncLifetime
     public async Task InitializeAsync() => Server = await GatewayServer.StartAsync(new Dictionary<string, string?>
     {
         ["Sockets:IdleTimeout"] = IdleTimeout.ToString(),
-        ["Sockets:SendQueueCapacity"] = "32",
+        ["Sockets:SendQueueCapacity"] = "64",
         ["Sockets:CloseTimeout"] = "00:00:01",
     });
 

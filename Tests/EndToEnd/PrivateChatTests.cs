@@ -81,7 +81,8 @@ public sealed class PrivateChatTests(GatewayFixture fixture)
         await bob.AckedAsync(id => new { type = "dm.accept", id, from = aliceId });
         await aliceLaptop.WaitForAsync(f => f.Type == "dm.open");
 
-        await alicePhone.AckedAsync(id => new { type = "dm.send", id = "dev-1", to = bobId, body = new { kind = "text", text = "from my phone" } });
+        await alicePhone.SendAsync(new { type = "dm.send", id = "dev-1", to = bobId, body = new { kind = "text", text = "from my phone" } });
+        Assert.Equal("ack", (await alicePhone.WaitForAsync(f => f.Re == "dev-1")).Type);
         foreach (var device in new[] { alicePhone, aliceLaptop, bob })
         {
             var echo = await device.WaitForAsync(f => f.Type == "dm.message" && f.Number("seq") == 1);

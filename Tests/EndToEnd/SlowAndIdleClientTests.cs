@@ -44,14 +44,18 @@ public sealed class SlowAndIdleClientTests(TightGatewayFixture fixture)
             return members.Json.GetProperty("members").GetArrayLength() == 3;
         }, "the stalled client has joined");
 
-        // Big messages fill the stalled socket's TCP buffers, then its bounded queue.
+        // Big messages (3 UTF-8 bytes a character) fill the stalled socket's TCP buffers, then its bounded
+        // queue; the sender waits every 20 so a reading client's queue never holds more than a burst.
         const int Messages = 600;
-        var text = new string('z', 3900);
+        var text = new string('中', 3900);
         for (var i = 0; i < Messages; i++)
         {
             await sender.SendAsync(new { type = "room.send", id = $"s{i}", room, body = new { kind = "text", text } });
-            if (i % 50 == 49)
+            if (i % 20 == 19)
             {
+                // The stalled client keeps writing (so it is never idle) while reading nothing.
+                await stalled.SendAsync(new { type = "ping" }).ContinueWith(_ => { }, TaskScheduler.Default);
+                await reader.AckedAsync(id => new { type = "ping", id });
                 await reader.WaitForAsync(f => f.Type == "room.message" && f.Str("id") == $"s{i}");
             }
         }

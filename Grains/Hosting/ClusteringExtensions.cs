@@ -1,0 +1,44 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+
+namespace OrleansChat.Grains.Hosting;
+
+/// <summary>Cluster membership for silos and for client gateways, chosen by <see cref="OrleansHostOptions.Clustering"/>.</summary>
+public static class ClusteringExtensions
+{
+    public static ISiloBuilder UseChatClustering(this ISiloBuilder silo, OrleansHostOptions options)
+    {
+        if (options.Clustering == ClusteringProvider.Localhost)
+        {
+            return silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
+        }
+
+        silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
+        silo.ConfigureEndpoints(AdvertisedAddress(options), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
+        return silo.UseRedisClustering(options.RedisConnectionString);
+    }
+
+    public static IClientBuilder UseChatClustering(this IClientBuilder client, OrleansHostOptions options)
+    {
+        if (options.Clustering == ClusteringProvider.Localhost)
+        {
+            return client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId);
+        }
+
+        client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
+        return client.UseRedisClustering(options.RedisConnectionString);
+    }
+
+    private static IPAddress AdvertisedAddress(OrleansHostOptions options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.AdvertisedIPAddress))
+        {
+            return IPAddress.Parse(options.AdvertisedIPAddress);
+        }
+
+        return Dns.GetHostAddresses(Dns.GetHostName()).FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
+            ?? IPAddress.Loopback;
+    }
+}

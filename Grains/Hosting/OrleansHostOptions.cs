@@ -1,0 +1,58 @@
+namespace OrleansChat.Grains.Hosting;
+
+public enum GatewayMode
+{
+    /// <summary>The gateway co-hosts a silo: one process, nothing to install (the default).</summary>
+    Embedded,
+
+    /// <summary>The gateway is an Orleans client of separate Silo processes.</summary>
+    Client,
+}
+
+public enum ClusteringProvider
+{
+    /// <summary>One machine: the silo at <see cref="OrleansHostOptions.SiloPort"/> is its own membership.</summary>
+    Localhost,
+
+    /// <summary>Membership in Redis: any number of silos and client gateways find each other there.</summary>
+    Redis,
+}
+
+/// <summary>How a process joins the Orleans cluster (section "Orleans", read by the Silo host and the gateway).</summary>
+public sealed class OrleansHostOptions
+{
+    public const string Section = "Orleans";
+
+    /// <summary>Gateway only: co-host a silo or connect to a cluster as a client.</summary>
+    public GatewayMode Mode { get; set; } = GatewayMode.Embedded;
+
+    public ClusteringProvider Clustering { get; set; } = ClusteringProvider.Localhost;
+
+    /// <summary>StackExchange.Redis configuration string, for <see cref="ClusteringProvider.Redis"/>.</summary>
+    public string RedisConnectionString { get; set; } = "";
+
+    public string ClusterId { get; set; } = "orleanschat";
+
+    public string ServiceId { get; set; } = "orleanschat";
+
+    /// <summary>Silo-to-silo port.</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Port clients (gateways in Client mode) connect to; with Localhost clustering, also the port a client dials.</summary>
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The address a silo advertises to the others (default: loopback with Localhost clustering, else this host's first IPv4).</summary>
+    public string? AdvertisedIPAddress { get; set; }
+
+    public static OrleansHostOptions From(Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        var options = new OrleansHostOptions();
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration.GetSection(Section), options);
+        if (options.Clustering == ClusteringProvider.Redis && string.IsNullOrWhiteSpace(options.RedisConnectionString))
+        {
+            throw new InvalidOperationException("Orleans:Clustering is Redis but Orleans:RedisConnectionString is empty");
+        }
+
+        return options;
+    }
+}

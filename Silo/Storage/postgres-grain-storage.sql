@@ -1,0 +1,193 @@
+-- OrleansChat: PostgreSQL schema for Orleans' ADO.NET grain storage
+-- (Microsoft.Orleans.Persistence.AdoNet 10.x, Invariant = "Npgsql").
+--
+-- Idempotent: applied on every deploy by `Silo migrate` (PostgresSchemaMigrator), inside one transaction
+-- and under a PostgreSQL advisory lock, so concurrent runs serialise and a failed run changes nothing.
+--
+-- Contract with AdoNetGrainStorage (what the provider does with this database):
+--   * At silo start it loads the rows 'WriteToStorageKey', 'ReadFromStorageKey' and 'ClearStorageKey'
+--     from OrleansQuery (columns QueryKey, QueryText) and uses the texts below as its commands.
+--   * Every command binds @GrainIdHash (int), @GrainIdN0 (bigint), @GrainIdN1 (bigint), @GrainTypeHash (int),
+--     @GrainTypeString, @GrainIdExtensionString (NULL when the key has no string part) and @ServiceId.
+--   * Read  reads at most one row with the columns PayloadBinary (bytea, NULL = cleared) and Version (int).
+--     No row means "no record" (ETag NULL).
+--   * Write also binds @GrainStateVersion (the grain's ETag, NULL if never stored) and @PayloadBinary and
+--     reads NewGrainStateVersion from one row.
+--   * Clear also binds @GrainStateVersion and reads the first column of one row (the new version).
+--   * Optimistic concurrency: a write/clear whose @GrainStateVersion is not the stored Version (stale
+--     activation, duplicate activation racing a first insert) changes nothing and returns NULL; the
+--     provider then throws InconsistentStateException.
+-- Clear keeps the row (payload NULL) and bumps Version, so versions never go back and an old ETag can
+-- never match again.
+-- Unquoted identifiers fold to lower case in PostgreSQL; Npgsql matches column names case-insensitively.
+
+CREATE TABLE IF NOT EXISTS OrleansQuery
+(
+    QueryKey  varchar(64) NOT NULL,
+    QueryText text        NOT NULL,
+    CONSTRAINT OrleansQuery_Key PRIMARY KEY (QueryKey)
+);
+
+CREATE TABLE IF NOT EXISTS OrleansStorage
+(
+    GrainIdHash            integer      NOT NULL,
+    GrainIdN0              bigint       NOT NULL,
+    GrainIdN1              bigint       NOT NULL,
+    GrainTypeHash          integer      NOT NULL,
+    GrainTypeString        varchar(512) NOT NULL,
+    -- '' stands for "no key extension" so that the whole identity can be a primary key.
+    GrainIdExtensionString varchar(1024) NOT NULL DEFAULT '',
+    ServiceId              varchar(150) NOT NULL,
+    PayloadBinary          bytea        NULL,
+    ModifiedOn             timestamptz  NOT NULL DEFAULT now(),
+    Version                integer      NOT NULL,
+    CONSTRAINT OrleansStorage_Key PRIMARY KEY
+        (GrainIdHash, GrainTypeHash, GrainIdN0, GrainIdN1, ServiceId, GrainTypeString, GrainIdExtensionString)
+);
+
+-- One row per run of the migrator (written by PostgresSchemaMigrator, not by this script).
+CREATE TABLE IF NOT EXISTS OrleansChatSchemaHistory
+(
+    Id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    ScriptName   varchar(200) NOT NULL,
+    ScriptSha256 char(64)     NOT NULL,
+    AppliedOn    timestamptz  NOT NULL DEFAULT now()
+);
+
+CREATE OR REPLACE FUNCTION OrleansChat_ReadFromStorage(
+    _GrainIdHash            integer,
+    _GrainIdN0              bigint,
+    _GrainIdN1              bigint,
+    _GrainTypeHash          integer,
+    _GrainTypeString        varchar,
+    _GrainIdExtensionString varchar,
+    _ServiceId              varchar)
+RETURNS TABLE (PayloadBinary bytea, Version integer)
+LANGUAGE sql
+STABLE
+AS $fn$
+    SELECT s.PayloadBinary, s.Version
+    FROM OrleansStorage AS s
+    WHERE s.GrainIdHash = _GrainIdHash
+      AND s.GrainTypeHash = _GrainTypeHash
+      AND s.GrainIdN0 = _GrainIdN0
+      AND s.GrainIdN1 = _GrainIdN1
+      AND s.ServiceId = _ServiceId
+      AND s.GrainTypeString = _GrainTypeString
+      AND s.GrainIdExtensionString = COALESCE(_GrainIdExtensionString, '');
+$fn$;
+
+CREATE OR REPLACE FUNCTION OrleansChat_WriteToStorage(
+    _GrainIdHash            integer,
+    _GrainIdN0              bigint,
+    _GrainIdN1              bigint,
+    _GrainTypeHash          integer,
+    _GrainTypeString        varchar,
+    _GrainIdExtensionString varchar,
+    _ServiceId              varchar,
+    _GrainStateVersion      integer,
+    _PayloadBinary          bytea)
+RETURNS TABLE (NewGrainStateVersion integer)
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    _Extension varchar := COALESCE(_GrainIdExtensionString, '');
+    _Written   integer;
+BEGIN
+    IF _GrainStateVersion IS NULL THEN
+        -- First write for this grain: create version 1. If a row exists already (another activation got
+        -- there first, or the grain never read its state) nothing is written and NULL is returned.
+        INSERT INTO OrleansStorage AS s
+            (GrainIdHash, GrainIdN0, GrainIdN1, GrainTypeHash, GrainTypeString, GrainIdExtensionString,
+             ServiceId, PayloadBinary, ModifiedOn, Version)
+        VALUES
+            (_GrainIdHash, _GrainIdN0, _GrainIdN1, _GrainTypeHash, _GrainTypeString, _Extension,
+             _ServiceId, _PayloadBinary, now(), 1)
+        ON CONFLICT ON CONSTRAINT OrleansStorage_Key DO NOTHING
+        RETURNING s.Version INTO _Written;
+    ELSE
+        -- Compare-and-swap on Version: only the holder of the current version may write.
+        UPDATE OrleansStorage AS s
+        SET PayloadBinary = _PayloadBinary,
+            ModifiedOn    = now(),
+            Version       = s.Version + 1
+        WHERE s.GrainIdHash = _GrainIdHash
+          AND s.GrainTypeHash = _GrainTypeHash
+          AND s.GrainIdN0 = _GrainIdN0
+          AND s.GrainIdN1 = _GrainIdN1
+          AND s.ServiceId = _ServiceId
+          AND s.GrainTypeString = _GrainTypeString
+          AND s.GrainIdExtensionString = _Extension
+          AND s.Version = _GrainStateVersion
+        RETURNING s.Version INTO _Written;
+    END IF;
+
+    RETURN QUERY SELECT _Written;
+END
+$fn$;
+
+CREATE OR REPLACE FUNCTION OrleansChat_ClearStorage(
+    _GrainIdHash            integer,
+    _GrainIdN0              bigint,
+    _GrainIdN1              bigint,
+    _GrainTypeHash          integer,
+    _GrainTypeString        varchar,
+    _GrainIdExtensionString varchar,
+    _ServiceId              varchar,
+    _GrainStateVersion      integer)
+RETURNS TABLE (NewGrainStateVersion integer)
+LANGUAGE plpgsql
+AS $fn$
+DECLARE
+    _Cleared integer;
+BEGIN
+    -- Always returns exactly one row: the new version, or NULL when the caller's version is stale.
+    UPDATE OrleansStorage AS s
+    SET PayloadBinary = NULL,
+        ModifiedOn    = now(),
+        Version       = s.Version + 1
+    WHERE s.GrainIdHash = _GrainIdHash
+      AND s.GrainTypeHash = _GrainTypeHash
+      AND s.GrainIdN0 = _GrainIdN0
+      AND s.GrainIdN1 = _GrainIdN1
+      AND s.ServiceId = _ServiceId
+      AND s.GrainTypeString = _GrainTypeString
+      AND s.GrainIdExtensionString = COALESCE(_GrainIdExtensionString, '')
+      AND s.Version = _GrainStateVersion
+    RETURNING s.Version INTO _Cleared;
+
+    RETURN QUERY SELECT _Cleared;
+END
+$fn$;
+
+-- The commands the provider runs. Parameters are cast explicitly so that NULLs (sent untyped) and
+-- .NET strings resolve to the function signatures above.
+INSERT INTO OrleansQuery (QueryKey, QueryText)
+VALUES
+(
+    'ReadFromStorageKey',
+    $q$SELECT PayloadBinary, Version
+FROM OrleansChat_ReadFromStorage(
+    CAST(@GrainIdHash AS integer), CAST(@GrainIdN0 AS bigint), CAST(@GrainIdN1 AS bigint),
+    CAST(@GrainTypeHash AS integer), CAST(@GrainTypeString AS varchar),
+    CAST(@GrainIdExtensionString AS varchar), CAST(@ServiceId AS varchar));$q$
+),
+(
+    'WriteToStorageKey',
+    $q$SELECT NewGrainStateVersion
+FROM OrleansChat_WriteToStorage(
+    CAST(@GrainIdHash AS integer), CAST(@GrainIdN0 AS bigint), CAST(@GrainIdN1 AS bigint),
+    CAST(@GrainTypeHash AS integer), CAST(@GrainTypeString AS varchar),
+    CAST(@GrainIdExtensionString AS varchar), CAST(@ServiceId AS varchar),
+    CAST(@GrainStateVersion AS integer), CAST(@PayloadBinary AS bytea));$q$
+),
+(
+    'ClearStorageKey',
+    $q$SELECT NewGrainStateVersion
+FROM OrleansChat_ClearStorage(
+    CAST(@GrainIdHash AS integer), CAST(@GrainIdN0 AS bigint), CAST(@GrainIdN1 AS bigint),
+    CAST(@GrainTypeHash AS integer), CAST(@GrainTypeString AS varchar),
+    CAST(@GrainIdExtensionString AS varchar), CAST(@ServiceId AS varchar),
+    CAST(@GrainStateVersion AS integer));$q$
+)
+ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;
