@@ -139,6 +139,11 @@ export class ChatClient extends Emitter {
     return login(baseUrl, profile, options);
   }
 
+  /** The current transport connection ({send, close, terminate, raw}), or null. For diagnostics and tests. */
+  get connection() {
+    return this._live ? this._live.conn : null;
+  }
+
   get connected() {
     return this.state === 'connected';
   }
