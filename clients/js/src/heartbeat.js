@@ -12,7 +12,7 @@ export class Heartbeat {
    * @param {() => void} o.onDead    the connection is considered dead
    */
   constructor({ sendPing, onDead, intervalMs = DEFAULT_HEARTBEAT.intervalMs, deadAfter = DEFAULT_HEARTBEAT.deadAfter,
-    now = Date.now, setTimer = setInterval, clearTimer = clearInterval }) {
+    now = () => Date.now(), setTimer = (fn, ms) => setInterval(fn, ms), clearTimer = (t) => clearInterval(t) }) {
     if (!(intervalMs > 0)) throw new RangeError('heartbeat intervalMs must be > 0');
     if (!(deadAfter >= 1)) throw new RangeError('heartbeat deadAfter must be >= 1');
     Object.assign(this, { sendPing, onDead, intervalMs, deadAfter, now });

@@ -23,7 +23,7 @@ export function backoffDelay(attempt, options = {}, random = Math.random) {
 
 /** Schedules reconnect attempts one at a time with growing delays; reset() after a successful connection. */
 export class Reconnector {
-  constructor({ backoff = {}, random = Math.random, setTimer = setTimeout, clearTimer = clearTimeout } = {}) {
+  constructor({ backoff = {}, random = Math.random, setTimer = (fn, ms) => setTimeout(fn, ms), clearTimer = (t) => clearTimeout(t) } = {}) {
     this.backoff = { ...DEFAULT_BACKOFF, ...backoff };
     this.random = random;
     this.attempt = 0;
