@@ -117,6 +117,14 @@ module.exports = {
     return true;
   },
 
+  /** Closes the connection and forgets the session. */
+  logout() {
+    if (client) client.close();
+    client = null;
+    session = null;
+    wx.removeStorageSync(SESSION_KEY);
+  },
+
   get user() {
     return session && session.user;
   },
