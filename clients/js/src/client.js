@@ -1,0 +1,580 @@
+import { Emitter } from './emitter.js';
+import { Heartbeat, DEFAULT_HEARTBEAT } from './heartbeat.js';
+import { Reconnector, DEFAULT_BACKOFF } from './reconnect.js';
+import { Outbox } from './outbox.js';
+import { Cursors } from './cursors.js';
+import { createBrowserTransport, fetchRequest } from './transport-browser.js';
+
+/** Protocol v1 error codes (snake_case) plus the SDK's own: timeout, disconnected, closed, not_connected, connect_failed, network. */
+export class ChatError extends Error {
+  constructor(code, message, frame) {
+    super(message || code);
+    this.name = 'ChatError';
+    this.code = code;
+    if (frame !== undefined) this.frame = frame;
+  }
+}
+
+/** Message bodies as the wire spells them. */
+export const Body = Object.freeze({
+  text: (text) => ({ kind: 'text', text }),
+  image: (url, { width, height } = {}) => ({ kind: 'image', url, ...(width ? { width } : {}), ...(height ? { height } : {}) }),
+  audio: (url, durationMs) => ({ kind: 'audio', url, durationMs }),
+});
+
+export const roomConv = (room) => `room:${room}`;
+export const dmConv = (a, b) => (a < b ? `dm:${a}:${b}` : `dm:${b}:${a}`);
+
+/** The other user of a private conversation id, seen from `me`. */
+export function dmPeer(conv, me) {
+  const [, a, b] = conv.split(':');
+  return a === me ? b : a;
+}
+
+const REPLY_TYPES = new Set(['ack', 'error', 'pong', 'members', 'history', 'sync']);
+const SEND_TYPES = new Set(['room.send', 'dm.send']);
+
+/**
+ * Development login: POST {baseUrl}/api/auth/login -> {token, expiresAt, user}.
+ * `request` is an HTTP helper (fetchRequest() by default, wxRequest(wx) in a mini-program).
+ */
+export async function login(baseUrl, { openId, name, avatarUrl } = {}, { request } = {}) {
+  const http = request || fetchRequest();
+  let res;
+  try {
+    res = await http(`${trimSlash(baseUrl)}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ openId, name, ...(avatarUrl ? { avatarUrl } : {}) }),
+    });
+  } catch (err) {
+    throw err instanceof ChatError ? err : new ChatError('network', err && err.message);
+  }
+  if (res.status < 200 || res.status >= 300 || !res.data || !res.data.token) {
+    const data = res.data || {};
+    throw new ChatError(data.code || `http_${res.status}`, data.message || `login failed with HTTP ${res.status}`);
+  }
+  return res.data;
+}
+
+/** ws(s)://host/ws?access_token=... from an http(s) base URL. */
+export function socketUrl(baseUrl, token) {
+  const base = trimSlash(baseUrl).replace(/^http(s?):\/\//i, 'ws$1://');
+  return `${base}/ws?access_token=${encodeURIComponent(token)}`;
+}
+
+function trimSlash(url) {
+  return String(url || '').replace(/\/+$/, '');
+}
+
+/**
+ * One chat connection for one user: requests as Promises, server events through on(type, handler),
+ * heartbeat, automatic reconnection, resend of unacknowledged frames and gap-free message delivery.
+ *
+ * Events: 'state' (state, detail) with state idle|connecting|connected|reconnecting|closed;
+ * 'welcome'; 'message' (normalised room or private message, each conv+seq at most once, with `synced`
+ * when it came from a sync); every server event by its wire type ('room.message', 'room.joined',
+ * 'room.left', 'dm.request', 'dm.open', 'dm.declined', 'dm.message', 'dm.left', 'dm.presence');
+ * 'pong'; 'error' (an error frame no request was waiting for); 'sync.error'; 'disconnect' (code, reason);
+ * 'frame' (every raw frame, for debugging).
+ */
+export class ChatClient extends Emitter {
+  /**
+   * @param {object} options
+   * @param {string} [options.baseUrl]   http(s) base of the gateway; the socket URL is derived from it
+   * @param {string} [options.url]       explicit socket URL without the token (overrides baseUrl)
+   * @param {string|(() => string|Promise<string>)} options.token  access token, or a function returning a fresh one
+   * @param {object} [options.transport] createBrowserTransport() (default) or createWxTransport(wx)
+   * @param {{intervalMs?: number, deadAfter?: number}} [options.heartbeat]
+   * @param {{baseMs?: number, capMs?: number, minMs?: number}} [options.backoff]
+   * @param {number} [options.requestTimeoutMs]  default 15 s
+   * @param {number} [options.sendTimeoutMs]     messages stay in the outbox this long (default 60 s)
+   * @param {number} [options.connectTimeoutMs]  socket open + welcome (default 15 s)
+   * @param {number} [options.probeTimeoutMs]    answer expected after returning to the foreground (default 5 s)
+   * @param {number} [options.healthyAfterMs]    a connection up this long resets the backoff (default 10 s)
+   * @param {object} [options.cursors]  initial {conv: lastSeq}, e.g. restored from storage
+   * @param {object|null} [options.crypto]  end-to-end encryption hook, NOT IMPLEMENTED YET (see README):
+   *        `{ encryptBody(body, target) -> body, decryptBody(body, message) -> body }`, both synchronous.
+   */
+  constructor(options = {}) {
+    super();
+    if (!options.token) throw new TypeError('ChatClient needs a token (string or function)');
+    if (!options.url && !options.baseUrl) throw new TypeError('ChatClient needs baseUrl or url');
+    this.options = {
+      requestTimeoutMs: 15000,
+      sendTimeoutMs: 60000,
+      connectTimeoutMs: 15000,
+      probeTimeoutMs: 5000,
+      healthyAfterMs: 10000,
+      ...options,
+    };
+    this.transport = options.transport || createBrowserTransport();
+    this.crypto = options.crypto || null;
+    this.cursors = new Cursors(options.cursors);
+    this.outbox = new Outbox();
+    this.reconnector = new Reconnector({ backoff: { ...DEFAULT_BACKOFF, ...(options.backoff || {}) }, random: options.random });
+    this.heartbeat = new Heartbeat({
+      ...DEFAULT_HEARTBEAT,
+      ...(options.heartbeat || {}),
+      sendPing: () => this._writePing(),
+      onDead: (silentMs) => this._drop(`no frame for ${silentMs} ms`),
+    });
+    this.state = 'idle';
+    this.user = null;
+    this.rooms = [];
+    this.dms = [];
+    this.hidden = false;
+    this._pending = new Map();
+    this._live = null; // {no, conn, welcomed, timer}
+    this._connNo = 0;
+    this._everConnected = false;
+    this._idSeq = 0;
+    this._idBase = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    this._connectWaiter = null;
+    this._probeTimer = null;
+    this._received = 0;
+  }
+
+  static login(baseUrl, profile, options) {
+    return login(baseUrl, profile, options);
+  }
+
+  /** The current transport connection ({send, close, terminate, raw}), or null. For diagnostics and tests. */
+  get connection() {
+    return this._live ? this._live.conn : null;
+  }
+
+  get connected() {
+    return this.state === 'connected';
+  }
+
+  /** A fresh frame id (also the idempotency key of a send). */
+  newId() {
+    this._idSeq += 1;
+    return `c${this._idBase}-${this._idSeq.toString(36)}`;
+  }
+
+  /** Opens the connection; resolves with the welcome frame. A failure of this first attempt rejects (no retry). */
+  connect() {
+    if (this.state === 'connected') return Promise.resolve(this.welcome);
+    if (this._connectWaiter) return this._connectWaiter.promise;
+    if (this.state === 'closed') this.state = 'idle';
+    const waiter = {};
+    waiter.promise = new Promise((resolve, reject) => Object.assign(waiter, { resolve, reject }));
+    this._connectWaiter = waiter;
+    this._open();
+    return waiter.promise;
+  }
+
+  /** Closes for good: no reconnection; pending requests reject with code "closed". */
+  close(code = 1000, reason = 'client closed') {
+    const live = this._live;
+    this._live = null;
+    this.reconnector.cancel();
+    this.heartbeat.stop();
+    this._clearProbe();
+    if (live) {
+      clearTimeout(live.timer);
+      clearTimeout(live.healthy);
+      if (live.conn) live.conn.close(code, reason);
+    }
+    for (const id of [...this._pending.keys()]) this._settle(id, null, new ChatError('closed', 'the client was closed'));
+    if (this._connectWaiter) {
+      this._connectWaiter.reject(new ChatError('closed', 'the client was closed'));
+      this._connectWaiter = null;
+    }
+    this._setState('closed');
+  }
+
+  // ---- requests -------------------------------------------------------------------------------
+
+  /**
+   * Sends a client frame and resolves with its reply (ack, pong, members, history or sync); rejects with a
+   * ChatError carrying the server's `code` on an error reply, or `timeout`. While disconnected the frame
+   * waits in the outbox and is written (with the same id) once connected again.
+   */
+  request(frame, { timeoutMs, resend = true } = {}) {
+    if (this.state === 'closed') return Promise.reject(new ChatError('closed', 'the client is closed'));
+    const id = frame.id || this.newId();
+    const existing = this._pending.get(id);
+    if (existing) return existing.promise;
+    const out = { ...frame, id };
+    const timeout = timeoutMs || (SEND_TYPES.has(out.type) ? this.options.sendTimeoutMs : this.options.requestTimeoutMs);
+    const pending = {};
+    pending.promise = new Promise((resolve, reject) => {
+      Object.assign(pending, { resolve, reject });
+      pending.timer = setTimeout(
+        () => this._settle(id, null, new ChatError('timeout', `no reply to ${out.type} within ${timeout} ms`)),
+        timeout,
+      );
+    });
+    this._pending.set(id, pending);
+    this.outbox.add(out, { resend });
+    if (this.connected) this._writeFrame(out);
+    return pending.promise;
+  }
+
+  ping() {
+    return this.request({ type: 'ping' }, { resend: false });
+  }
+
+  joinRoom(room) {
+    return this.request({ type: 'room.join', room }).then((ack) => {
+      this._remember(this.rooms, room);
+      this._baseline(roomConv(room));
+      return ack;
+    });
+  }
+
+  leaveRoom(room) {
+    return this.request({ type: 'room.leave', room }).then((ack) => {
+      this.rooms = this.rooms.filter((r) => r !== room);
+      this.cursors.forget(roomConv(room));
+      return ack;
+    });
+  }
+
+  members(room) {
+    return this.request({ type: 'room.members', room });
+  }
+
+  /** Resolves with the ack {conv, seq, ts}. `id` (optional) is the idempotency key; reuse it to retry. */
+  sendRoom(room, body, { id } = {}) {
+    return this.request({ type: 'room.send', id, room, body: this._encrypt(body, { room }) });
+  }
+
+  sendText(room, text, options) {
+    return this.sendRoom(room, Body.text(text), options);
+  }
+
+  requestDm(to) {
+    return this.request({ type: 'dm.request', to });
+  }
+
+  acceptDm(from) {
+    return this.request({ type: 'dm.accept', from });
+  }
+
+  declineDm(from) {
+    return this.request({ type: 'dm.decline', from });
+  }
+
+  leaveDm(withUser) {
+    return this.request({ type: 'dm.leave', with: withUser });
+  }
+
+  sendDm(to, body, { id } = {}) {
+    return this.request({ type: 'dm.send', id, to, body: this._encrypt(body, { to }) });
+  }
+
+  /**
+   * A page of a conversation, ascending, just before `before` (the newest page when absent).
+   * Resolves with {conv, messages, more}; the newest page also starts message tracking for conv.
+   */
+  async history(conv, { before, limit } = {}) {
+    const frame = { type: 'history', conv };
+    if (before !== undefined && before !== null) frame.before = before;
+    if (limit) frame.limit = limit;
+    const reply = await this.request(frame);
+    const messages = reply.messages.map((m) => this._decrypt(m));
+    if (frame.before === undefined) {
+      if (messages.length === 0) this.cursors.baseline(conv, 0);
+      for (const m of messages) this.cursors.accept(conv, m.seq);
+    }
+    return { conv: reply.conv, messages, more: !!reply.more };
+  }
+
+  /** The raw sync request. The client already syncs by itself after every reconnection. */
+  sync(cursors = this.cursors.toJSON()) {
+    return this.request({ type: 'sync', cursors }, { resend: false });
+  }
+
+  // ---- app lifecycle (mini-programs: bindWxAppLifecycle; browsers: visibilitychange/online) --------
+
+  onAppHide() {
+    this.hidden = true;
+    this._clearProbe();
+    if (this.heartbeat.running) this.heartbeat.pause();
+  }
+
+  onAppShow() {
+    this.hidden = false;
+    if (this.state === 'reconnecting') {
+      if (!this._live) this.reconnector.now(() => this._open());
+      return;
+    }
+    if (this.state === 'connected') {
+      const received = this._received;
+      this.heartbeat.resume(); // pings at once
+      this._clearProbe();
+      this._probeTimer = setTimeout(() => {
+        this._probeTimer = null;
+        if (this.state === 'connected' && this._received === received) this._drop('no answer after returning to the foreground');
+      }, this.options.probeTimeoutMs);
+    }
+  }
+
+  /** Drops the current connection as if the network failed (then reconnects). Also used for testing. */
+  reconnectNow(reason = 'reconnect requested') {
+    if (this.state === 'reconnecting' && !this._live) this.reconnector.now(() => this._open());
+    else this._drop(reason);
+  }
+
+  // ---- connection internals ---------------------------------------------------------------------
+
+  async _open() {
+    if (this.state === 'closed') return;
+    this._setState(this._everConnected ? 'reconnecting' : 'connecting');
+    const no = ++this._connNo;
+    const live = { no, conn: null, welcomed: false, timer: null };
+    this._live = live;
+    live.timer = setTimeout(() => {
+      if (this._live === live && !live.welcomed) this._drop('connect timeout');
+    }, this.options.connectTimeoutMs);
+    let url;
+    try {
+      const token = typeof this.options.token === 'function' ? await this.options.token() : this.options.token;
+      url = this.options.url
+        ? `${this.options.url}${this.options.url.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`
+        : socketUrl(this.options.baseUrl, token);
+    } catch (err) {
+      this._onClose(no, 4997, `token: ${err && err.message}`);
+      return;
+    }
+    if (this._live !== live) return;
+    try {
+      live.conn = this.transport.open(url, {
+        open: () => {},
+        message: (text) => this._onText(no, text),
+        close: (code, reason) => this._onClose(no, code, reason),
+        error: (err) => this.emit('transport.error', err),
+      });
+    } catch (err) {
+      this._onClose(no, 1006, err && err.message);
+    }
+  }
+
+  /** Treats the current connection as lost now and terminates it. */
+  _drop(reason) {
+    const live = this._live;
+    if (!live) return;
+    this._onClose(live.no, 4998, reason);
+    if (live.conn) live.conn.terminate();
+  }
+
+  _onClose(no, code, reason) {
+    const live = this._live;
+    if (!live || live.no !== no) return; // a stale connection
+    this._live = null;
+    clearTimeout(live.timer);
+    clearTimeout(live.healthy);
+    this.heartbeat.stop();
+    this._clearProbe();
+    for (const frame of this.outbox.dropNonResendable()) {
+      this._settle(frame.id, null, new ChatError('disconnected', `the connection dropped before the reply to ${frame.type}`));
+    }
+    this.emit('disconnect', code, reason);
+    if (this.state === 'closed') return;
+    if (!this._everConnected) {
+      const waiter = this._connectWaiter;
+      this._connectWaiter = null;
+      this._setState('closed', { code, reason });
+      for (const id of [...this._pending.keys()]) this._settle(id, null, new ChatError('connect_failed', 'could not connect'));
+      if (waiter) waiter.reject(new ChatError('connect_failed', `could not connect (${code}${reason ? `: ${reason}` : ''})`));
+      return;
+    }
+    this._setState('reconnecting', { code, reason });
+    if (this.hidden) return; // onAppShow reconnects
+    this.reconnector.schedule(() => this._open());
+  }
+
+  _onText(no, text) {
+    const live = this._live;
+    if (!live || live.no !== no) return;
+    let frame;
+    try {
+      frame = JSON.parse(text);
+    } catch {
+      this.emit('transport.error', new Error('unparsable frame from the server'));
+      return;
+    }
+    this.heartbeat.touch();
+    this._received += 1;
+    this.emit('frame', frame);
+    if (frame.type === 'welcome') {
+      this._onWelcome(live, frame);
+      return;
+    }
+    if (frame.re != null && REPLY_TYPES.has(frame.type)) {
+      if (frame.type === 'pong') this.emit('pong', frame);
+      if (this._pending.has(frame.re)) {
+        if (frame.type === 'error') this._settle(frame.re, null, new ChatError(frame.code, frame.message, frame));
+        else this._settle(frame.re, frame);
+      } else if (frame.type === 'error') {
+        this.emit('error', new ChatError(frame.code, frame.message, frame));
+      }
+      return;
+    }
+    switch (frame.type) {
+      case 'room.message':
+      case 'dm.message':
+        this._deliver(frame, false);
+        return;
+      case 'error':
+        this.emit('error', new ChatError(frame.code, frame.message, frame));
+        return;
+      case 'dm.open':
+        this._remember(this.dms, frame.conv);
+        this._baseline(frame.conv);
+        break;
+      case 'dm.left':
+        this.dms = this.dms.filter((c) => c !== frame.conv);
+        break;
+      default:
+        break;
+    }
+    this.emit(frame.type, frame);
+  }
+
+  _onWelcome(live, welcome) {
+    live.welcomed = true;
+    clearTimeout(live.timer);
+    const first = !this._everConnected;
+    this._everConnected = true;
+    this.welcome = welcome;
+    this.user = welcome.user;
+    this.rooms = [...welcome.rooms];
+    this.dms = [...welcome.dms];
+    // Reset the backoff only once the connection proved healthy, so a server that accepts and then drops
+    // at once is not hammered.
+    if (first) this.reconnector.reset();
+    else live.healthy = setTimeout(() => this.reconnector.reset(), this.options.healthyAfterMs);
+    if (!this.hidden) this.heartbeat.start();
+    this._setState('connected', { first });
+    this.emit('welcome', welcome, { first });
+    if (!first) this._resync();
+    for (const frame of this.outbox.due(live.no)) this._writeFrame(frame);
+    for (const conv of [...this.rooms.map(roomConv), ...this.dms]) this._baseline(conv);
+    if (this._connectWaiter) {
+      this._connectWaiter.resolve(welcome);
+      this._connectWaiter = null;
+    }
+  }
+
+  /** After a reconnection: fetch what was missed, conversation by conversation, until nothing more. */
+  async _resync() {
+    let cursors = this.cursors.toJSON();
+    for (let round = 0; round < 1000 && Object.keys(cursors).length > 0; round++) {
+      let reply;
+      try {
+        reply = await this.sync(cursors);
+      } catch (err) {
+        if (err.code !== 'disconnected' && err.code !== 'closed') this.emit('sync.error', err);
+        return; // the next connection syncs again
+      }
+      const again = {};
+      for (const c of reply.conversations) {
+        if (c.error) {
+          this.emit('sync.error', new ChatError(c.error, `cannot sync ${c.conv}`), c.conv);
+          continue;
+        }
+        for (const m of c.messages) this._deliver(this._frameOf(m), true);
+        if (c.more) again[c.conv] = this.cursors.get(c.conv);
+      }
+      cursors = again;
+    }
+  }
+
+  /** Starts tracking conv at its newest seq when nothing is known of it, so a later sync has a cursor. */
+  _baseline(conv) {
+    if (this.cursors.has(conv) || !this.connected) return;
+    this.request({ type: 'history', conv, limit: 1 }, { resend: false }).then(
+      (reply) => {
+        const last = reply.messages.length ? reply.messages[reply.messages.length - 1].seq : 0;
+        this.cursors.baseline(conv, last);
+      },
+      () => {},
+    );
+  }
+
+  _frameOf(m) {
+    if (m.conv.startsWith('room:')) return { type: 'room.message', room: m.conv.slice(5), ...m };
+    return { type: 'dm.message', ...m, to: dmPeer(m.conv, m.from.id) };
+  }
+
+  _deliver(frame, synced) {
+    if (!this.cursors.accept(frame.conv, frame.seq)) return; // already shown
+    const decoded = this._decrypt(frame);
+    const message = {
+      kind: frame.type === 'room.message' ? 'room' : 'dm',
+      conv: decoded.conv,
+      seq: decoded.seq,
+      ts: decoded.ts,
+      from: decoded.from,
+      body: decoded.body,
+      id: decoded.id,
+      room: decoded.room,
+      to: decoded.to,
+      mine: !!(this.user && decoded.from && decoded.from.id === this.user.id),
+      synced,
+    };
+    this.emit(frame.type, decoded, { synced });
+    this.emit('message', message);
+  }
+
+  _encrypt(body, target) {
+    return this.crypto && this.crypto.encryptBody ? this.crypto.encryptBody(body, target) : body;
+  }
+
+  _decrypt(message) {
+    return this.crypto && this.crypto.decryptBody ? { ...message, body: this.crypto.decryptBody(message.body, message) } : message;
+  }
+
+  _writeFrame(frame) {
+    const live = this._live;
+    if (!live || !live.welcomed || !live.conn) return;
+    try {
+      live.conn.send(JSON.stringify(frame));
+      this.outbox.markSent(frame.id, live.no);
+    } catch (err) {
+      this.emit('transport.error', err);
+    }
+  }
+
+  _writePing() {
+    const live = this._live;
+    if (!live || !live.welcomed) return;
+    try {
+      live.conn.send(JSON.stringify({ type: 'ping', id: `hb-${this.newId()}` }));
+    } catch (err) {
+      this.emit('transport.error', err);
+    }
+  }
+
+  _settle(id, value, error) {
+    const pending = this._pending.get(id);
+    if (!pending) return;
+    this._pending.delete(id);
+    this.outbox.remove(id);
+    clearTimeout(pending.timer);
+    if (error) pending.reject(error);
+    else pending.resolve(value);
+  }
+
+  _clearProbe() {
+    if (this._probeTimer) {
+      clearTimeout(this._probeTimer);
+      this._probeTimer = null;
+    }
+  }
+
+  _remember(list, item) {
+    if (!list.includes(item)) list.push(item);
+  }
+
+  _setState(state, detail = {}) {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit('state', state, detail);
+  }
+}
