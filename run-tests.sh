@@ -43,7 +43,8 @@ else
 fi
 for tap in "$results"/*.tap; do
   [ -f "$tap" ] || continue
-  n() { v=$(grep -E "^# $1 [0-9]+" "$tap" | tail -1 | awk '{print $3}'); echo "${v:-0}"; }
+  # One summary block per node --test run in the file: add them all up.
+  n() { awk -v key="$1" '$1 == "#" && $2 == key && $3 ~ /^[0-9]+$/ { sum += $3 } END { print sum + 0 }' "$tap"; }
   passed=$((passed + $(n pass))); failed=$((failed + $(n fail)))
   skipped=$((skipped + $(n skipped) + $(n todo)))
 done
