@@ -84,6 +84,41 @@ internal static class ProcStats
         }
     }
 
+    /// <summary>Busy CPU seconds of the whole machine (all cores, from /proc/stat): minus server and client = other load.</summary>
+    public static double MachineBusySeconds()
+    {
+        try
+        {
+            var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            long busy = 0;
+            for (var i = 1; i < cpu.Length && i <= 8; i++)
+            {
+                if (i is not 4 and not 5) // idle, iowait
+                {
+                    busy += long.Parse(cpu[i], CultureInfo.InvariantCulture);
+                }
+            }
+
+            return busy / TicksPerSecond;
+        }
+        catch (IOException)
+        {
+            return double.NaN;
+        }
+    }
+
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
     public static long RssKb(int pid)
     {
         try
