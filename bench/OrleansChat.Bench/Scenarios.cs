@@ -13,6 +13,7 @@ internal sealed class Scenarios(BenchOptions o, Results results)
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private BenchClient[] _clients = [];
     private long _requestIds;
+    private double _idleCpuPerSecond;
 
     private Uri WsUri => new(new UriBuilder(o.Url) { Scheme = o.Url.Scheme == "https" ? "wss" : "ws", Path = "/ws" }.Uri.ToString());
 
@@ -161,10 +162,18 @@ internal sealed class Scenarios(BenchOptions o, Results results)
     {
         var budgetEnd = _clock.Elapsed.TotalSeconds + o.BudgetSeconds;
         Log($"{senders.Length} senders, {fanout} deliveries per send; step {o.StepSeconds} s, budget {o.BudgetSeconds} s");
-        Console.WriteLine("  step  sends/s  deliv/s  ratio   p50ms   p90ms   p99ms   maxms  srvCPU%  cliCPU%  srv_us/deliv  rssMB othCPU%  pass");
+        Console.WriteLine("  step  sends/s  deliv/s  ratio   p50ms   p90ms   p99ms   maxms  srvCPU%  cliCPU%  srv_us/deliv  net_us  rssMB othCPU%  pass");
+        // Warm-up (JIT tiering, grain activations, pools) at the start rate, not counted; then the idle baseline.
+        var warm = await RunStepAsync(0, o.StartRate, senders, fanout);
+        Console.WriteLine($"  warm {warm.SendsPerS,8:0} {warm.DeliveriesPerS,8:0} {warm.Ratio,6:0.000} {warm.P50Ms,7:0.0} {warm.P90Ms,7:0.0} {warm.P99Ms,7:0.0} {warm.MaxMs,7:0.0} {warm.ServerCpuPct,8:0} {warm.ClientCpuPct,8:0} {warm.ServerMicrosPerDelivery,13:0.00} {warm.RssMb,6:0} {warm.OtherCpuPct,7:0}  (not counted)");
+        await QuiesceAsync(0);
+        var idle0 = ProcStats.CpuSeconds(o.Pid);
+        await Task.Delay(2000);
+        _idleCpuPerSecond = (ProcStats.CpuSeconds(o.Pid) - idle0) / 2;
+        results.Add("server_cpu_pct_no_sends", _idleCpuPerSecond * 100);
         StepResult? best = null;
         double pass = 0, fail = 0, rate = o.StartRate;
-        for (var step = 0; step < Metrics.MaxSteps; step++)
+        for (var step = 1; step < Metrics.MaxSteps; step++)
         {
             if (_clock.Elapsed.TotalSeconds + o.StepSeconds + 3 > budgetEnd)
             {
@@ -173,7 +182,7 @@ internal sealed class Scenarios(BenchOptions o, Results results)
 
             var r = await RunStepAsync(step, rate, senders, fanout);
             var ok = r.Ratio >= 0.99 && r.P99Ms <= 100 && _metrics.ClosedCount == 0;
-            Console.WriteLine($"  {step,4} {r.SendsPerS,8:0} {r.DeliveriesPerS,8:0} {r.Ratio,6:0.000} {r.P50Ms,7:0.0} {r.P90Ms,7:0.0} {r.P99Ms,7:0.0} {r.MaxMs,7:0.0} {r.ServerCpuPct,8:0} {r.ClientCpuPct,8:0} {r.ServerMicrosPerDelivery,13:0.00} {r.RssMb,6:0} {r.OtherCpuPct,7:0}  {(ok ? "yes" : "NO")}");
+            Console.WriteLine($"  {step,4} {r.SendsPerS,8:0} {r.DeliveriesPerS,8:0} {r.Ratio,6:0.000} {r.P50Ms,7:0.0} {r.P90Ms,7:0.0} {r.P99Ms,7:0.0} {r.MaxMs,7:0.0} {r.ServerCpuPct,8:0} {r.ClientCpuPct,8:0} {r.ServerMicrosPerDelivery,13:0.00} {r.NetMicrosPerDelivery,7:0.00} {r.RssMb,6:0} {r.OtherCpuPct,7:0}  {(ok ? "yes" : "NO")}");
             if (_metrics.ClosedCount > 0)
             {
                 Log($"{_metrics.ClosedCount} sockets closed: stopping");
@@ -220,6 +229,7 @@ internal sealed class Scenarios(BenchOptions o, Results results)
         results.Add("server_cpu_pct", best.ServerCpuPct);
         results.Add("client_cpu_pct", best.ClientCpuPct);
         results.Add("server_cpu_us_per_delivery", best.ServerMicrosPerDelivery);
+        results.Add("server_cpu_us_per_delivery_net", best.NetMicrosPerDelivery);
         results.Add("other_processes_cpu_pct", best.OtherCpuPct);
     }
 
@@ -256,6 +266,7 @@ internal sealed class Scenarios(BenchOptions o, Results results)
             serverCpu / wall * 100,
             selfCpu / wall * 100,
             delivered == 0 ? 0 : serverCpu * 1e6 / delivered,
+            delivered == 0 ? 0 : Math.Max(0, serverCpu - (_idleCpuPerSecond * wall)) * 1e6 / delivered,
             ProcStats.RssKb(o.Pid) / 1024.0,
             Math.Max(0, otherCpu / wall * 100));
     }
@@ -358,6 +369,7 @@ internal sealed class Scenarios(BenchOptions o, Results results)
         double ServerCpuPct,
         double ClientCpuPct,
         double ServerMicrosPerDelivery,
+        double NetMicrosPerDelivery,
         double RssMb,
         double OtherCpuPct);
 }
