@@ -17,7 +17,7 @@ public static class OrleansHosting
                 builder.UseOrleansClient(client => client.UseChatClustering(options));
                 break;
             default:
-                throw new InvalidOperationException($"Orleans:Mode must be Embedded or Client, not {options.Mode}");
+                throw new InvalidOperationException($"Cluster:Mode must be Embedded or Client, not {options.Mode}");
         }
 
         return builder;

@@ -18,10 +18,10 @@ public enum ClusteringProvider
     Redis,
 }
 
-/// <summary>How a process joins the Orleans cluster (section "Orleans", read by the Silo host and the gateway).</summary>
+/// <summary>How a process joins the Orleans cluster (section "Cluster", read by the Silo host and the gateway; not "Orleans", which Orleans reads itself).</summary>
 public sealed class OrleansHostOptions
 {
-    public const string Section = "Orleans";
+    public const string Section = "Cluster";
 
     /// <summary>Gateway only: co-host a silo or connect to a cluster as a client.</summary>
     public GatewayMode Mode { get; set; } = GatewayMode.Embedded;
@@ -50,7 +50,7 @@ public sealed class OrleansHostOptions
         Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration.GetSection(Section), options);
         if (options.Clustering == ClusteringProvider.Redis && string.IsNullOrWhiteSpace(options.RedisConnectionString))
         {
-            throw new InvalidOperationException("Orleans:Clustering is Redis but Orleans:RedisConnectionString is empty");
+            throw new InvalidOperationException("Cluster:Clustering is Redis but Cluster:RedisConnectionString is empty");
         }
 
         return options;

@@ -40,10 +40,10 @@ public sealed class GatewayServer : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Urls"] = "http://127.0.0.1:0",
-                ["Orleans:Mode"] = "Embedded",
-                ["Orleans:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Orleans:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Orleans:ClusterId"] = "test-" + Guid.NewGuid().ToString("N"),
+                ["Cluster:Mode"] = "Embedded",
+                ["Cluster:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Cluster:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Cluster:ClusterId"] = "test-" + Guid.NewGuid().ToString("N"),
                 ["Auth:DevLoginEnabled"] = "true",
                 ["Auth:SigningKey"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)(i * 7 + 1)).ToArray()),
             });

@@ -187,7 +187,7 @@ public sealed class PostgresServer : IAsyncLifetime, IDisposable
                 var stopped = false;
                 try
                 {
-                    var result = RunAsPostgresAsync(pgCtl, "-D", DataDirectory, "-m", "fast", "-w", "-t", "20", "stop")
+                    var result = Task.Run(() => RunAsPostgresAsync(pgCtl, "-D", DataDirectory, "-m", "fast", "-w", "-t", "20", "stop"))
                         .GetAwaiter().GetResult();
                     stopped = result.ExitCode == 0;
                 }
@@ -229,7 +229,7 @@ public sealed class PostgresServer : IAsyncLifetime, IDisposable
         var orphanData = Path.Combine(orphanRoot, "data");
         if (File.Exists(Path.Combine(orphanData, "postmaster.pid")))
         {
-            var result = RunAsPostgresAsync(pgCtl!, "-D", orphanData, "-m", "immediate", "-w", "-t", "20", "stop").GetAwaiter().GetResult();
+            var result = Task.Run(() => RunAsPostgresAsync(pgCtl!, "-D", orphanData, "-m", "immediate", "-w", "-t", "20", "stop")).GetAwaiter().GetResult();
             if (result.ExitCode != 0)
             {
                 KillPostmaster(orphanData);

@@ -45,7 +45,7 @@ export async function startGateway({ timeoutMs = 120000 } = {}) {
   const url = `http://127.0.0.1:${http}`;
   const child = spawn('dotnet', [
     'run', '--no-build', '--project', path.join(REPO_ROOT, 'Gateway.Web'), '--',
-    '--Urls', url, '--Orleans:SiloPort', String(silo), '--Orleans:GatewayPort', String(gw),
+    '--Urls', url, '--Cluster:SiloPort', String(silo), '--Cluster:GatewayPort', String(gw),
     '--Logging:LogLevel:Default', 'Warning',
   ], {
     cwd: REPO_ROOT,

@@ -1,0 +1,112 @@
+using System.Globalization;
+
+namespace OrleansChat.Bench;
+
+internal sealed class BenchOptions
+{
+    public const string Usage = """
+        usage: OrleansChat.Bench <bigroom|smallgroups|dm|idle> --url http://127.0.0.1:PORT [--pid SERVER_PID]
+               [--clients N] [--rooms N] [--senders N] [--start-rate SENDS_PER_S] [--factor F]
+               [--step-seconds S] [--budget-seconds S] [--size TEXT_BYTES] [--hold-seconds S]
+               [--label NAME] [--out results.tsv]
+        bigroom:     1 room of --clients (1000) members, --senders (4) senders, rate stepped until ratio < 0.99 or p99 > 100 ms
+        smallgroups: --clients (5000) in rooms of 10, one sender per room, --size 128
+        dm:          --clients/2 (1000) open DM pairs, one sender per pair
+        idle:        --clients (10000) connections, pings every 25 s, RSS delta per connection and connect rate
+        """;
+
+    public string Scenario { get; private set; } = "";
+
+    public Uri Url { get; private set; } = new("http://127.0.0.1:5000");
+
+    public int Pid { get; private set; }
+
+    public int Clients { get; private set; }
+
+    public int RoomSize { get; private set; } = 10;
+
+    public int Senders { get; private set; } = 4;
+
+    public double StartRate { get; private set; }
+
+    public double Factor { get; private set; } = 2;
+
+    public double StepSeconds { get; private set; } = 4;
+
+    public double BudgetSeconds { get; private set; } = 40;
+
+    public int TextBytes { get; private set; }
+
+    public double HoldSeconds { get; private set; } = 10;
+
+    public int ConnectConcurrency { get; private set; } = 64;
+
+    public string Label { get; private set; } = "server";
+
+    public string? Out { get; private set; }
+
+    public static BenchOptions Parse(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            throw new ArgumentException("no scenario");
+        }
+
+        var o = new BenchOptions { Scenario = args[0] };
+        (o.Clients, o.StartRate, o.TextBytes) = o.Scenario switch
+        {
+            "bigroom" => (1000, 10.0, 64),
+            "smallgroups" => (5000, 500.0, 128),
+            "dm" => (2000, 500.0, 64),
+            "idle" => (10000, 0.0, 0),
+            _ => throw new ArgumentException($"unknown scenario '{o.Scenario}'"),
+        };
+
+        for (var i = 1; i < args.Length; i += 2)
+        {
+            var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
+            var inv = CultureInfo.InvariantCulture;
+            switch (args[i])
+            {
+                case "--url": o.Url = new Uri(value); break;
+                case "--pid": o.Pid = int.Parse(value, inv); break;
+                case "--clients": o.Clients = int.Parse(value, inv); break;
+                case "--room-size": o.RoomSize = int.Parse(value, inv); break;
+                case "--senders": o.Senders = int.Parse(value, inv); break;
+                case "--start-rate": o.StartRate = double.Parse(value, inv); break;
+                case "--factor": o.Factor = double.Parse(value, inv); break;
+                case "--step-seconds": o.StepSeconds = double.Parse(value, inv); break;
+                case "--budget-seconds": o.BudgetSeconds = double.Parse(value, inv); break;
+                case "--size": o.TextBytes = int.Parse(value, inv); break;
+                case "--hold-seconds": o.HoldSeconds = double.Parse(value, inv); break;
+                case "--connect-concurrency": o.ConnectConcurrency = int.Parse(value, inv); break;
+                case "--label": o.Label = value; break;
+                case "--out": o.Out = value; break;
+                default: throw new ArgumentException($"unknown option {args[i]}");
+            }
+        }
+
+        return o;
+    }
+}
+
+/// <summary>Figures as TSV lines "label scenario metric value" (the runner joins two servers' files) and on stdout.</summary>
+internal sealed class Results(string label, string scenario, string? path)
+{
+    private readonly List<string> _lines = [];
+
+    public void Add(string metric, double value)
+    {
+        var text = value.ToString(Math.Abs(value) >= 100 || value == Math.Floor(value) ? "0" : "0.###", CultureInfo.InvariantCulture);
+        _lines.Add($"{label}\t{scenario}\t{metric}\t{text}");
+        Console.WriteLine($"RESULT {label} {scenario} {metric} = {text}");
+    }
+
+    public void Flush()
+    {
+        if (path is not null)
+        {
+            File.AppendAllLines(path, _lines);
+        }
+    }
+}

@@ -1,0 +1,140 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.WebSockets;
+using HdrHistogram;
+
+namespace OrleansChat.Bench;
+
+/// <summary>Counters shared by every client: deliveries and latency per rate step, errors, closes, pongs.</summary>
+internal sealed class Metrics
+{
+    public const int MaxSteps = 64;
+    private const long MaxLatencyMicros = 120_000_000;
+
+    private readonly long[] _delivered = new long[MaxSteps];
+    private readonly LongConcurrentHistogram[] _latency = new LongConcurrentHistogram[MaxSteps];
+    private readonly ConcurrentDictionary<string, int> _closes = new(StringComparer.Ordinal);
+    private string? _firstSendError;
+
+    public long SendFailures;
+    public long SendErrors;
+    public long Pongs;
+    public long ClosedCount;
+
+    public Metrics()
+    {
+        for (var i = 0; i < MaxSteps; i++)
+        {
+            _latency[i] = new LongConcurrentHistogram(1, MaxLatencyMicros, 3);
+        }
+    }
+
+    public string? FirstSendError => _firstSendError;
+
+    public IReadOnlyDictionary<string, int> Closes => _closes;
+
+    public void Delivered(int step, long elapsedTicks)
+    {
+        if ((uint)step >= MaxSteps)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref _delivered[step]);
+        var micros = Math.Clamp(elapsedTicks * 1_000_000 / Stopwatch.Frequency, 1, MaxLatencyMicros);
+        _latency[step].RecordValue(micros);
+    }
+
+    public long DeliveredIn(int step) => Interlocked.Read(ref _delivered[step]);
+
+    public HistogramBase LatencyOf(int step) => _latency[step];
+
+    public void SendError(string frame)
+    {
+        Interlocked.Increment(ref SendErrors);
+        Interlocked.CompareExchange(ref _firstSendError, frame, null);
+    }
+
+    public void Closed(WebSocketCloseStatus? status, string? description)
+    {
+        Interlocked.Increment(ref ClosedCount);
+        var key = string.Create(CultureInfo.InvariantCulture, $"{(int?)status ?? 1006} {description}");
+        _closes.AddOrUpdate(key, 1, (_, n) => n + 1);
+    }
+}
+
+/// <summary>CPU seconds and RSS of a process, from /proc.</summary>
+internal static class ProcStats
+{
+    private static readonly double TicksPerSecond = 100.0; // USER_HZ on Linux
+
+    public static double CpuSeconds(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // After "pid (comm) ": field 3 is state at index 0, so utime (14) is index 11 and stime (15) index 12.
+            return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
+        }
+        catch (IOException)
+        {
+            return double.NaN;
+        }
+    }
+
+    /// <summary>Busy CPU seconds of the whole machine (all cores, from /proc/stat): minus server and client = other load.</summary>
+    public static double MachineBusySeconds()
+    {
+        try
+        {
+            var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            long busy = 0;
+            for (var i = 1; i < cpu.Length && i <= 8; i++)
+            {
+                if (i is not 4 and not 5) // idle, iowait
+                {
+                    busy += long.Parse(cpu[i], CultureInfo.InvariantCulture);
+                }
+            }
+
+            return busy / TicksPerSecond;
+        }
+        catch (IOException)
+        {
+            return double.NaN;
+        }
+    }
+
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
+    public static long RssKb(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line.AsSpan(6).Trim().ToString().Split(' ')[0], CultureInfo.InvariantCulture);
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return -1;
+    }
+}

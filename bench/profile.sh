@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# A quick profile of one server under a fixed load, without dotnet-trace: runs one scenario at a fixed send rate
+# (--factor 1), and meanwhile collects runtime counters (dotnet-counters) and samples every thread's managed stack a
+# few times (dotnet-stack), then prints the counters and the most frequent frames at the top of running threads.
+#
+#   bench/profile.sh orleans|floor SCENARIO RATE [extra bench args]
+#   e.g. bench/profile.sh orleans dm 1000
+# Needs: dotnet tool install -g dotnet-counters dotnet-stack   (NO_BUILD: run bench/run.sh once first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+server=$1 scenario=$2 rate=$3; shift 3
+export PATH=$PATH:$HOME/.dotnet/tools
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+OUT=$ROOT/bench/results/profile-$server-$scenario-$rate
+mkdir -p "$OUT"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+port=$(free_port); URL=http://127.0.0.1:$port
+if [[ $server == orleans ]]; then
+  (cd Gateway.Web/bin/Release/net10.0 && exec dotnet Gateway.Web.dll --Urls "$URL" --Orleans:SiloPort "$(free_port)" \
+    --Orleans:GatewayPort "$(free_port)" --Auth:DevLoginEnabled true --Sockets:IdleTimeout 01:00:00 \
+    --Logging:LogLevel:Default Warning) > "$OUT/server.log" 2>&1 &
+else
+  (cd bench/FloorServer/bin/Release/net10.0 && exec dotnet FloorServer.dll --Urls "$URL") > "$OUT/server.log" 2>&1 &
+fi
+PID=$!
+trap 'kill $PID 2>/dev/null || true' EXIT
+until curl -sf -o /dev/null -H 'Content-Type: application/json' -d '{"openId":"probe","name":"p"}' "$URL/api/auth/login"; do sleep 0.2; done
+
+dotnet bench/OrleansChat.Bench/bin/Release/net10.0/OrleansChat.Bench.dll "$scenario" --url "$URL" --pid "$PID" \
+  --label "$server" --start-rate "$rate" --factor 1 --budget-seconds 24 "$@" > "$OUT/bench.log" 2>&1 &
+BENCH=$!
+# Wait for the set-up to finish (the step table header), then sample while the steps run.
+until grep -q "step  sends/s" "$OUT/bench.log" 2>/dev/null; do sleep 0.5; kill -0 $BENCH 2>/dev/null || break; done
+sleep 3
+dotnet-counters collect -p "$PID" --format csv -o "$OUT/counters.csv" --duration 00:00:00:10 \
+  --counters System.Runtime,Microsoft.AspNetCore.Server.Kestrel,System.Net.Sockets > /dev/null 2>&1 || true
+for i in 1 2 3 4 5; do dotnet-stack report -p "$PID" > "$OUT/stack$i.txt" 2>&1 || true; sleep 0.5; done
+wait $BENCH || true
+cat "$OUT/bench.log"
+echo "--- counters (mean over 10 s) ---"
+awk -F, 'NR > 1 { n[$3] += 1; s[$3] += $NF } END { for (k in s) printf "%-75s %14.1f\n", k, s[k] / n[k] }' "$OUT/counters.csv" | sort
+echo "--- top of stack in sampled threads (excluding idle waits), 5 samples ---"
+# dotnet-stack prints each thread as "Thread (0x..):" followed by frames, innermost first.
+awk '/^ *Thread \(/ { top = 1; next } top && NF { f = $0; sub(/^ +/, "", f); top = 0; print f }' "$OUT"/stack*.txt \
+  | grep -v -E 'WaitHandle|Monitor\.Wait|LowLevelLifoSemaphore|WaitForSignal|Thread\.Sleep|\[Native Frames\]|SemaphoreSlim\.Wait|Interop\+Sys\.WaitForSocketEvents|LowLevelMonitor' \
+  | sort | uniq -c | sort -rn | head -25
+echo "--- any frame in OrleansChat/Orleans/Kestrel/WebSockets/Json, counted over all samples ---"
+grep -h -o -E '(OrleansChat|Orleans|System\.Net\.WebSockets|System\.Text\.Json|Microsoft\.AspNetCore)[A-Za-z0-9_.`<>+]*' "$OUT"/stack*.txt \
+  | sort | uniq -c | sort -rn | head -25
