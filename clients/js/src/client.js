@@ -33,6 +33,8 @@ export function dmPeer(conv, me) {
 
 const REPLY_TYPES = new Set(['ack', 'error', 'pong', 'members', 'history', 'sync']);
 const SEND_TYPES = new Set(['room.send', 'dm.send']);
+const MAX_SYNC_CONVERSATIONS = 100; // protocol limit per sync frame
+const DEFAULT_MAX_FRAME_BYTES = 65536; // the gateway closes the socket (1009) beyond its Sockets:MaxFrameBytes
 
 /**
  * Development login: POST {baseUrl}/api/auth/login -> {token, expiresAt, user}.
@@ -61,6 +63,18 @@ export async function login(baseUrl, { openId, name, avatarUrl } = {}, { request
 export function socketUrl(baseUrl, token) {
   const base = trimSlash(baseUrl).replace(/^http(s?):\/\//i, 'ws$1://');
   return `${base}/ws?access_token=${encodeURIComponent(token)}`;
+}
+
+function utf8Length(text) {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) { bytes += 4; i++; } // surrogate pair
+    else bytes += 3;
+  }
+  return bytes;
 }
 
 function trimSlash(url) {
@@ -92,6 +106,7 @@ export class ChatClient extends Emitter {
    * @param {number} [options.connectTimeoutMs]  socket open + welcome (default 15 s)
    * @param {number} [options.probeTimeoutMs]    answer expected after returning to the foreground (default 5 s)
    * @param {number} [options.healthyAfterMs]    a connection up this long resets the backoff (default 10 s)
+   * @param {number} [options.maxFrameBytes]   the gateway's Sockets:MaxFrameBytes (default 64 KiB); bigger frames reject with too_large
    * @param {object} [options.cursors]  initial {conv: lastSeq}, e.g. restored from storage
    * @param {object|null} [options.crypto]  end-to-end encryption hook, NOT IMPLEMENTED YET (see README):
    *        `{ encryptBody(body, target) -> body, decryptBody(body, message) -> body }`, both synchronous.
@@ -199,6 +214,11 @@ export class ChatClient extends Emitter {
     const existing = this._pending.get(id);
     if (existing) return existing.promise;
     const out = { ...frame, id };
+    // A frame the server would close the socket for must not enter the outbox: it would be resent forever.
+    const size = utf8Length(JSON.stringify(out));
+    if (size > (this.options.maxFrameBytes || DEFAULT_MAX_FRAME_BYTES)) {
+      return Promise.reject(new ChatError('too_large', `the ${out.type} frame is ${size} bytes, over the server's limit`));
+    }
     const timeout = timeoutMs || (SEND_TYPES.has(out.type) ? this.options.sendTimeoutMs : this.options.requestTimeoutMs);
     const pending = {};
     pending.promise = new Promise((resolve, reject) => {
@@ -461,27 +481,32 @@ export class ChatClient extends Emitter {
     }
   }
 
-  /** After a reconnection: fetch what was missed, conversation by conversation, until nothing more. */
+  /**
+   * After a reconnection: fetch what was missed, conversation by conversation (at most 100 per sync frame),
+   * again for those that say `more`, until nothing is left.
+   */
   async _resync() {
-    let cursors = this.cursors.toJSON();
-    for (let round = 0; round < 1000 && Object.keys(cursors).length > 0; round++) {
+    let queue = Object.entries(this.cursors.toJSON());
+    for (let round = 0; round < 10000 && queue.length > 0; round++) {
+      const batch = Object.fromEntries(queue.slice(0, MAX_SYNC_CONVERSATIONS));
+      queue = queue.slice(MAX_SYNC_CONVERSATIONS);
       let reply;
       try {
-        reply = await this.sync(cursors);
+        reply = await this.sync(batch);
       } catch (err) {
         if (err.code !== 'disconnected' && err.code !== 'closed') this.emit('sync.error', err);
         return; // the next connection syncs again
       }
-      const again = {};
       for (const c of reply.conversations) {
         if (c.error) {
+          // Not readable any more (left, or never a member): stop tracking it.
+          if (c.error === 'forbidden' || c.error === 'not_found') this.cursors.forget(c.conv);
           this.emit('sync.error', new ChatError(c.error, `cannot sync ${c.conv}`), c.conv);
           continue;
         }
         for (const m of c.messages) this._deliver(this._frameOf(m), true);
-        if (c.more) again[c.conv] = this.cursors.get(c.conv);
+        if (c.more && this.cursors.has(c.conv)) queue.push([c.conv, this.cursors.get(c.conv)]);
       }
-      cursors = again;
     }
   }
 

@@ -191,3 +191,39 @@ test('the wx transport adapts SocketTask and the app lifecycle', async () => {
   assert.equal(tasks[0].closedWith, 1000);
   assert.equal(tasks.length, 1, 'exactly one socket');
 });
+
+test('a frame over the size limit is refused locally and never queued', async () => {
+  const t = fakeTransport();
+  const client = newClient(t, { maxFrameBytes: 1024 });
+  const c = client.connect();
+  await tick();
+  t.last.welcome();
+  await c;
+  await assert.rejects(client.sendText('lobby', '€'.repeat(400)), (e) => e.code === 'too_large');
+  assert.equal(client.outbox.size, 0);
+  assert.equal(t.last.sent.filter((f) => f.type === 'room.send').length, 0);
+});
+
+test('resync sends at most 100 cursors per sync and stops tracking unreadable conversations', async () => {
+  const t = fakeTransport();
+  const cursors = Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`room:r${i}`, 1]));
+  const client = newClient(t, { cursors });
+  const errors = [];
+  client.on('sync.error', (e, conv) => errors.push([e.code, conv]));
+  const c = client.connect();
+  await tick();
+  t.last.welcome();
+  await c;
+  t.last.drop();
+  await new Promise((r) => setTimeout(r, 20));
+  t.last.welcome();
+  await tick();
+  const first = t.last.sent.find((f) => f.type === 'sync');
+  assert.equal(Object.keys(first.cursors).length, 100);
+  t.last.push({ type: 'sync', re: first.id, conversations: Object.keys(first.cursors).map((conv) => (conv === 'room:r0' ? { conv, messages: [], more: false, error: 'forbidden' } : { conv, messages: [], more: false })) });
+  await tick();
+  const second = t.last.sent.filter((f) => f.type === 'sync').at(-1);
+  assert.equal(Object.keys(second.cursors).length, 50);
+  assert.deepEqual(errors, [['forbidden', 'room:r0']]);
+  assert.equal(client.cursors.has('room:r0'), false);
+});
