@@ -56,8 +56,8 @@ start_server() { # $1 = orleans|floor; sets SERVER_PID and URL
   local port; port=$(free_port); URL=http://127.0.0.1:$port
   if [[ $1 == orleans ]]; then
     (cd "$GATEWAY_DIR" && exec dotnet Gateway.Web.dll --Urls "$URL" \
-      --Orleans:Mode Embedded --Orleans:SiloPort "$(free_port)" --Orleans:GatewayPort "$(free_port)" \
-      --Orleans:ClusterId "bench-$port" --Auth:DevLoginEnabled true \
+      --Cluster:Mode Embedded --Cluster:SiloPort "$(free_port)" --Cluster:GatewayPort "$(free_port)" \
+      --Cluster:ClusterId "bench-$port" --Auth:DevLoginEnabled true \
       --Sockets:IdleTimeout 01:00:00 --Logging:LogLevel:Default Warning) > "$OUT/$1-$2.server.log" 2>&1 &
   else
     (cd "$FLOOR_DIR" && exec dotnet FloorServer.dll --Urls "$URL") > "$OUT/$1-$2.server.log" 2>&1 &
