@@ -3,7 +3,7 @@
 import { build } from 'esbuild';
 import { minify } from 'terser';
 import JavaScriptObfuscator from 'javascript-obfuscator';
-import { mkdir, writeFile, readFile } from 'node:fs/promises';
+import { mkdir, writeFile, readFile, copyFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -58,3 +58,10 @@ await writeFile(out, banner + obfuscated);
 // The package is "type": "module"; the bundle is CommonJS/UMD, so mark dist/ as such for Node.
 await writeFile(path.join(root, 'dist/package.json'), '{ "type": "commonjs" }\n');
 console.log(`wrote ${path.relative(process.cwd(), out)} (${(banner.length + obfuscated.length).toLocaleString()} bytes; bundle ${iife.length.toLocaleString()}, minified ${minified.code.length.toLocaleString()})`);
+
+// The mini-program sample requires the same file from its utils/ (gitignored there).
+const miniprogramUtils = path.resolve(root, '../miniprogram/utils');
+if (await stat(miniprogramUtils).then((s) => s.isDirectory(), () => false)) {
+  await copyFile(out, path.join(miniprogramUtils, 'orleanschat.min.js'));
+  console.log(`copied to ${path.relative(process.cwd(), path.join(miniprogramUtils, 'orleanschat.min.js'))}`);
+}

@@ -1,6 +1,6 @@
 // The mini-program glue (clients/miniprogram/utils/chat.js on the dist build) driven through a fake `wx`
 // whose SocketTask and request are backed by `ws` and fetch, against a real gateway. Skipped when the dist
-// build has not been copied there (npm run build:miniprogram).
+// build has not been copied there (npm run build in clients/js).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { startGateway, connectUser, uniqueName, eventually, nextEvent } from '..
 
 const utils = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../miniprogram/utils');
 const missing = !existsSync(path.join(utils, 'orleanschat.min.js'));
-const skip = missing ? 'miniprogram/utils/orleanschat.min.js is missing: run "npm run build:miniprogram" first' : false;
+const skip = missing ? 'miniprogram/utils/orleanschat.min.js is missing: run "npm run build" in clients/js first' : false;
 if (missing) console.log(`# skipping the mini-program test: ${skip}`);
 
 function fakeWx() {

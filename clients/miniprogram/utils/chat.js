@@ -1,5 +1,5 @@
 // The one chat connection of the mini-program, on top of the SDK's dist build (copy it here with
-// `npm run build:miniprogram` in clients/js). Pages stay thin: they subscribe to a conversation and call
+// `npm run build` in clients/js). Pages stay thin: they subscribe to a conversation and call
 // the actions below. Mini-programs allow 5 sockets; the SDK keeps exactly one.
 const sdk = require('./orleanschat.min.js');
 const config = require('./config');
