@@ -13,4 +13,7 @@ public sealed class ChatOptions
 
     /// <summary>The most messages one history or sync page returns.</summary>
     public int MaxPageSize { get; set; } = 100;
+
+    /// <summary>Rooms one user may be a member of at once (cluster-wide); joining one more is refused with forbidden.</summary>
+    public int MaxRoomsPerUser { get; set; } = 200;
 }

@@ -43,6 +43,11 @@ public sealed class GroupRoomGrain(
             throw ChatException.BadRequest($"'{Room}' is not a valid room name");
         }
 
+        if (!IsMember(user.Id))
+        {
+            await GrainFactory.GetGrain<IUserGrain>(user.Id).ReserveRoom(Room); // Chat:MaxRoomsPerUser, cluster-wide
+        }
+
         _gateways.Add(gateway, user.Id);
         if (IsMember(user.Id))
         {

@@ -29,7 +29,12 @@ public sealed partial class UserGrain(
     TimeProvider time,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
+    private static readonly TimeSpan RoomReservationLifetime = TimeSpan.FromMinutes(1);
+
     private readonly GatewaySubscriptions _connections = new(time, options.Value.SubscriptionExpiry);
+
+    /// <summary>Rooms being joined right now (reserved, not yet added), so concurrent joins cannot overshoot the limit.</summary>
+    private readonly Dictionary<string, DateTimeOffset> _reservedRooms = new(StringComparer.Ordinal);
     private IGrainTimer? _expiryTimer;
     private bool _online;
     private Task _presenceTold = Task.CompletedTask;
@@ -85,8 +90,33 @@ public sealed partial class UserGrain(
         return Task.CompletedTask;
     }
 
+    public Task ReserveRoom(string room)
+    {
+        if (state.State.Rooms.Contains(room))
+        {
+            return Task.CompletedTask;
+        }
+
+        // A reservation whose join failed half-way lapses instead of counting for ever.
+        var now = time.GetUtcNow();
+        foreach (var lapsed in _reservedRooms.Where(r => now - r.Value > RoomReservationLifetime).Select(r => r.Key).ToList())
+        {
+            _reservedRooms.Remove(lapsed);
+        }
+
+        var max = options.Value.MaxRoomsPerUser;
+        if (state.State.Rooms.Count + _reservedRooms.Count(r => r.Key != room) >= max)
+        {
+            throw ChatException.Forbidden($"at most {max} rooms per user: leave a room before joining another");
+        }
+
+        _reservedRooms[room] = now;
+        return Task.CompletedTask;
+    }
+
     public async Task AddRoom(string room)
     {
+        _reservedRooms.Remove(room);
         if (state.State.Rooms.Add(room))
         {
             await state.WriteStateAsync();

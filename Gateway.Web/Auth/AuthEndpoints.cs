@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OrleansChat.Gateway.Protocol;
 using OrleansChat.Model;
 using OrleansChat.Protocol;
 
@@ -17,14 +18,14 @@ public static class AuthEndpoints
         return endpoints;
     }
 
-    private static IResult DevLogin(DevLoginRequest? request, IOptions<AuthOptions> options, TokenService tokens)
+    private static IResult DevLogin(DevLoginRequest? request, IOptions<AuthOptions> options, TokenService tokens, MediaUrlPolicy media)
     {
         if (!options.Value.DevLoginEnabled)
         {
             return Results.Json(new HttpError(ChatErrorCode.Forbidden, "the development login is disabled"), ProtocolJson.Options, statusCode: StatusCodes.Status403Forbidden);
         }
 
-        var problem = LoginValidation.Check(request, out var user);
+        var problem = LoginValidation.Check(request, out var user) ?? (user!.AvatarUrl is { } avatar ? media.Problem(avatar, "avatarUrl") : null);
         return problem is null
             ? Results.Json(tokens.Issue(user!), ProtocolJson.Options)
             : Results.Json(new HttpError(ChatErrorCode.BadRequest, problem), ProtocolJson.Options, statusCode: StatusCodes.Status400BadRequest);

@@ -1,4 +1,5 @@
 using OrleansChat.Gateway.Auth;
+using OrleansChat.Gateway.Limits;
 using OrleansChat.Gateway.Protocol;
 using OrleansChat.Gateway.Sockets;
 using OrleansChat.Grains;
@@ -33,6 +34,8 @@ public static class GatewayApp
             .Validate(o => o.MaxJsonDepth is >= 4 and <= 64 && o.MaxTextLength >= 1 && o.MaxPageSize >= 1, "Protocol: MaxJsonDepth 4-64, MaxTextLength >= 1, MaxPageSize >= 1");
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateOnStart()
             .Validate(o => o.TokenLifetime > TimeSpan.Zero, "Auth:TokenLifetime must be positive");
+        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateOnStart()
+            .Validate(o => o.IsValid, "RateLimits: each bucket needs PerSecond > 0 and Burst >= 1, or PerSecond 0 (unlimited)");
         services.AddOptions<ChatOptions>().Bind(configuration.GetSection(ChatOptions.SectionName));
 
         services.AddSingleton(TimeProvider.System);
@@ -41,6 +44,9 @@ public static class GatewayApp
         services.AddSingleton<LocalGateway>();
         services.AddSingleton<FrameReader>();
         services.AddSingleton<FrameValidator>();
+        services.AddSingleton<MediaUrlPolicy>();
+        services.AddSingleton<RateLimiter>();
+        services.AddSingleton<ConnectionLimiter>();
         services.AddHostedService<ConnectionMaintenance>();
     }
 }

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using OrleansChat.Gateway.Limits;
 using OrleansChat.Gateway.Sockets;
 using OrleansChat.Grains;
 using OrleansChat.Model;
@@ -17,6 +18,7 @@ public sealed partial class ChatSession(
     IGrainFactory grains,
     FrameReader reader,
     FrameValidator validator,
+    ConnectionRateLimit rateLimit,
     TimeProvider time,
     ILogger<ChatSession> logger) : IFrameHandler
 {
@@ -26,11 +28,21 @@ public sealed partial class ChatSession(
     {
         if (type != WebSocketMessageType.Text)
         {
+            if (IsRateLimited(null, null))
+            {
+                return;
+            }
+
             Reply(new ErrorReply(null, ChatErrorCode.BadRequest, "binary frames are not accepted: send JSON text frames"));
             return;
         }
 
         var frame = reader.Read(payload, out var error);
+        if (IsRateLimited(frame, frame?.Id ?? error?.Re))
+        {
+            return;
+        }
+
         if (frame is null)
         {
             Reply(new ErrorReply(error!.Re, error.Code, error.Message));
@@ -41,6 +53,19 @@ public sealed partial class ChatSession(
     }
 
     public void Reply(ServerFrame frame) => connection.TryEnqueue(ProtocolJson.Serialize(frame));
+
+    /// <summary>Answers <c>rate_limited</c> (with when to retry) instead of handling the frame; the connection stays open.</summary>
+    private bool IsRateLimited(ClientFrame? frame, string? re)
+    {
+        if (rateLimit.Check(frame) is not { } retryAfter)
+        {
+            return false;
+        }
+
+        var ms = (long)Math.Ceiling(retryAfter.TotalMilliseconds);
+        Reply(new ErrorReply(re, ChatErrorCode.RateLimited, $"rate limit reached: retry after {ms} ms", ms));
+        return true;
+    }
 
     private async Task<ServerFrame> HandleSafelyAsync(ClientFrame frame)
     {

@@ -5,7 +5,7 @@ using OrleansChat.Protocol;
 namespace OrleansChat.Gateway.Protocol;
 
 /// <summary>The content rules a well-formed frame must still meet: names, body limits, page sizes.</summary>
-public sealed class FrameValidator(IOptions<ProtocolOptions> options)
+public sealed class FrameValidator(IOptions<ProtocolOptions> options, MediaUrlPolicy media)
 {
     private const int MaxMediaDimension = 100_000;
     private static readonly int MaxAudioMs = (int)TimeSpan.FromHours(1).TotalMilliseconds;
@@ -45,10 +45,10 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options)
         TextBody t when string.IsNullOrWhiteSpace(t.Text) => ChatException.BadRequest("text must not be empty"),
         TextBody t when t.Text.Length > _options.MaxTextLength =>
             new ChatException(ChatErrorCode.TooLarge, $"text longer than {_options.MaxTextLength} characters"),
-        ImageBody i when !MediaUrl.IsAllowed(i.Url) => ChatException.BadRequest("image url must be an absolute https URL"),
+        ImageBody i when media.Problem(i.Url, "image url") is { } problem => ChatException.BadRequest(problem),
         ImageBody i when i.Width is < 1 or > MaxMediaDimension || i.Height is < 1 or > MaxMediaDimension =>
             ChatException.BadRequest($"image width and height must be 1-{MaxMediaDimension}"),
-        AudioBody a when !MediaUrl.IsAllowed(a.Url) => ChatException.BadRequest("audio url must be an absolute https URL"),
+        AudioBody a when media.Problem(a.Url, "audio url") is { } problem => ChatException.BadRequest(problem),
         AudioBody a when a.DurationMs < 1 || a.DurationMs > MaxAudioMs => ChatException.BadRequest($"durationMs must be 1-{MaxAudioMs}"),
         _ => null,
     };

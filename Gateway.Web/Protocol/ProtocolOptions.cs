@@ -16,4 +16,7 @@ public sealed class ProtocolOptions
 
     /// <summary>Largest <c>limit</c> of a <c>history</c> page and the page size of <c>sync</c>.</summary>
     public int MaxPageSize { get; set; } = 100;
+
+    /// <summary>Hosts media and avatar URLs may point at (<c>cdn.example.com</c>, <c>*.example.com</c>); empty: any host.</summary>
+    public string[] MediaHosts { get; set; } = [];
 }

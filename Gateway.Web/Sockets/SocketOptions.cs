@@ -19,4 +19,13 @@ public sealed class SocketOptions
 
     /// <summary>How long a closing socket gets to flush and say goodbye before it is aborted.</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Open sockets one user may hold on this gateway; one more is refused with 429 before the upgrade. 0: no limit.</summary>
+    public int MaxConnectionsPerUser { get; set; } = 10;
+
+    /// <summary>Open sockets from one remote address on this gateway (429 beyond). 0: no limit.</summary>
+    public int MaxConnectionsPerAddress { get; set; } = 256;
+
+    /// <summary>Origins (scheme://host[:port]) browsers may upgrade from (403 otherwise); empty: any. Requests without Origin are allowed.</summary>
+    public string[] AllowedOrigins { get; set; } = [];
 }

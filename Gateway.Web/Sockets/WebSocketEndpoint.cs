@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using Microsoft.Extensions.Options;
 using OrleansChat.Gateway.Auth;
+using OrleansChat.Gateway.Limits;
 using OrleansChat.Gateway.Protocol;
 using OrleansChat.Model;
 using OrleansChat.Protocol;
@@ -23,6 +24,8 @@ public static partial class WebSocketEndpoint
         HttpContext context,
         TokenService tokens,
         LocalGateway gateway,
+        ConnectionLimiter limiter,
+        RateLimiter rateLimiter,
         IOptions<SocketOptions> options,
         TimeProvider time,
         ILoggerFactory loggers)
@@ -33,10 +36,23 @@ public static partial class WebSocketEndpoint
             return;
         }
 
+        if (!OriginAllowList.Allows(options.Value.AllowedOrigins, context.Request.Headers.Origin))
+        {
+            await WriteErrorAsync(context, StatusCodes.Status403Forbidden, ChatErrorCode.Forbidden, "this origin may not connect (Sockets:AllowedOrigins)");
+            return;
+        }
+
         var user = await AuthenticateAsync(context, tokens);
         if (user is null)
         {
             await WriteErrorAsync(context, StatusCodes.Status401Unauthorized, ChatErrorCode.Unauthorized, "a valid access_token (query) or Bearer token is required");
+            return;
+        }
+
+        using var slot = limiter.TryAcquire(user.Id, context.Connection.RemoteIpAddress, out var refusal);
+        if (slot is null)
+        {
+            await WriteErrorAsync(context, StatusCodes.Status429TooManyRequests, ChatErrorCode.RateLimited, refusal!);
             return;
         }
 
@@ -45,7 +61,8 @@ public static partial class WebSocketEndpoint
             KeepAliveInterval = options.Value.KeepAliveInterval,
         });
         using var connection = new ClientConnection(Guid.NewGuid().ToString("N"), user, socket, options.Value, time);
-        var session = ActivatorUtilities.CreateInstance<ChatSession>(context.RequestServices, connection);
+        using var rateLimit = rateLimiter.Open(user.Id);
+        var session = ActivatorUtilities.CreateInstance<ChatSession>(context.RequestServices, connection, rateLimit);
         await RunAsync(connection, session, gateway, time, loggers.CreateLogger(typeof(WebSocketEndpoint)));
     }
 

@@ -28,6 +28,12 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>Pushes a frame to every gateway holding a connection of this user.</summary>
     Task Deliver(ServerFrame frame);
 
+    /// <summary>
+    /// Before a room adds this user: refuses with <see cref="Model.ChatErrorCode.Forbidden"/> when the user is in
+    /// <c>Chat:MaxRoomsPerUser</c> rooms already, else holds a place for <paramref name="room"/> until <see cref="AddRoom"/>.
+    /// </summary>
+    Task ReserveRoom(string room);
+
     Task AddRoom(string room);
 
     Task RemoveRoom(string room);

@@ -32,9 +32,9 @@ public abstract record ServerFrame;
 [GenerateSerializer, Immutable]
 public sealed record AckReply(string? Re, string? Conv = null, long? Seq = null, long? Ts = null) : ServerFrame;
 
-/// <summary>A client frame was refused; the connection stays open.</summary>
+/// <summary>A client frame was refused; the connection stays open. <c>rate_limited</c> carries <c>retryAfterMs</c>.</summary>
 [GenerateSerializer, Immutable]
-public sealed record ErrorReply(string? Re, ChatErrorCode Code, string Message) : ServerFrame;
+public sealed record ErrorReply(string? Re, ChatErrorCode Code, string Message, long? RetryAfterMs = null) : ServerFrame;
 
 [GenerateSerializer, Immutable]
 public sealed record PongReply(string? Re, long Ts) : ServerFrame;

@@ -45,6 +45,8 @@ public sealed class GatewayServer : IAsyncDisposable
                 ["Cluster:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Cluster:ClusterId"] = "test-" + Guid.NewGuid().ToString("N"),
                 ["Auth:DevLoginEnabled"] = "true",
+                // Tests send in bursts (hundreds of messages at once); the limit tests switch rate limits back on.
+                ["RateLimits:Enabled"] = "false",
                 ["Auth:SigningKey"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)(i * 7 + 1)).ToArray()),
             });
             if (settings is not null)
