@@ -31,7 +31,16 @@ public sealed class FrameReader(IOptions<ProtocolOptions> options)
 
         using (document)
         {
-            return ReadEnvelope(document.RootElement, out error);
+            try
+            {
+                return ReadEnvelope(document.RootElement, out error);
+            }
+            catch (InvalidOperationException)
+            {
+                // Well-formed JSON may still escape a lone surrogate ("\ud800"), which no .NET string can hold.
+                error = new FrameError(null, ChatErrorCode.BadRequest, "a string escapes an unpaired surrogate (\\uD800-\\uDFFF)");
+                return null;
+            }
         }
     }
 

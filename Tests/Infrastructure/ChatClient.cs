@@ -176,6 +176,7 @@ public sealed class ChatClient : IAsyncDisposable
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
+            CloseDescription ??= $"dropped: {e.GetType().Name}: {e.Message}";
             _closed.TrySetResult(null);
         }
     }
