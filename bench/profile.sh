@@ -18,7 +18,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 port=$(free_port); URL=http://127.0.0.1:$port
 if [[ $server == orleans ]]; then
   (cd Gateway.Web/bin/Release/net10.0 && exec dotnet Gateway.Web.dll --Urls "$URL" --Cluster:SiloPort "$(free_port)" \
-    --Cluster:GatewayPort "$(free_port)" --Auth:DevLoginEnabled true --Sockets:IdleTimeout 01:00:00 \
+    --Cluster:GatewayPort "$(free_port)" --Auth:DevLoginEnabled true --Sockets:IdleTimeout 01:00:00 --Sockets:MaxConnectionsPerAddress 0 --RateLimits:Enabled false \
     --Logging:LogLevel:Default Warning) > "$OUT/server.log" 2>&1 &
 else
   (cd bench/FloorServer/bin/Release/net10.0 && exec dotnet FloorServer.dll --Urls "$URL") > "$OUT/server.log" 2>&1 &

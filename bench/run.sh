@@ -58,7 +58,8 @@ start_server() { # $1 = orleans|floor; sets SERVER_PID and URL
     (cd "$GATEWAY_DIR" && exec dotnet Gateway.Web.dll --Urls "$URL" \
       --Cluster:Mode Embedded --Cluster:SiloPort "$(free_port)" --Cluster:GatewayPort "$(free_port)" \
       --Cluster:ClusterId "bench-$port" --Auth:DevLoginEnabled true \
-      --Sockets:IdleTimeout 01:00:00 --Logging:LogLevel:Default Warning) > "$OUT/$1-$2.server.log" 2>&1 &
+      --Sockets:IdleTimeout 01:00:00 --Sockets:MaxConnectionsPerAddress 0 --RateLimits:Enabled false \
+      --Logging:LogLevel:Default Warning) > "$OUT/$1-$2.server.log" 2>&1 &
   else
     (cd "$FLOOR_DIR" && exec dotnet FloorServer.dll --Urls "$URL") > "$OUT/$1-$2.server.log" 2>&1 &
   fi

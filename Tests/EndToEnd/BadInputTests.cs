@@ -32,6 +32,7 @@ public sealed class BadInputTests(GatewayFixture fixture)
         { "{\"type\":\"history\",\"id\":\"x1\",\"conv\":\"dm:b:a\"}", "bad_request", "conv" },
         { "{\"type\":\"sync\",\"id\":\"x1\",\"cursors\":[1,2]}", "bad_request", "cursors" },
         { "{\"type\":\"ping\",\"id\":17}", "bad_request", "\"id\"" },
+        { "{\"type\":\"ping\",\"id\":\"\\ud800\"}", "bad_request", "surrogate" },
     };
 
     [Theory]
