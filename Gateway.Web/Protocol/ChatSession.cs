@@ -18,7 +18,8 @@ public sealed partial class ChatSession(
     FrameReader reader,
     FrameValidator validator,
     TimeProvider time,
-    ILogger<ChatSession> logger) : IFrameHandler
+    ILogger<ChatSession> logger,
+    Observability.GatewayMetrics metrics) : IFrameHandler
 {
     private UserProfile Me => connection.User;
 
@@ -69,13 +70,13 @@ public sealed partial class ChatSession(
         PingCommand => new PongReply(frame.Id, Now),
         RoomJoinCommand c => await JoinAsync(c),
         RoomLeaveCommand c => await LeaveAsync(c),
-        RoomSendCommand c => Ack(c, await Room(c.Room).Send(Me, c.Id, c.Body)),
+        RoomSendCommand c => Accepted(c, "room", await Room(c.Room).Send(Me, c.Id, c.Body)),
         RoomMembersCommand c => new MembersReply(c.Id, c.Room, await Room(c.Room).GetMembers(Me.Id)),
         DmRequestCommand c => Ack(c, await Dm(c.To).Request(Me)),
         DmAcceptCommand c => Ack(c, await Dm(c.From).Accept(Me)),
         DmDeclineCommand c => Ack(c, await Dm(c.From).Decline(Me)),
         DmLeaveCommand c => Ack(c, await Dm(c.With).Leave(Me)),
-        DmSendCommand c => Ack(c, await Dm(c.To).Send(Me, c.Id, c.Body)),
+        DmSendCommand c => Accepted(c, "dm", await Dm(c.To).Send(Me, c.Id, c.Body)),
         HistoryCommand c => await HistoryAsync(c),
         SyncCommand c => await SyncAsync(c),
         _ => throw ChatException.BadRequest($"unsupported frame {frame.GetType().Name}"),
@@ -119,6 +120,16 @@ public sealed partial class ChatSession(
     }
 
     private static AckReply Ack(ClientFrame c, SendReceipt receipt) => new(c.Id, receipt.Conv, receipt.Seq, receipt.Ts);
+
+    private AckReply Accepted(ClientFrame c, string kind, SendReceipt receipt)
+    {
+        if (!receipt.Duplicate)
+        {
+            metrics.MessageAccepted(kind);
+        }
+
+        return Ack(c, receipt);
+    }
 
     private static AckReply Ack(ClientFrame c, DmState state) => new(c.Id, state.Conv);
 

@@ -46,6 +46,9 @@ public sealed class ClientConnection : IDisposable
 
     public string Id { get; }
 
+    /// <summary>Where frame counts and overflows are recorded (none in isolation tests).</summary>
+    public Observability.GatewayMetrics? Metrics { get; init; }
+
     public UserProfile User { get; }
 
     /// <summary>Set when the connection is closing or closed: frames enqueued now are dropped.</summary>
@@ -63,6 +66,7 @@ public sealed class ClientConnection : IDisposable
 
         if (!IsClosing)
         {
+            Metrics?.SendQueueOverflowed();
             Close(WebSocketCloseStatus.EndpointUnavailable, "send queue overflow: client too slow", flush: false);
         }
 
@@ -121,6 +125,7 @@ public sealed class ClientConnection : IDisposable
                 }
 
                 Interlocked.Exchange(ref _lastReceived, _time.GetTimestamp());
+                Metrics?.FrameReceived();
                 if (!IsClosing)
                 {
                     await handler.OnMessageAsync(type, _receiveBuffer.AsMemory(0, length));
@@ -189,6 +194,7 @@ public sealed class ClientConnection : IDisposable
                     }
 
                     await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
+                    Metrics?.FrameSent();
                 }
             }
 

@@ -15,9 +15,11 @@ public sealed partial class LocalGateway : IGatewayObserver
     private readonly ConnectionRegistry _registry;
     private readonly ILogger<LocalGateway> _logger;
     private readonly Lazy<GatewayRef> _ref;
+    private readonly Observability.GatewayMetrics _metrics;
 
-    public LocalGateway(IGrainFactory grains, ConnectionRegistry registry, ILogger<LocalGateway> logger)
+    public LocalGateway(IGrainFactory grains, ConnectionRegistry registry, ILogger<LocalGateway> logger, Observability.GatewayMetrics metrics)
     {
+        _metrics = metrics;
         _grains = grains;
         _registry = registry;
         _logger = logger;
@@ -75,12 +77,14 @@ public sealed partial class LocalGateway : IGatewayObserver
 
     public Task DeliverToRoom(string room, ServerFrame frame)
     {
+        _metrics.FannedOut(frame);
         Fanout(_registry.InRoom(room), frame);
         return Task.CompletedTask;
     }
 
     public Task DeliverToUser(string userId, ServerFrame frame)
     {
+        _metrics.FannedOut(frame);
         Fanout(_registry.OfUser(userId), frame);
         return Task.CompletedTask;
     }

@@ -19,4 +19,7 @@ public sealed class SocketOptions
 
     /// <summary>How long a closing socket gets to flush and say goodbye before it is aborted.</summary>
     public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>On shutdown, how long the gateway waits for its sockets to flush, close (1012) and deregister; keep it under the pod's grace period.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(15);
 }

@@ -27,6 +27,14 @@ public static partial class WebSocketEndpoint
         TimeProvider time,
         ILoggerFactory loggers)
     {
+        if (context.RequestServices.GetRequiredService<GatewayDrain>().IsDraining)
+        {
+            // Shutting down: the load balancer sends the retry to another gateway.
+            context.Response.Headers.RetryAfter = "1";
+            await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, ChatErrorCode.Unavailable, "this gateway is shutting down; reconnect");
+            return;
+        }
+
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await WriteErrorAsync(context, StatusCodes.Status400BadRequest, ChatErrorCode.BadRequest, "this endpoint takes WebSocket upgrades only");
@@ -44,7 +52,10 @@ public static partial class WebSocketEndpoint
         {
             KeepAliveInterval = options.Value.KeepAliveInterval,
         });
-        using var connection = new ClientConnection(Guid.NewGuid().ToString("N"), user, socket, options.Value, time);
+        using var connection = new ClientConnection(Guid.NewGuid().ToString("N"), user, socket, options.Value, time)
+        {
+            Metrics = context.RequestServices.GetRequiredService<Observability.GatewayMetrics>(),
+        };
         var session = ActivatorUtilities.CreateInstance<ChatSession>(context.RequestServices, connection);
         await RunAsync(connection, session, gateway, time, loggers.CreateLogger(typeof(WebSocketEndpoint)));
     }

@@ -12,6 +12,9 @@ public enum ChatErrorCode
     TooLarge,
     Conflict,
     Internal,
+
+    /// <summary>The gateway is shutting down (HTTP 503 on the upgrade): connect again, another gateway answers.</summary>
+    Unavailable,
 }
 
 /// <summary>

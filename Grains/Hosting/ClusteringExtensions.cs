@@ -17,7 +17,8 @@ public static class ClusteringExtensions
 
         silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
         silo.ConfigureEndpoints(AdvertisedAddress(options), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
-        return silo.UseRedisClustering(options.RedisConnectionString);
+        silo.UseRedisClustering(options.RedisConnectionString);
+        return options.KubernetesHosting ? silo.UseChatKubernetesHosting() : silo;
     }
 
     public static IClientBuilder UseChatClustering(this IClientBuilder client, OrleansHostOptions options)
@@ -29,6 +30,19 @@ public static class ClusteringExtensions
 
         client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
         return client.UseRedisClustering(options.RedisConnectionString);
+    }
+
+    /// <summary>Orleans' Kubernetes hosting, which only works in a pod: outside one, say so instead of failing obscurely.</summary>
+    private static ISiloBuilder UseChatKubernetesHosting(this ISiloBuilder silo)
+    {
+        if (string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(Orleans.Hosting.Kubernetes.KubernetesHostingOptions.PodNamespaceEnvironmentVariable)))
+        {
+            throw new InvalidOperationException(
+                "Cluster:KubernetesHosting is true but POD_NAMESPACE is not set: it only runs in a Kubernetes pod " +
+                "(set POD_NAME, POD_NAMESPACE and POD_IP through the downward API), or turn it off.");
+        }
+
+        return silo.UseKubernetesHosting();
     }
 
     private static IPAddress AdvertisedAddress(OrleansHostOptions options)

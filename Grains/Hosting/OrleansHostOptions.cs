@@ -44,6 +44,15 @@ public sealed class OrleansHostOptions
     /// <summary>The address a silo advertises to the others (default: loopback with Localhost clustering, else this host's first IPv4).</summary>
     public string? AdvertisedIPAddress { get; set; }
 
+    /// <summary>
+    /// Silo only: run under Orleans' Kubernetes hosting (pod name, namespace and IP from the downward API; watches
+    /// pods and removes defunct silos). Needs POD_NAMESPACE, so it refuses to start outside a pod.
+    /// </summary>
+    public bool KubernetesHosting { get; set; }
+
+    /// <summary>How long a process may take to leave the cluster once asked to stop (host shutdown timeout; a gateway adds Sockets:DrainTimeout).</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     public static OrleansHostOptions From(Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         var options = new OrleansHostOptions();
@@ -51,6 +60,11 @@ public sealed class OrleansHostOptions
         if (options.Clustering == ClusteringProvider.Redis && string.IsNullOrWhiteSpace(options.RedisConnectionString))
         {
             throw new InvalidOperationException("Cluster:Clustering is Redis but Cluster:RedisConnectionString is empty");
+        }
+
+        if (options.KubernetesHosting && options.Clustering != ClusteringProvider.Redis)
+        {
+            throw new InvalidOperationException("Cluster:KubernetesHosting needs Cluster:Clustering Redis (pods find each other through Redis membership)");
         }
 
         return options;
