@@ -19,6 +19,7 @@ public sealed class GatewayServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly HttpClient _http;
+    private Task? _stop;
 
     private GatewayServer(WebApplication app, Uri baseUri)
     {
@@ -92,10 +93,13 @@ public sealed class GatewayServer : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Stops the gateway as SIGTERM would (drain, then leave the cluster); dispose later is then a no-op stop.</summary>
+    public Task StopAsync() => _stop ??= _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
-        await _app.StopAsync();
+        await StopAsync();
         await _app.DisposeAsync();
     }
 
