@@ -31,13 +31,15 @@ public sealed partial class GroupRoomGrain(
     public async Task Join(UserProfile user, GatewayRef gateway)
     {
         EnsureValidName();
-        if (!IsMember(user.Id))
+        if (IsMember(user.Id))
         {
-            EnsureMayJoin(user.Id);
-            await AddMemberAsync(user);
+            _gateways.Add(gateway, user.Id);
+            return;
         }
 
-        _gateways.Add(gateway, user.Id);
+        EnsureMayJoin(user.Id);
+        _gateways.Add(gateway, user.Id); // before the announcement, which the joiner sees too
+        await AddMemberAsync(user);
     }
 
     public async Task Create(UserProfile owner, RoomVisibility visibility, GatewayRef gateway)
@@ -49,8 +51,8 @@ public sealed partial class GroupRoomGrain(
         }
 
         State.Visibility = visibility;
-        await AddMemberAsync(owner);
         _gateways.Add(gateway, owner.Id);
+        await AddMemberAsync(owner);
     }
 
     public async Task Leave(string userId)
