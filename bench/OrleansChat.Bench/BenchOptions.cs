@@ -33,7 +33,7 @@ internal sealed class BenchOptions
 
     public double StepSeconds { get; private set; } = 4;
 
-    public double BudgetSeconds { get; private set; } = 40;
+    public double BudgetSeconds { get; private set; } = 36;
 
     public int TextBytes { get; private set; }
 
