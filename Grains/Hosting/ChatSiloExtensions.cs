@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OrleansChat.Grains.MessageLog;
 
 namespace OrleansChat.Grains.Hosting;
@@ -23,7 +24,7 @@ public static class ChatSiloExtensions
         return silo;
     }
 
-    /// <summary>The message log backend, chosen by "MessageLog:Provider": InMemory (default) or MongoDB.</summary>
+    /// <summary>The message log backend, chosen by "MessageLog:Provider": InMemory (default), MongoDB or Postgres.</summary>
     private static void AddMessageLog(IServiceCollection services, IConfiguration configuration)
     {
         var provider = configuration["MessageLog:Provider"] ?? "InMemory";
@@ -38,8 +39,14 @@ public static class ChatSiloExtensions
                     .ValidateOnStart();
                 services.TryAddSingleton<IMessageLog, MongoMessageLog>();
                 break;
+            case "Postgres":
+                services.AddOptions<PostgresMessageLogOptions>().Bind(configuration.GetSection(PostgresMessageLogOptions.SectionName))
+                    .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "MessageLog:Postgres:ConnectionString is required")
+                    .ValidateOnStart();
+                services.TryAddSingleton<IMessageLog>(sp => new PostgresMessageLog(sp.GetRequiredService<IOptions<PostgresMessageLogOptions>>()));
+                break;
             default:
-                throw new InvalidOperationException($"Unknown MessageLog:Provider '{provider}': use InMemory or MongoDB.");
+                throw new InvalidOperationException($"Unknown MessageLog:Provider '{provider}': use InMemory, MongoDB or Postgres.");
         }
     }
 

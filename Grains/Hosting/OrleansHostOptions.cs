@@ -53,6 +53,9 @@ public sealed class OrleansHostOptions
     /// <summary>How long a process may take to leave the cluster once asked to stop (host shutdown timeout; a gateway adds Sockets:DrainTimeout).</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How fast a crashed silo is declared dead and routed around (section "Cluster:FailureDetection").</summary>
+    public FailureDetectionOptions FailureDetection { get; set; } = new();
+
     public static OrleansHostOptions From(Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         var options = new OrleansHostOptions();
@@ -67,6 +70,7 @@ public sealed class OrleansHostOptions
             throw new InvalidOperationException("Cluster:KubernetesHosting needs Cluster:Clustering Redis (pods find each other through Redis membership)");
         }
 
+        options.FailureDetection.Validate();
         return options;
     }
 }

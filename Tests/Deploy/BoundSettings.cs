@@ -25,6 +25,7 @@ public static class BoundSettings
         [OrleansHostOptions.Section] = typeof(OrleansHostOptions),
         [StorageOptions.Section] = typeof(StorageOptions),
         [MongoMessageLogOptions.SectionName] = typeof(MongoMessageLogOptions),
+        [PostgresMessageLogOptions.SectionName] = typeof(PostgresMessageLogOptions),
         [AuthOptions.Section] = typeof(AuthOptions),
         [SocketOptions.Section] = typeof(SocketOptions),
         [ProtocolOptions.Section] = typeof(ProtocolOptions),
