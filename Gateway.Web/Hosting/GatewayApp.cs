@@ -1,5 +1,8 @@
+using Microsoft.Extensions.Options;
 using OrleansChat.Gateway.Auth;
+using OrleansChat.Gateway.Auth.WeChat;
 using OrleansChat.Gateway.Protocol;
+using OrleansChat.Gateway.Security;
 using OrleansChat.Gateway.Sockets;
 using OrleansChat.Grains;
 
@@ -20,6 +23,7 @@ public static class GatewayApp
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapAuthEndpoints();
+        app.MapCryptoEndpoints();
         app.MapChatWebSocket();
         return app;
     }
@@ -37,10 +41,23 @@ public static class GatewayApp
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<TokenService>();
+        AddIdentityServices(services, configuration);
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<LocalGateway>();
         services.AddSingleton<FrameReader>();
         services.AddSingleton<FrameValidator>();
         services.AddHostedService<ConnectionMaintenance>();
+    }
+
+    /// <summary>Login providers, WeChat's API client and the session-encryption keys (issue 4).</summary>
+    private static void AddIdentityServices(IServiceCollection services, ConfigurationManager configuration)
+    {
+        services.AddOptions<WeChatOptions>().Bind(configuration.GetSection(WeChatOptions.Section)).ValidateOnStart()
+            .Validate(o => o.BaseUrl.IsAbsoluteUri && o.Timeout > TimeSpan.Zero, "WeChat: BaseUrl absolute, Timeout > 0");
+        services.AddHttpClient<WeChatClient>((sp, http) => http.Timeout = sp.GetRequiredService<IOptions<WeChatOptions>>().Value.Timeout);
+        services.AddTransient<ILoginProvider, DevLoginProvider>();
+        services.AddTransient<ILoginProvider, WeChatLoginProvider>();
+        services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateOnStart();
+        services.AddSingleton<EncryptionKeyRing>();
     }
 }

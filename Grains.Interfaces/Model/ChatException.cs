@@ -12,6 +12,9 @@ public enum ChatErrorCode
     TooLarge,
     Conflict,
     Internal,
+
+    /// <summary>A service the gateway depends on (WeChat's API, say) failed or did not answer in time.</summary>
+    Unavailable,
 }
 
 /// <summary>
