@@ -1,10 +1,9 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using OrleansChat.Protocol;
 
 namespace OrleansChat.Gateway.Auth;
 
-public sealed record DevLoginRequest(string? OpenId, string? Name, string? AvatarUrl);
+public sealed record DevLoginRequest(string? OpenId = null, string? Name = null, string? AvatarUrl = null);
 
 /// <summary>The development login: trusts the <c>openId</c> it is given. Refused unless <c>Auth:DevLoginEnabled</c>.</summary>
 public sealed class DevLoginProvider(IOptions<AuthOptions> options) : ILoginProvider
@@ -18,7 +17,7 @@ public sealed class DevLoginProvider(IOptions<AuthOptions> options) : ILoginProv
             return Task.FromResult<LoginOutcome>(LoginRefused.Forbidden("the development login is disabled"));
         }
 
-        var request = body.ValueKind == JsonValueKind.Object ? body.Deserialize<DevLoginRequest>(ProtocolJson.Options) : null;
+        var request = LoginBody.TryRead<DevLoginRequest>(body);
         if (request is null)
         {
             return Task.FromResult<LoginOutcome>(LoginRefused.BadRequest("expected a JSON body {\"openId\",\"name\",\"avatarUrl\"}"));

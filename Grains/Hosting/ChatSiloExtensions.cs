@@ -41,7 +41,29 @@ public static class ChatSiloExtensions
             default:
                 throw new InvalidOperationException($"Unknown MessageLog:Provider '{provider}': use InMemory or MongoDB.");
         }
+
+        EncryptMessageLog(services, configuration);
     }
+
+    /// <summary>With keys in "MessageLog:Encryption:Keys", the chosen log is wrapped in an <see cref="EncryptingMessageLog"/>.</summary>
+    private static void EncryptMessageLog(IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(MessageLogEncryptionOptions.SectionName).Get<MessageLogEncryptionOptions>();
+        if (options is not { Keys.Count: > 0 })
+        {
+            return;
+        }
+
+        var cipher = new BodyCipher(options.Keys);
+        var inner = services.Last(d => d.ServiceType == typeof(IMessageLog));
+        services.Remove(inner);
+        services.AddSingleton<IMessageLog>(sp => new EncryptingMessageLog(Resolve(sp, inner), cipher));
+    }
+
+    private static IMessageLog Resolve(IServiceProvider services, ServiceDescriptor descriptor) =>
+        (IMessageLog)(descriptor.ImplementationInstance
+            ?? descriptor.ImplementationFactory?.Invoke(services)
+            ?? ActivatorUtilities.CreateInstance(services, descriptor.ImplementationType!));
 
     /// <summary>Grain state storage, chosen by "Storage:Provider": Memory (default) or Postgres.</summary>
     private static void AddGrainStorage(ISiloBuilder silo, IConfiguration configuration)

@@ -1,11 +1,10 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using OrleansChat.Model;
-using OrleansChat.Protocol;
 
 namespace OrleansChat.Gateway.Auth.WeChat;
 
-public sealed record WeChatLoginRequest(string? Code, string? Name, string? AvatarUrl);
+public sealed record WeChatLoginRequest(string? Code = null, string? Name = null, string? AvatarUrl = null);
 
 /// <summary>
 /// Mini-program login: the <c>wx.login</c> code is exchanged with WeChat for the openid, which becomes the user
@@ -25,7 +24,7 @@ public sealed class WeChatLoginProvider(WeChatClient wechat, IOptions<WeChatOpti
             return LoginRefused.Forbidden("WeChat login is not configured (WeChat:AppId, WeChat:Secret)");
         }
 
-        var request = body.ValueKind == JsonValueKind.Object ? body.Deserialize<WeChatLoginRequest>(ProtocolJson.Options) : null;
+        var request = LoginBody.TryRead<WeChatLoginRequest>(body);
         if (request?.Code is not { Length: > 0 and <= MaxCodeLength } code)
         {
             return LoginRefused.BadRequest("expected a JSON body {\"code\", \"name\"?, \"avatarUrl\"?} with the wx.login code");
