@@ -45,6 +45,7 @@ public sealed class GatewayServer : IAsyncDisposable
                 ["Cluster:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Cluster:ClusterId"] = "test-" + Guid.NewGuid().ToString("N"),
                 ["Auth:DevLoginEnabled"] = "true",
+                ["Security:Encryption"] = "Off",
             });
             if (settings is not null)
             {
