@@ -21,6 +21,8 @@ public sealed class SecureGatewayFixture : IAsyncLifetime
             ["WeChat:AppId"] = FakeWeChatServer.AppId,
             ["WeChat:Secret"] = FakeWeChatServer.Secret,
             ["WeChat:Timeout"] = WeChatTimeout.ToString(),
+            ["MessageLog:Encryption:Keys:0:Id"] = "log-k1",
+            ["MessageLog:Encryption:Keys:0:Base64Key"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)(i * 3 + 5)).ToArray()),
         });
     }
 
