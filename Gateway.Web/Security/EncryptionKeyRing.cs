@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 
@@ -45,9 +46,8 @@ public sealed class EncryptionKeyRing
     private static PublicKeyInfo Describe(RsaKey key)
     {
         var parameters = key.Rsa.ExportParameters(includePrivateParameters: false);
-        var jwk = new PublicJwk("RSA", key.Id, Algorithm, "enc", Base64Url(parameters.Modulus!), Base64Url(parameters.Exponent!));
+        var jwk = new PublicJwk("RSA", key.Id, Algorithm, "enc", Base64Url.EncodeToString(parameters.Modulus), Base64Url.EncodeToString(parameters.Exponent));
         return new PublicKeyInfo(key.Id, Algorithm, Convert.ToBase64String(key.Rsa.ExportSubjectPublicKeyInfo()), jwk);
     }
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

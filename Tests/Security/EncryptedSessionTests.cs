@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -27,7 +28,7 @@ public sealed class EncryptedSessionTests(SecureGatewayFixture fixture)
         Assert.Equal("RSA-OAEP-256", root.GetProperty("alg").GetString());
         Assert.Equal(root.GetProperty("keyId").GetString(), root.GetProperty("jwk").GetProperty("kid").GetString());
         Assert.Equal("RSA", root.GetProperty("jwk").GetProperty("kty").GetString());
-        Assert.Equal(Convert.ToBase64String(modulus).TrimEnd('=').Replace('+', '-').Replace('/', '_'), root.GetProperty("jwk").GetProperty("n").GetString());
+        Assert.Equal(Base64Url.EncodeToString(modulus), root.GetProperty("jwk").GetProperty("n").GetString());
     }
 
     [Fact]
@@ -56,61 +57,32 @@ public sealed class EncryptedSessionTests(SecureGatewayFixture fixture)
     }
 
     [Fact]
-    public async Task A_replayed_frame_closes_with_1008()
+    public Task A_replayed_frame_closes_with_1008() => AssertClosesWith1008Async(async (client, cipher) =>
     {
-        var (client, cipher) = await ConnectEncryptedAsync();
-        await using var _ = client;
-        using var __ = cipher;
         var ping = cipher.Seal(new { type = "ping", id = "p1" });
         await client.SendBytesAsync(ping, WebSocketMessageType.Binary);
         await client.WaitForAsync(f => f.Re == "p1" && f.Type == "pong");
-
         await client.SendBytesAsync(ping, WebSocketMessageType.Binary);
-
-        Assert.Equal(WebSocketCloseStatus.PolicyViolation, await client.Closed.WaitAsync(Eventually.DefaultTimeout));
-    }
+    });
 
     [Fact]
-    public async Task A_reordered_frame_closes_with_1008()
+    public Task A_reordered_frame_closes_with_1008() => AssertClosesWith1008Async(async (client, cipher) =>
     {
-        var (client, cipher) = await ConnectEncryptedAsync();
-        await using var _ = client;
-        using var __ = cipher;
-        var first = cipher.Seal(new { type = "ping", id = "p1" });
-        var second = cipher.Seal(new { type = "ping", id = "p2" });
-
-        await client.SendBytesAsync(second, WebSocketMessageType.Binary);
-
-        Assert.Equal(WebSocketCloseStatus.PolicyViolation, await client.Closed.WaitAsync(Eventually.DefaultTimeout));
-        Assert.Equal(0, client.Count(f => f.Re is "p1" or "p2"));
-    }
+        _ = cipher.Seal(new { type = "ping", id = "skipped" });
+        await client.SendBytesAsync(cipher.Seal(new { type = "ping", id = "p2" }), WebSocketMessageType.Binary);
+    });
 
     [Fact]
-    public async Task A_tampered_frame_closes_with_1008()
+    public Task A_tampered_frame_closes_with_1008() => AssertClosesWith1008Async(async (client, cipher) =>
     {
-        var (client, cipher) = await ConnectEncryptedAsync();
-        await using var _ = client;
-        using var __ = cipher;
-        var frame = cipher.Seal(new { type = "ping", id = "p1" });
+        var frame = cipher.Seal(new { type = "ping", id = "p2" });
         frame[10] ^= 0x01; // a ciphertext byte; the counter (bytes 0-7) stays right
-
         await client.SendBytesAsync(frame, WebSocketMessageType.Binary);
-
-        Assert.Equal(WebSocketCloseStatus.PolicyViolation, await client.Closed.WaitAsync(Eventually.DefaultTimeout));
-        Assert.Equal(0, client.Count(f => f.Re == "p1"));
-    }
+    });
 
     [Fact]
-    public async Task A_plaintext_frame_inside_an_encrypted_session_closes_with_1008()
-    {
-        var (client, cipher) = await ConnectEncryptedAsync();
-        await using var _ = client;
-        using var __ = cipher;
-
-        await client.SendAsync(new { type = "ping", id = "p1" });
-
-        Assert.Equal(WebSocketCloseStatus.PolicyViolation, await client.Closed.WaitAsync(Eventually.DefaultTimeout));
-    }
+    public Task A_plaintext_frame_inside_an_encrypted_session_closes_with_1008() =>
+        AssertClosesWith1008Async((client, _) => client.SendAsync(new { type = "ping", id = "p2" }));
 
     [Fact]
     public async Task A_hello_with_an_unknown_key_id_closes_with_1008()
@@ -133,6 +105,16 @@ public sealed class EncryptedSessionTests(SecureGatewayFixture fixture)
         Assert.Equal("pong", pong.Type);
     }
 
-    private async Task<(ChatClient Client, ClientSessionCipher Cipher)> ConnectEncryptedAsync() =>
-        await ClientSessionCipher.ConnectAsync(_server, await _server.LoginAsync(GatewayServer.UniqueName("enc")));
+    /// <summary>Opens an encrypted session, commits the violation, and expects 1008 with frame "p2" never answered.</summary>
+    private async Task AssertClosesWith1008Async(Func<ChatClient, ClientSessionCipher, Task> violate)
+    {
+        var (client, cipher) = await ClientSessionCipher.ConnectAsync(_server, await _server.LoginAsync(GatewayServer.UniqueName("enc")));
+        await using var _ = client;
+        using var __ = cipher;
+
+        await violate(client, cipher);
+
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, await client.Closed.WaitAsync(Eventually.DefaultTimeout));
+        Assert.Equal(0, client.Count(f => f.Re == "p2"));
+    }
 }

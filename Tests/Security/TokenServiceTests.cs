@@ -128,18 +128,12 @@ public sealed class TokenServiceTests
     private static string HmacSigned(string payload, byte[] key)
     {
         var unsigned = Base64Url("""{"alg":"HS256","typ":"JWT","kid":"k"}""") + "." + payload;
-        return unsigned + "." + Base64Url(HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(unsigned)));
+        return unsigned + "." + System.Buffers.Text.Base64Url.EncodeToString(HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(unsigned)));
     }
 
     private static JsonElement Header(string token) => JsonDocument.Parse(Base64UrlDecode(token.Split('.')[0])).RootElement;
 
-    private static string Base64Url(string text) => Base64Url(Encoding.UTF8.GetBytes(text));
+    private static string Base64Url(string text) => System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes(text));
 
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static byte[] Base64UrlDecode(string text)
-    {
-        var padded = text.Replace('-', '+').Replace('_', '/');
-        return Convert.FromBase64String(padded + new string('=', (4 - padded.Length % 4) % 4));
-    }
+    private static byte[] Base64UrlDecode(string text) => System.Buffers.Text.Base64Url.DecodeFromChars(text);
 }
