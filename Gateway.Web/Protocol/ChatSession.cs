@@ -78,6 +78,14 @@ public sealed partial class ChatSession(
         DmSendCommand c => Ack(c, await Dm(c.To).Send(Me, c.Id, c.Body)),
         HistoryCommand c => await HistoryAsync(c),
         SyncCommand c => await SyncAsync(c),
+        RoomCreateCommand c => await CreateAsync(c),
+        RoomInviteCommand c => await RoomAckAsync(c, c.Room, room => room.Invite(Me, c.User)),
+        RoomKickCommand c => await RoomAckAsync(c, c.Room, room => room.Kick(Me, c.User, c.Reason)),
+        RoomMuteCommand c => await RoomAckAsync(c, c.Room, room => room.Mute(Me, c.User, TimeSpan.FromMilliseconds(c.DurationMs))),
+        RoomUnmuteCommand c => await RoomAckAsync(c, c.Room, room => room.Unmute(Me, c.User)),
+        RoomBanCommand c => await RoomAckAsync(c, c.Room, room => room.Ban(Me, c.User, c.Reason)),
+        RoomUnbanCommand c => await RoomAckAsync(c, c.Room, room => room.Unban(Me, c.User)),
+        RoomRoleCommand c => await RoomAckAsync(c, c.Room, room => room.SetRole(Me, c.User, c.Role)),
         _ => throw ChatException.BadRequest($"unsupported frame {frame.GetType().Name}"),
     };
 
@@ -85,6 +93,19 @@ public sealed partial class ChatSession(
     {
         await gateway.JoinRoomAsync(c.Room, connection);
         return new AckReply(c.Id, ConversationId.ForRoom(c.Room));
+    }
+
+    private async Task<ServerFrame> CreateAsync(RoomCreateCommand c)
+    {
+        await gateway.CreateRoomAsync(c.Room, c.Visibility, connection);
+        return new AckReply(c.Id, ConversationId.ForRoom(c.Room));
+    }
+
+    /// <summary>A room request whose only answer is an <c>ack</c> naming the room's conversation.</summary>
+    private async Task<ServerFrame> RoomAckAsync(ClientFrame c, string room, Func<IGroupRoomGrain, Task> request)
+    {
+        await request(Room(room));
+        return new AckReply(c.Id, ConversationId.ForRoom(room));
     }
 
     private async Task<ServerFrame> LeaveAsync(RoomLeaveCommand c)

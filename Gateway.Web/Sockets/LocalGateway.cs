@@ -50,12 +50,19 @@ public sealed partial class LocalGateway : IGatewayObserver
     }
 
     /// <summary>Joins the room; the socket is indexed first so that it sees its own <c>room.joined</c>.</summary>
-    public async Task JoinRoomAsync(string room, ClientConnection connection)
+    public Task JoinRoomAsync(string room, ClientConnection connection) =>
+        EnterAsync(room, connection, grain => grain.Join(connection.User, Ref));
+
+    /// <summary>Creates the room with this socket's user as owner; indexed first, like a join.</summary>
+    public Task CreateRoomAsync(string room, RoomVisibility visibility, ClientConnection connection) =>
+        EnterAsync(room, connection, grain => grain.Create(connection.User, visibility, Ref));
+
+    private async Task EnterAsync(string room, ClientConnection connection, Func<IGroupRoomGrain, Task> enter)
     {
         _registry.AddToRoom(room, connection);
         try
         {
-            await Room(room).Join(connection.User, Ref);
+            await enter(Room(room));
         }
         catch
         {

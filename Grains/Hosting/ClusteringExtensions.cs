@@ -10,6 +10,7 @@ public static class ClusteringExtensions
 {
     public static ISiloBuilder UseChatClustering(this ISiloBuilder silo, OrleansHostOptions options)
     {
+        ConfigureFailureDetection(silo, options.FailureDetection);
         if (options.Clustering == ClusteringProvider.Localhost)
         {
             return silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: options.ServiceId, clusterId: options.ClusterId);
@@ -22,6 +23,7 @@ public static class ClusteringExtensions
 
     public static IClientBuilder UseChatClustering(this IClientBuilder client, OrleansHostOptions options)
     {
+        ConfigureFailureDetection(client, options.FailureDetection);
         if (options.Clustering == ClusteringProvider.Localhost)
         {
             return client.UseLocalhostClustering(options.GatewayPort, options.ServiceId, options.ClusterId);
@@ -29,6 +31,24 @@ public static class ClusteringExtensions
 
         client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
         return client.UseRedisClustering(options.RedisConnectionString);
+    }
+
+    private static void ConfigureFailureDetection(ISiloBuilder silo, FailureDetectionOptions failure)
+    {
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            o.ProbeTimeout = failure.ProbeTimeout;
+            o.NumMissedProbesLimit = failure.NumMissedProbesLimit;
+            o.NumVotesForDeathDeclaration = failure.NumVotesForDeathDeclaration;
+            o.TableRefreshTimeout = failure.TableRefreshTimeout;
+        });
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = failure.ResponseTimeout);
+    }
+
+    private static void ConfigureFailureDetection(IClientBuilder client, FailureDetectionOptions failure)
+    {
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = failure.ResponseTimeout);
+        client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = failure.GatewayListRefreshPeriod);
     }
 
     private static IPAddress AdvertisedAddress(OrleansHostOptions options)

@@ -44,6 +44,9 @@ public sealed class OrleansHostOptions
     /// <summary>The address a silo advertises to the others (default: loopback with Localhost clustering, else this host's first IPv4).</summary>
     public string? AdvertisedIPAddress { get; set; }
 
+    /// <summary>How fast a crashed silo is declared dead and routed around (section "Cluster:FailureDetection").</summary>
+    public FailureDetectionOptions FailureDetection { get; set; } = new();
+
     public static OrleansHostOptions From(Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         var options = new OrleansHostOptions();
@@ -53,6 +56,7 @@ public sealed class OrleansHostOptions
             throw new InvalidOperationException("Cluster:Clustering is Redis but Cluster:RedisConnectionString is empty");
         }
 
+        options.FailureDetection.Validate();
         return options;
     }
 }
