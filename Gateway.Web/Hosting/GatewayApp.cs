@@ -1,6 +1,9 @@
+using Microsoft.Extensions.Options;
 using OrleansChat.Gateway.Auth;
 using OrleansChat.Gateway.Observability;
+using OrleansChat.Gateway.Auth.WeChat;
 using OrleansChat.Gateway.Protocol;
+using OrleansChat.Gateway.Security;
 using OrleansChat.Gateway.Sockets;
 using OrleansChat.Grains;
 using OrleansChat.Grains.Hosting;
@@ -23,6 +26,7 @@ public static class GatewayApp
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapAuthEndpoints();
+        app.MapCryptoEndpoints();
         app.MapChatWebSocket();
         app.MapChatOperations(app.Configuration);
         return app;
@@ -42,6 +46,7 @@ public static class GatewayApp
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<TokenService>();
+        AddIdentityServices(services, configuration);
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<LocalGateway>();
         services.AddSingleton<FrameReader>();
@@ -61,5 +66,17 @@ public static class GatewayApp
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayDrain>());
         builder.Services.AddChatOperations("orleanschat-gateway", GatewayMetrics.MeterName)
             .AddHealthChecks().AddCheck<ClusterReadinessHealthCheck>("cluster", tags: [OperationsEndpoints.ReadyTag]);
+    }
+
+    /// <summary>Login providers, WeChat's API client and the session-encryption keys (issue 4).</summary>
+    private static void AddIdentityServices(IServiceCollection services, ConfigurationManager configuration)
+    {
+        services.AddOptions<WeChatOptions>().Bind(configuration.GetSection(WeChatOptions.Section)).ValidateOnStart()
+            .Validate(o => o.BaseUrl.IsAbsoluteUri && o.Timeout > TimeSpan.Zero, "WeChat: BaseUrl absolute, Timeout > 0");
+        services.AddHttpClient<WeChatClient>((sp, http) => http.Timeout = sp.GetRequiredService<IOptions<WeChatOptions>>().Value.Timeout);
+        services.AddTransient<ILoginProvider, DevLoginProvider>();
+        services.AddTransient<ILoginProvider, WeChatLoginProvider>();
+        services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateOnStart();
+        services.AddSingleton<EncryptionKeyRing>();
     }
 }

@@ -13,7 +13,7 @@ public enum ChatErrorCode
     Conflict,
     Internal,
 
-    /// <summary>The gateway is shutting down (HTTP 503 on the upgrade): connect again, another gateway answers.</summary>
+    /// <summary>Try again shortly: the gateway is shutting down (HTTP 503 on the upgrade; connect again), or a service it depends on (WeChat's API, say) failed or did not answer in time.</summary>
     Unavailable,
 }
 

@@ -46,7 +46,7 @@ public sealed class GatewayServer : IAsyncDisposable
                 ["Cluster:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Cluster:ClusterId"] = "test-" + Guid.NewGuid().ToString("N"),
                 ["Auth:DevLoginEnabled"] = "true",
-                ["Auth:SigningKey"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)(i * 7 + 1)).ToArray()),
+                ["Security:Encryption"] = "Off",
             });
             if (settings is not null)
             {
