@@ -2,26 +2,18 @@ using Microsoft.Extensions.Options;
 using OrleansChat.Grains.Conversations;
 using OrleansChat.Grains.Gateways;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.Rooms;
 using OrleansChat.Model;
 using OrleansChat.Protocol;
 
 namespace OrleansChat.Grains;
 
-[GenerateSerializer]
-public sealed class RoomState
-{
-    [Id(0)]
-    public Dictionary<string, UserProfile> Members { get; set; } = new(StringComparer.Ordinal);
-
-    [Id(1)]
-    public DateTimeOffset? CreatedAt { get; set; }
-}
-
 /// <summary>
 /// A group room: members are persisted; which gateways host its online members is not (gateways renew it).
 /// A message costs one log append and one call per live gateway, whatever the member count.
+/// Permissions (visibility, roles, invitations, mutes, bans) are checked here, per <see cref="RoomPolicy"/>.
 /// </summary>
-public sealed class GroupRoomGrain(
+public sealed partial class GroupRoomGrain(
     [PersistentState("room", "chat")] IPersistentState<RoomState> state,
     IMessageLog log,
     IOptions<ChatOptions> options,
@@ -38,45 +30,56 @@ public sealed class GroupRoomGrain(
 
     public async Task Join(UserProfile user, GatewayRef gateway)
     {
-        if (!ConversationId.IsValidName(Room))
-        {
-            throw ChatException.BadRequest($"'{Room}' is not a valid room name");
-        }
-
-        if (!IsMember(user.Id))
-        {
-            await GrainFactory.GetGrain<IUserGrain>(user.Id).ReserveRoom(Room); // Chat:MaxRoomsPerUser, cluster-wide
-        }
-
-        _gateways.Add(gateway, user.Id);
+        EnsureValidName();
         if (IsMember(user.Id))
         {
+            _gateways.Add(gateway, user.Id);
             return;
         }
 
-        state.State.Members[user.Id] = user;
-        state.State.CreatedAt ??= time.GetUtcNow();
-        await state.WriteStateAsync();
-        await GrainFactory.GetGrain<IUserGrain>(user.Id).AddRoom(Room);
-        Broadcast(new RoomJoinedEvent(Room, user, NowMs));
+        EnsureMayJoin(user.Id);
+        await ReserveRoomAsync(user.Id);
+        _gateways.Add(gateway, user.Id); // before the announcement, which the joiner sees too
+        await AddMemberAsync(user);
+    }
+
+    public async Task Create(UserProfile owner, RoomVisibility visibility, GatewayRef gateway)
+    {
+        EnsureValidName();
+        if (State.CreatedAt is not null || State.Members.Count > 0)
+        {
+            throw ChatException.Conflict($"room '{Room}' already exists");
+        }
+
+        await ReserveRoomAsync(owner.Id);
+        State.Visibility = visibility;
+        _gateways.Add(gateway, owner.Id);
+        await AddMemberAsync(owner);
     }
 
     public async Task Leave(string userId)
     {
-        if (!state.State.Members.Remove(userId, out var user))
-        {
-            throw ChatException.NotFound($"not a member of room '{Room}'");
-        }
-
+        var wasOwner = State.RoleOf(userId) == RoomRole.Owner;
+        var user = State.RemoveMember(userId) ?? throw ChatException.NotFound($"not a member of room '{Room}'");
+        var heir = wasOwner ? State.PassOwnership() : null;
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<IUserGrain>(userId).RemoveRoom(Room);
         Broadcast(new RoomLeftEvent(Room, user, NowMs)); // still reaches the leaver's own gateways
         _gateways.RemoveEverywhere(userId);
+        if (heir is not null)
+        {
+            Broadcast(new RoomRoleEvent(Room, heir, RoomRole.Owner, user, NowMs));
+        }
     }
 
     public async Task<SendReceipt> Send(UserProfile from, string? clientId, MessageBody body)
     {
         EnsureMember(from.Id);
+        if (State.MuteEnd(from.Id, time.GetUtcNow()) is { } until)
+        {
+            throw ChatException.Forbidden($"you are muted in room '{Room}' until {until:O}");
+        }
+
         var (message, duplicate) = await Sequencer.AppendAsync(from, clientId, body, NowMs);
         if (!duplicate)
         {
@@ -89,7 +92,9 @@ public sealed class GroupRoomGrain(
     public Task<IReadOnlyList<RoomMember>> GetMembers(string askingUserId)
     {
         EnsureMember(askingUserId);
-        IReadOnlyList<RoomMember> members = [.. state.State.Members.Values.Select(u => new RoomMember(u, _gateways.IsLive(u.Id)))];
+        var now = time.GetUtcNow();
+        IReadOnlyList<RoomMember> members = [.. State.Members.Values.Select(u =>
+            new RoomMember(u, _gateways.IsLive(u.Id), State.RoleOf(u.Id), State.MuteEnd(u.Id, now)?.ToUnixTimeMilliseconds()))];
         return Task.FromResult(members);
     }
 
@@ -130,7 +135,49 @@ public sealed class GroupRoomGrain(
 
     public Task<int> GetSubscribedGatewayCount() => Task.FromResult(_gateways.LiveCount);
 
-    private bool IsMember(string userId) => state.State.Members.ContainsKey(userId);
+    private RoomState State => state.State;
+
+    private bool IsMember(string userId) => State.IsMember(userId);
+
+    private void EnsureValidName()
+    {
+        if (!ConversationId.IsValidName(Room))
+        {
+            throw ChatException.BadRequest($"'{Room}' is not a valid room name");
+        }
+    }
+
+    private void EnsureMayJoin(string userId)
+    {
+        if (State.Banned.Contains(userId))
+        {
+            throw ChatException.Forbidden($"you are banned from room '{Room}'");
+        }
+
+        if (State.Visibility == RoomVisibility.Private && !State.Invited.Contains(userId))
+        {
+            throw ChatException.Forbidden($"room '{Room}' is private: you need an invitation");
+        }
+    }
+
+    /// <summary>The first member of an empty room becomes its owner; an invitation is used up by joining.</summary>
+    /// <summary>Chat:MaxRoomsPerUser, checked by the user's grain so that it holds cluster-wide; refused with forbidden.</summary>
+    private Task ReserveRoomAsync(string userId) => GrainFactory.GetGrain<IUserGrain>(userId).ReserveRoom(Room);
+
+    private async Task AddMemberAsync(UserProfile user)
+    {
+        if (State.Members.Count == 0 && State.OwnerId is null)
+        {
+            State.OwnerId = user.Id;
+        }
+
+        State.Members[user.Id] = user;
+        State.Invited.Remove(user.Id);
+        State.CreatedAt ??= time.GetUtcNow();
+        await state.WriteStateAsync();
+        await GrainFactory.GetGrain<IUserGrain>(user.Id).AddRoom(Room);
+        Broadcast(new RoomJoinedEvent(Room, user, NowMs));
+    }
 
     private void EnsureMember(string userId)
     {

@@ -35,14 +35,14 @@ until grep -q "step  sends/s" "$OUT/bench.log" 2>/dev/null; do sleep 0.5; kill -
 sleep 3
 dotnet-counters collect -p "$PID" --format csv -o "$OUT/counters.csv" --duration 00:00:00:10 \
   --counters System.Runtime,Microsoft.AspNetCore.Server.Kestrel,System.Net.Sockets > /dev/null 2>&1 || true
-for i in 1 2 3 4 5; do dotnet-stack report -p "$PID" > "$OUT/stack$i.txt" 2>&1 || true; sleep 0.5; done
+for i in $(seq 15); do dotnet-stack report -p "$PID" > "$OUT/stack$i.txt" 2>&1 || true; sleep 0.5; done
 wait $BENCH || true
 cat "$OUT/bench.log"
 echo "--- counters (mean over 10 s) ---"
 awk -F, 'NR > 1 { n[$3] += 1; s[$3] += $NF } END { for (k in s) printf "%-75s %14.1f\n", k, s[k] / n[k] }' "$OUT/counters.csv" | sort
-echo "--- top of stack in sampled threads (excluding idle waits), 5 samples ---"
+echo "--- top of stack in sampled threads (excluding idle waits), 15 samples ---"
 # dotnet-stack prints each thread as "Thread (0x..):" followed by frames, innermost first.
-awk '/^ *Thread \(/ { top = 1; next } top && NF { f = $0; sub(/^ +/, "", f); top = 0; print f }' "$OUT"/stack*.txt \
+awk '/^ *Thread \(/ { top = 1; next } /\[Native Frames\]/ { next } top && NF { f = $0; sub(/^ +/, "", f); top = 0; print f }' "$OUT"/stack*.txt \
   | grep -v -E 'WaitHandle|Monitor\.Wait|LowLevelLifoSemaphore|WaitForSignal|Thread\.Sleep|\[Native Frames\]|SemaphoreSlim\.Wait|Interop\+Sys\.WaitForSocketEvents|LowLevelMonitor' \
   | sort | uniq -c | sort -rn | head -25
 echo "--- any frame in OrleansChat/Orleans/Kestrel/WebSockets/Json, counted over all samples ---"

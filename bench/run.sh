@@ -40,7 +40,9 @@ FLOOR_DIR=$ROOT/bench/FloorServer/bin/Release/net10.0
 BENCH=$ROOT/bench/OrleansChat.Bench/bin/Release/net10.0/OrleansChat.Bench.dll
 
 SERVER_PID=
+BENCH_PID=
 stop_server() {
+  if [[ -n $BENCH_PID ]]; then kill "$BENCH_PID" 2>/dev/null || true; BENCH_PID=; fi
   if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill "$SERVER_PID" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
@@ -48,7 +50,8 @@ stop_server() {
   fi
   SERVER_PID=
 }
-trap stop_server EXIT INT TERM
+trap stop_server EXIT
+trap 'exit 130' INT TERM
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
@@ -78,8 +81,14 @@ for scenario in "${scenarios[@]}"; do
   for server in "${servers[@]}"; do
     start_server "$server" "$scenario"
     echo "=== $scenario against $server ($URL, pid $SERVER_PID) ==="
+    # In the background + wait, so that INT/TERM stop the run at once (bash defers traps during a foreground job).
     timeout 110 dotnet "$BENCH" "$scenario" --url "$URL" --pid "$SERVER_PID" --label "$server" --out "$RESULTS" "${extra[@]}" \
-      2>&1 | tee "$OUT/$server-$scenario.bench.log" || echo "bench $scenario against $server failed (exit $?)"
+      > "$OUT/$server-$scenario.bench.log" 2>&1 &
+    BENCH_PID=$!
+    tail -n +1 --pid="$BENCH_PID" -f "$OUT/$server-$scenario.bench.log" &
+    wait "$BENCH_PID" || echo "bench $scenario against $server failed (exit $?)"
+    sleep 0.3
+    BENCH_PID=
     stop_server
   done
 done

@@ -1,67 +1,86 @@
-using Microsoft.Extensions.Options;
+using System.Text.Json;
 using OrleansChat.Gateway.Protocol;
 using OrleansChat.Model;
 using OrleansChat.Protocol;
 
 namespace OrleansChat.Gateway.Auth;
 
-public sealed record DevLoginRequest(string? OpenId, string? Name, string? AvatarUrl);
-
 public sealed record HttpError(ChatErrorCode Code, string Message);
 
-/// <summary>HTTP endpoints that hand out tokens. Thin: checks in <see cref="LoginValidation"/>, tokens in <see cref="TokenService"/>.</summary>
+/// <summary>
+/// HTTP endpoints that hand out tokens: <c>POST /api/auth/{provider}</c> for each <see cref="ILoginProvider"/>
+/// and <c>POST /api/auth/refresh</c>. Thin: the providers establish the user, <see cref="TokenService"/> signs.
+/// </summary>
 public static class AuthEndpoints
 {
+    private const int MaxBodyDepth = 4;
+
     public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost("/api/auth/login", DevLogin);
+        endpoints.MapPost("/api/auth/refresh", RefreshAsync);
+        endpoints.MapPost("/api/auth/{provider}", LoginAsync);
         return endpoints;
     }
 
-    private static IResult DevLogin(DevLoginRequest? request, IOptions<AuthOptions> options, TokenService tokens, MediaUrlPolicy media)
+    private static async Task<IResult> LoginAsync(string provider, HttpRequest request, IEnumerable<ILoginProvider> providers, TokenService tokens, MediaUrlPolicy media)
     {
-        if (!options.Value.DevLoginEnabled)
+        var login = providers.FirstOrDefault(p => string.Equals(p.Route, provider, StringComparison.Ordinal));
+        if (login is null)
         {
-            return Results.Json(new HttpError(ChatErrorCode.Forbidden, "the development login is disabled"), ProtocolJson.Options, statusCode: StatusCodes.Status403Forbidden);
+            return Error(StatusCodes.Status404NotFound, ChatErrorCode.NotFound, $"no login provider \"{provider}\"");
         }
 
-        var problem = LoginValidation.Check(request, out var user) ?? (user!.AvatarUrl is { } avatar ? media.Problem(avatar, "avatarUrl") : null);
-        return problem is null
-            ? Results.Json(tokens.Issue(user!), ProtocolJson.Options)
-            : Results.Json(new HttpError(ChatErrorCode.BadRequest, problem), ProtocolJson.Options, statusCode: StatusCodes.Status400BadRequest);
+        using var body = await ReadBodyAsync(request);
+        if (body is null)
+        {
+            return Error(StatusCodes.Status400BadRequest, ChatErrorCode.BadRequest, "expected a JSON object body");
+        }
+
+        return await login.LoginAsync(body.RootElement, request.HttpContext.RequestAborted) switch
+        {
+            LoginSucceeded { User.AvatarUrl: { } avatar } when media.Problem(avatar, "avatarUrl") is { } problem =>
+                Error(StatusCodes.Status400BadRequest, ChatErrorCode.BadRequest, problem), // Protocol:MediaHosts
+            LoginSucceeded ok => Results.Json(tokens.Issue(ok.User), ProtocolJson.Options),
+            LoginRefused no => Error(no.Status, no.Code, no.Message),
+            var other => throw new InvalidOperationException($"unknown login outcome {other.GetType().Name}"),
+        };
     }
-}
 
-public static class LoginValidation
-{
-    private const int MaxNameLength = 64;
-
-    /// <summary>Returns what is wrong with a login request, or null with the user it names.</summary>
-    public static string? Check(DevLoginRequest? request, out UserProfile? user)
+    /// <summary>A valid, unexpired token in <c>Authorization: Bearer</c> buys a fresh one for the same login.</summary>
+    private static async Task<IResult> RefreshAsync(HttpRequest request, TokenService tokens)
     {
-        user = null;
-        if (request is null)
+        var token = BearerToken.FromAuthorizationHeader(request);
+        var identity = token is null ? null : await tokens.ValidateAsync(token);
+        if (identity is null)
         {
-            return "expected a JSON body {\"openId\",\"name\",\"avatarUrl\"}";
+            return Error(StatusCodes.Status401Unauthorized, ChatErrorCode.Unauthorized, "a valid, unexpired token in Authorization: Bearer is required");
         }
 
-        if (!ConversationId.IsValidName(request.OpenId))
-        {
-            return "openId must be 1-64 letters, digits, '_' or '-'";
-        }
-
-        var name = request.Name?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > MaxNameLength)
-        {
-            return $"name must be 1-{MaxNameLength} characters";
-        }
-
-        if (!string.IsNullOrEmpty(request.AvatarUrl) && !MediaUrl.IsAllowed(request.AvatarUrl))
-        {
-            return "avatarUrl must be an absolute https URL";
-        }
-
-        user = new UserProfile(request.OpenId, name, string.IsNullOrEmpty(request.AvatarUrl) ? null : request.AvatarUrl);
-        return null;
+        var fresh = tokens.Refresh(identity);
+        return fresh is null
+            ? Error(StatusCodes.Status401Unauthorized, ChatErrorCode.Unauthorized, "this login is too old to refresh (Auth:MaxSessionAge): log in again")
+            : Results.Json(fresh, ProtocolJson.Options);
     }
+
+    private static async Task<JsonDocument?> ReadBodyAsync(HttpRequest request)
+    {
+        try
+        {
+            var document = await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = MaxBodyDepth }, request.HttpContext.RequestAborted);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                return document;
+            }
+
+            document.Dispose();
+            return null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static IResult Error(int status, ChatErrorCode code, string message) =>
+        Results.Json(new HttpError(code, message), ProtocolJson.Options, statusCode: status);
 }

@@ -1,37 +1,95 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using OrleansChat.Gateway.Security;
 using OrleansChat.Model;
 
 namespace OrleansChat.Gateway.Auth;
 
 public sealed record IssuedToken(string Token, DateTimeOffset ExpiresAt, UserProfile User);
 
-/// <summary>Issues and checks the signed, expiring tokens that carry a user's identity to the WebSocket upgrade.</summary>
-public sealed partial class TokenService
+/// <summary>Who a valid token names, and when that user originally logged in (refreshes keep it).</summary>
+public sealed record TokenIdentity(UserProfile User, DateTimeOffset AuthTime);
+
+/// <summary>
+/// Issues and checks the RS256 tokens that carry a user's identity to the WebSocket upgrade. The first key of
+/// <c>Auth:SigningKeys</c> signs (its id is the token's <c>kid</c>); all listed keys validate.
+/// </summary>
+public sealed class TokenService
 {
     private const string NameClaim = "name";
     private const string AvatarClaim = "picture";
+    private const string AuthTimeClaim = "auth_time";
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
 
     private readonly AuthOptions _options;
     private readonly TimeProvider _time;
-    private readonly SymmetricSecurityKey _key;
+    private readonly SigningCredentials _signing;
+    private readonly TokenValidationParameters _validation;
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
 
     public TokenService(IOptions<AuthOptions> options, TimeProvider time, ILogger<TokenService> logger)
     {
         _options = options.Value;
         _time = time;
-        _key = new SymmetricSecurityKey(LoadKey(_options.SigningKey, logger));
+        var keys = RsaKeySet.Load(_options.SigningKeys, "Auth:SigningKeys", logger)
+            .Select(k => new RsaSecurityKey(k.Rsa) { KeyId = k.Id })
+            .ToList();
+        _signing = new SigningCredentials(keys[0], SecurityAlgorithms.RsaSha256);
+        _validation = new TokenValidationParameters
+        {
+            ValidIssuer = _options.Issuer,
+            ValidateAudience = false,
+            IssuerSigningKeys = keys,
+            TryAllIssuerSigningKeys = false,
+            RequireSignedTokens = true,
+
+            // Only RS256: "none", HS256 signed with the public key and every other algorithm are refused.
+            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+            LifetimeValidator = (notBefore, expires, _, _) => IsWithinLifetime(notBefore, expires),
+        };
     }
 
-    public IssuedToken Issue(UserProfile user)
+    /// <summary>The id of the key that signs new tokens.</summary>
+    public string CurrentKeyId => _signing.Key.KeyId;
+
+    public IssuedToken Issue(UserProfile user) => Issue(user, _time.GetUtcNow());
+
+    /// <summary>A new token for the same login, or null once the login is older than <c>Auth:MaxSessionAge</c>.</summary>
+    public IssuedToken? Refresh(TokenIdentity identity) =>
+        _time.GetUtcNow() - identity.AuthTime > _options.MaxSessionAge ? null : Issue(identity.User, identity.AuthTime);
+
+    /// <summary>The identity a token names, or null when it is malformed, forged, expired or signed by a key no longer listed.</summary>
+    public async Task<TokenIdentity?> ValidateAsync(string token)
+    {
+        var result = await _handler.ValidateTokenAsync(token, _validation);
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
+        {
+            return null;
+        }
+
+        var identity = result.ClaimsIdentity;
+        var id = identity.FindFirst(JwtRegisteredClaimNames.Sub)?.Value ?? identity.FindFirst(ClaimTypes.NameIdentifier)?.Value;
+        var name = identity.FindFirst(NameClaim)?.Value;
+        if (!ConversationId.IsValidName(id) || name is null || !jwt.TryGetPayloadValue<long>(AuthTimeClaim, out var authTime))
+        {
+            return null;
+        }
+
+        return new TokenIdentity(new UserProfile(id, name, identity.FindFirst(AvatarClaim)?.Value), DateTimeOffset.FromUnixTimeSeconds(authTime));
+    }
+
+    private IssuedToken Issue(UserProfile user, DateTimeOffset authTime)
     {
         var now = _time.GetUtcNow();
         var expires = now + _options.TokenLifetime;
-        var claims = new Dictionary<string, object> { [JwtRegisteredClaimNames.Sub] = user.Id, [NameClaim] = user.Name };
+        var claims = new Dictionary<string, object>
+        {
+            [JwtRegisteredClaimNames.Sub] = user.Id,
+            [NameClaim] = user.Name,
+            [AuthTimeClaim] = authTime.ToUnixTimeSeconds(),
+        };
         if (user.AvatarUrl is not null)
         {
             claims[AvatarClaim] = user.AvatarUrl;
@@ -44,66 +102,14 @@ public sealed partial class TokenService
             NotBefore = now.UtcDateTime,
             Expires = expires.UtcDateTime,
             Claims = claims,
-            SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.HmacSha256),
+            SigningCredentials = _signing,
         });
         return new IssuedToken(token, expires, user);
-    }
-
-    /// <summary>The user a token names, or null when it is malformed, forged, expired or not ours.</summary>
-    public async Task<UserProfile?> ValidateAsync(string token)
-    {
-        var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
-        {
-            ValidIssuer = _options.Issuer,
-            ValidateAudience = false,
-            IssuerSigningKey = _key,
-            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-            ClockSkew = TimeSpan.FromSeconds(30),
-            LifetimeValidator = (notBefore, expires, _, _) => IsWithinLifetime(notBefore, expires),
-        });
-        if (!result.IsValid)
-        {
-            return null;
-        }
-
-        var identity = result.ClaimsIdentity;
-        var id = identity.FindFirst(JwtRegisteredClaimNames.Sub)?.Value ?? identity.FindFirst(ClaimTypes.NameIdentifier)?.Value;
-        var name = identity.FindFirst(NameClaim)?.Value;
-        return ConversationId.IsValidName(id) && name is not null
-            ? new UserProfile(id, name, identity.FindFirst(AvatarClaim)?.Value)
-            : null;
     }
 
     private bool IsWithinLifetime(DateTime? notBefore, DateTime? expires)
     {
         var now = _time.GetUtcNow().UtcDateTime;
-        var skew = TimeSpan.FromSeconds(30);
-        return expires is { } e && now < e + skew && (notBefore is not { } nb || now >= nb - skew);
+        return expires is { } e && now < e + ClockSkew && (notBefore is not { } nb || now >= nb - ClockSkew);
     }
-
-    private static byte[] LoadKey(string configured, ILogger logger)
-    {
-        if (string.IsNullOrWhiteSpace(configured))
-        {
-            LogRandomKey(logger);
-            return RandomNumberGenerator.GetBytes(32);
-        }
-
-        byte[] key;
-        try
-        {
-            key = Convert.FromBase64String(configured);
-        }
-        catch (FormatException e)
-        {
-            throw new OptionsValidationException(AuthOptions.Section, typeof(AuthOptions), ["Auth:SigningKey must be base64: " + e.Message]);
-        }
-
-        return key.Length >= 32
-            ? key
-            : throw new OptionsValidationException(AuthOptions.Section, typeof(AuthOptions), ["Auth:SigningKey must be at least 32 bytes"]);
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Auth:SigningKey is not set: using a random key; tokens will not survive a restart or work across gateways")]
-    private static partial void LogRandomKey(ILogger logger);
 }

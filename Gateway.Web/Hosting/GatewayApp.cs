@@ -1,8 +1,14 @@
+using Microsoft.Extensions.Options;
 using OrleansChat.Gateway.Auth;
+using OrleansChat.Gateway.Auth.WeChat;
 using OrleansChat.Gateway.Limits;
+using OrleansChat.Gateway.Observability;
 using OrleansChat.Gateway.Protocol;
+using OrleansChat.Gateway.Security;
 using OrleansChat.Gateway.Sockets;
 using OrleansChat.Grains;
+using OrleansChat.Grains.Hosting;
+using OrleansChat.Grains.Hosting.Operations;
 
 namespace OrleansChat.Gateway.Hosting;
 
@@ -21,7 +27,9 @@ public static class GatewayApp
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapAuthEndpoints();
+        app.MapCryptoEndpoints();
         app.MapChatWebSocket();
+        app.MapChatOperations(app.Configuration);
         return app;
     }
 
@@ -29,7 +37,8 @@ public static class GatewayApp
     {
         var (services, configuration) = (builder.Services, builder.Configuration);
         services.AddOptions<SocketOptions>().Bind(configuration.GetSection(SocketOptions.Section)).ValidateOnStart()
-            .Validate(o => o.MaxFrameBytes >= 1024 && o.SendQueueCapacity >= 1 && o.IdleTimeout > TimeSpan.Zero, "Sockets: MaxFrameBytes >= 1024, SendQueueCapacity >= 1, IdleTimeout > 0");
+            .Validate(o => o.MaxFrameBytes >= 1024 && o.SendQueueCapacity >= 1 && o.IdleTimeout > TimeSpan.Zero, "Sockets: MaxFrameBytes >= 1024, SendQueueCapacity >= 1, IdleTimeout > 0")
+            .Validate(o => o.DrainTimeout > TimeSpan.Zero, "Sockets:DrainTimeout must be positive");
         services.AddOptions<ProtocolOptions>().Bind(configuration.GetSection(ProtocolOptions.Section)).ValidateOnStart()
             .Validate(o => o.MaxJsonDepth is >= 4 and <= 64 && o.MaxTextLength >= 1 && o.MaxPageSize >= 1, "Protocol: MaxJsonDepth 4-64, MaxTextLength >= 1, MaxPageSize >= 1");
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateOnStart()
@@ -40,6 +49,7 @@ public static class GatewayApp
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<TokenService>();
+        AddIdentityServices(services, configuration);
         services.AddSingleton<ConnectionRegistry>();
         services.AddSingleton<LocalGateway>();
         services.AddSingleton<FrameReader>();
@@ -48,5 +58,31 @@ public static class GatewayApp
         services.AddSingleton<RateLimiter>();
         services.AddSingleton<ConnectionLimiter>();
         services.AddHostedService<ConnectionMaintenance>();
+        AddOperations(builder);
+    }
+
+    /// <summary>Metrics, health, and the drain; the host's shutdown timeout covers the drain plus leaving the cluster.</summary>
+    private static void AddOperations(WebApplicationBuilder builder)
+    {
+        var drainTimeout = builder.Configuration.GetSection(SocketOptions.Section).Get<SocketOptions>()?.DrainTimeout ?? new SocketOptions().DrainTimeout;
+        var orleans = OrleansHostOptions.From(builder.Configuration);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = drainTimeout + orleans.ShutdownTimeout);
+        builder.Services.AddSingleton<GatewayMetrics>();
+        builder.Services.AddSingleton<GatewayDrain>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayDrain>());
+        builder.Services.AddChatOperations("orleanschat-gateway", GatewayMetrics.MeterName)
+            .AddHealthChecks().AddCheck<ClusterReadinessHealthCheck>("cluster", tags: [OperationsEndpoints.ReadyTag]);
+    }
+
+    /// <summary>Login providers, WeChat's API client and the session-encryption keys (issue 4).</summary>
+    private static void AddIdentityServices(IServiceCollection services, ConfigurationManager configuration)
+    {
+        services.AddOptions<WeChatOptions>().Bind(configuration.GetSection(WeChatOptions.Section)).ValidateOnStart()
+            .Validate(o => o.BaseUrl.IsAbsoluteUri && o.Timeout > TimeSpan.Zero, "WeChat: BaseUrl absolute, Timeout > 0");
+        services.AddHttpClient<WeChatClient>((sp, http) => http.Timeout = sp.GetRequiredService<IOptions<WeChatOptions>>().Value.Timeout);
+        services.AddTransient<ILoginProvider, DevLoginProvider>();
+        services.AddTransient<ILoginProvider, WeChatLoginProvider>();
+        services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateOnStart();
+        services.AddSingleton<EncryptionKeyRing>();
     }
 }

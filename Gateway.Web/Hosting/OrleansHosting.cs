@@ -1,4 +1,5 @@
 using OrleansChat.Grains.Hosting;
+using OrleansChat.Grains.Hosting.Operations;
 
 namespace OrleansChat.Gateway.Hosting;
 
@@ -11,10 +12,10 @@ public static class OrleansHosting
         switch (options.Mode)
         {
             case GatewayMode.Embedded:
-                builder.UseOrleans(silo => silo.UseChatClustering(options).AddChatGrains(builder.Configuration));
+                builder.UseOrleans(silo => silo.UseChatClustering(options).AddChatGrains(builder.Configuration).AddChatDashboard(builder.Configuration));
                 break;
             case GatewayMode.Client:
-                builder.UseOrleansClient(client => client.UseChatClustering(options));
+                builder.UseOrleansClient(client => client.UseChatClustering(options).AddChatDashboard(builder.Configuration));
                 break;
             default:
                 throw new InvalidOperationException($"Cluster:Mode must be Embedded or Client, not {options.Mode}");

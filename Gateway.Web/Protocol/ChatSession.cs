@@ -20,7 +20,8 @@ public sealed partial class ChatSession(
     FrameValidator validator,
     ConnectionRateLimit rateLimit,
     TimeProvider time,
-    ILogger<ChatSession> logger) : IFrameHandler
+    ILogger<ChatSession> logger,
+    Observability.GatewayMetrics metrics) : IFrameHandler
 {
     private UserProfile Me => connection.User;
 
@@ -94,15 +95,23 @@ public sealed partial class ChatSession(
         PingCommand => new PongReply(frame.Id, Now),
         RoomJoinCommand c => await JoinAsync(c),
         RoomLeaveCommand c => await LeaveAsync(c),
-        RoomSendCommand c => Ack(c, await Room(c.Room).Send(Me, c.Id, c.Body)),
+        RoomSendCommand c => Accepted(c, "room", await Room(c.Room).Send(Me, c.Id, c.Body)),
         RoomMembersCommand c => new MembersReply(c.Id, c.Room, await Room(c.Room).GetMembers(Me.Id)),
         DmRequestCommand c => Ack(c, await Dm(c.To).Request(Me)),
         DmAcceptCommand c => Ack(c, await Dm(c.From).Accept(Me)),
         DmDeclineCommand c => Ack(c, await Dm(c.From).Decline(Me)),
         DmLeaveCommand c => Ack(c, await Dm(c.With).Leave(Me)),
-        DmSendCommand c => Ack(c, await Dm(c.To).Send(Me, c.Id, c.Body)),
+        DmSendCommand c => Accepted(c, "dm", await Dm(c.To).Send(Me, c.Id, c.Body)),
         HistoryCommand c => await HistoryAsync(c),
         SyncCommand c => await SyncAsync(c),
+        RoomCreateCommand c => await CreateAsync(c),
+        RoomInviteCommand c => await RoomAckAsync(c, c.Room, room => room.Invite(Me, c.User)),
+        RoomKickCommand c => await RoomAckAsync(c, c.Room, room => room.Kick(Me, c.User, c.Reason)),
+        RoomMuteCommand c => await RoomAckAsync(c, c.Room, room => room.Mute(Me, c.User, TimeSpan.FromMilliseconds(c.DurationMs))),
+        RoomUnmuteCommand c => await RoomAckAsync(c, c.Room, room => room.Unmute(Me, c.User)),
+        RoomBanCommand c => await RoomAckAsync(c, c.Room, room => room.Ban(Me, c.User, c.Reason)),
+        RoomUnbanCommand c => await RoomAckAsync(c, c.Room, room => room.Unban(Me, c.User)),
+        RoomRoleCommand c => await RoomAckAsync(c, c.Room, room => room.SetRole(Me, c.User, c.Role)),
         _ => throw ChatException.BadRequest($"unsupported frame {frame.GetType().Name}"),
     };
 
@@ -110,6 +119,19 @@ public sealed partial class ChatSession(
     {
         await gateway.JoinRoomAsync(c.Room, connection);
         return new AckReply(c.Id, ConversationId.ForRoom(c.Room));
+    }
+
+    private async Task<ServerFrame> CreateAsync(RoomCreateCommand c)
+    {
+        await gateway.CreateRoomAsync(c.Room, c.Visibility, connection);
+        return new AckReply(c.Id, ConversationId.ForRoom(c.Room));
+    }
+
+    /// <summary>A room request whose only answer is an <c>ack</c> naming the room's conversation.</summary>
+    private async Task<ServerFrame> RoomAckAsync(ClientFrame c, string room, Func<IGroupRoomGrain, Task> request)
+    {
+        await request(Room(room));
+        return new AckReply(c.Id, ConversationId.ForRoom(room));
     }
 
     private async Task<ServerFrame> LeaveAsync(RoomLeaveCommand c)
@@ -144,6 +166,16 @@ public sealed partial class ChatSession(
     }
 
     private static AckReply Ack(ClientFrame c, SendReceipt receipt) => new(c.Id, receipt.Conv, receipt.Seq, receipt.Ts);
+
+    private AckReply Accepted(ClientFrame c, string kind, SendReceipt receipt)
+    {
+        if (!receipt.Duplicate)
+        {
+            metrics.MessageAccepted(kind);
+        }
+
+        return Ack(c, receipt);
+    }
 
     private static AckReply Ack(ClientFrame c, DmState state) => new(c.Id, state.Conv);
 

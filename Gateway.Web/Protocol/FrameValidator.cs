@@ -9,6 +9,8 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, MediaUrlPo
 {
     private const int MaxMediaDimension = 100_000;
     private static readonly int MaxAudioMs = (int)TimeSpan.FromHours(1).TotalMilliseconds;
+    private const int MaxReasonLength = 200;
+    private static readonly long MaxMuteMs = (long)TimeSpan.FromDays(30).TotalMilliseconds;
 
     private readonly ProtocolOptions _options = options.Value;
 
@@ -26,6 +28,14 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, MediaUrlPo
         DmSendCommand c => CheckUser(c.To, "to") ?? CheckBody(c.Body),
         HistoryCommand c => CheckConv(c.Conv) ?? CheckHistoryPage(c),
         SyncCommand c => CheckSync(c),
+        RoomCreateCommand c => CheckRoom(c.Room),
+        RoomInviteCommand c => CheckRoomAndUser(c.Room, c.User),
+        RoomKickCommand c => CheckRoomAndUser(c.Room, c.User) ?? CheckReason(c.Reason),
+        RoomMuteCommand c => CheckRoomAndUser(c.Room, c.User) ?? CheckMuteDuration(c.DurationMs),
+        RoomUnmuteCommand c => CheckRoomAndUser(c.Room, c.User),
+        RoomBanCommand c => CheckRoomAndUser(c.Room, c.User) ?? CheckReason(c.Reason),
+        RoomUnbanCommand c => CheckRoomAndUser(c.Room, c.User),
+        RoomRoleCommand c => CheckRoomAndUser(c.Room, c.User) ?? CheckAssignableRole(c.Role),
         _ => null,
     };
 
@@ -34,6 +44,17 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, MediaUrlPo
 
     private static ChatException? CheckUser(string userId, string field) =>
         ConversationId.IsValidName(userId) ? null : ChatException.BadRequest($"\"{field}\" must be a user id (1-64 letters, digits, '_' or '-')");
+
+    private static ChatException? CheckRoomAndUser(string room, string userId) => CheckRoom(room) ?? CheckUser(userId, "user");
+
+    private static ChatException? CheckReason(string? reason) =>
+        reason is { Length: > MaxReasonLength } ? ChatException.BadRequest($"reason must be at most {MaxReasonLength} characters") : null;
+
+    private static ChatException? CheckMuteDuration(long durationMs) =>
+        durationMs is < 1 || durationMs > MaxMuteMs ? ChatException.BadRequest($"durationMs must be 1-{MaxMuteMs} (30 days)") : null;
+
+    private static ChatException? CheckAssignableRole(RoomRole role) =>
+        role is RoomRole.Admin or RoomRole.Member ? null : ChatException.BadRequest("role must be admin or member (ownership is not transferable)");
 
     private static ChatException? CheckConv(string conv) =>
         ConversationId.TryParseRoom(conv, out _) || ConversationId.TryParseDm(conv, out _, out _)

@@ -11,6 +11,12 @@ public interface IFrameHandler
     ValueTask OnMessageAsync(WebSocketMessageType type, ReadOnlyMemory<byte> payload);
 }
 
+/// <summary>Takes over a connection's outbound JSON frames to re-frame them (session encryption does).</summary>
+public interface IOutboundEncoder
+{
+    bool TryEnqueue(ReadOnlyMemory<byte> utf8Frame);
+}
+
 /// <summary>
 /// One client WebSocket: a receive loop that assembles messages up to a size limit, and a bounded outbound
 /// queue drained by a single writer, so any thread may enqueue and no send ever waits on another socket.
@@ -22,7 +28,8 @@ public sealed class ClientConnection : IDisposable
 
     private readonly WebSocket _socket;
     private readonly SocketOptions _options;
-    private readonly Channel<ReadOnlyMemory<byte>> _outbound;
+    private readonly Channel<OutboundFrame> _outbound;
+    private IOutboundEncoder? _encoder;
     private readonly CancellationTokenSource _abort = new();
     private readonly TimeProvider _time;
     private byte[] _receiveBuffer = [];
@@ -37,7 +44,7 @@ public sealed class ClientConnection : IDisposable
         _options = options;
         _time = time;
         _lastReceived = time.GetTimestamp();
-        _outbound = Channel.CreateBounded<ReadOnlyMemory<byte>>(new BoundedChannelOptions(options.SendQueueCapacity)
+        _outbound = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(options.SendQueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -46,6 +53,9 @@ public sealed class ClientConnection : IDisposable
 
     public string Id { get; }
 
+    /// <summary>Where frame counts and overflows are recorded (none in isolation tests).</summary>
+    public Observability.GatewayMetrics? Metrics { get; init; }
+
     public UserProfile User { get; }
 
     /// <summary>Set when the connection is closing or closed: frames enqueued now are dropped.</summary>
@@ -53,16 +63,24 @@ public sealed class ClientConnection : IDisposable
 
     public TimeSpan IdleFor => _time.GetElapsedTime(Interlocked.Read(ref _lastReceived));
 
-    /// <summary>Queues a UTF-8 JSON text frame. A full queue means the client cannot keep up: it is closed with 1013.</summary>
-    public bool TryEnqueue(ReadOnlyMemory<byte> utf8Frame)
+    /// <summary>From now on every outbound JSON frame goes through <paramref name="encoder"/> (set before the socket runs).</summary>
+    public void UseEncoder(IOutboundEncoder encoder) => _encoder = encoder;
+
+    /// <summary>Queues a UTF-8 JSON frame: as a text frame, or through the encoder when one is set.</summary>
+    public bool TryEnqueue(ReadOnlyMemory<byte> utf8Frame) =>
+        _encoder is { } encoder ? encoder.TryEnqueue(utf8Frame) : TryEnqueueFrame(utf8Frame, WebSocketMessageType.Text);
+
+    /// <summary>Queues one frame as it is. A full queue means the client cannot keep up: it is closed with 1013.</summary>
+    public bool TryEnqueueFrame(ReadOnlyMemory<byte> payload, WebSocketMessageType type)
     {
-        if (_outbound.Writer.TryWrite(utf8Frame))
+        if (_outbound.Writer.TryWrite(new OutboundFrame(payload, type)))
         {
             return true;
         }
 
         if (!IsClosing)
         {
+            Metrics?.SendQueueOverflowed();
             Close(WebSocketCloseStatus.EndpointUnavailable, "send queue overflow: client too slow", flush: false);
         }
 
@@ -121,6 +139,7 @@ public sealed class ClientConnection : IDisposable
                 }
 
                 Interlocked.Exchange(ref _lastReceived, _time.GetTimestamp());
+                Metrics?.FrameReceived();
                 if (!IsClosing)
                 {
                     await handler.OnMessageAsync(type, _receiveBuffer.AsMemory(0, length));
@@ -188,7 +207,8 @@ public sealed class ClientConnection : IDisposable
                         break;
                     }
 
-                    await _socket.SendAsync(frame, WebSocketMessageType.Text, endOfMessage: true, _abort.Token);
+                    await _socket.SendAsync(frame.Payload, frame.Type, endOfMessage: true, _abort.Token);
+                    Metrics?.FrameSent();
                 }
             }
 
@@ -217,4 +237,6 @@ public sealed class ClientConnection : IDisposable
     }
 
     private sealed record CloseRequest(WebSocketCloseStatus Status, string Reason, bool Flush);
+
+    private readonly record struct OutboundFrame(ReadOnlyMemory<byte> Payload, WebSocketMessageType Type);
 }

@@ -15,9 +15,11 @@ public sealed partial class LocalGateway : IGatewayObserver
     private readonly ConnectionRegistry _registry;
     private readonly ILogger<LocalGateway> _logger;
     private readonly Lazy<GatewayRef> _ref;
+    private readonly Observability.GatewayMetrics _metrics;
 
-    public LocalGateway(IGrainFactory grains, ConnectionRegistry registry, ILogger<LocalGateway> logger)
+    public LocalGateway(IGrainFactory grains, ConnectionRegistry registry, ILogger<LocalGateway> logger, Observability.GatewayMetrics metrics)
     {
+        _metrics = metrics;
         _grains = grains;
         _registry = registry;
         _logger = logger;
@@ -50,12 +52,19 @@ public sealed partial class LocalGateway : IGatewayObserver
     }
 
     /// <summary>Joins the room; the socket is indexed first so that it sees its own <c>room.joined</c>.</summary>
-    public async Task JoinRoomAsync(string room, ClientConnection connection)
+    public Task JoinRoomAsync(string room, ClientConnection connection) =>
+        EnterAsync(room, connection, grain => grain.Join(connection.User, Ref));
+
+    /// <summary>Creates the room with this socket's user as owner; indexed first, like a join.</summary>
+    public Task CreateRoomAsync(string room, RoomVisibility visibility, ClientConnection connection) =>
+        EnterAsync(room, connection, grain => grain.Create(connection.User, visibility, Ref));
+
+    private async Task EnterAsync(string room, ClientConnection connection, Func<IGroupRoomGrain, Task> enter)
     {
         _registry.AddToRoom(room, connection);
         try
         {
-            await Room(room).Join(connection.User, Ref);
+            await enter(Room(room));
         }
         catch
         {
@@ -75,12 +84,14 @@ public sealed partial class LocalGateway : IGatewayObserver
 
     public Task DeliverToRoom(string room, ServerFrame frame)
     {
+        _metrics.FannedOut(frame);
         Fanout(_registry.InRoom(room), frame);
         return Task.CompletedTask;
     }
 
     public Task DeliverToUser(string userId, ServerFrame frame)
     {
+        _metrics.FannedOut(frame);
         Fanout(_registry.OfUser(userId), frame);
         return Task.CompletedTask;
     }

@@ -28,4 +28,7 @@ public sealed class SocketOptions
 
     /// <summary>Origins (scheme://host[:port]) browsers may upgrade from (403 otherwise); empty: any. Requests without Origin are allowed.</summary>
     public string[] AllowedOrigins { get; set; } = [];
+
+    /// <summary>On shutdown, how long the gateway waits for its sockets to flush, close (1012) and deregister; keep it under the pod's grace period.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(15);
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OrleansChat.Gateway.Auth;
 using OrleansChat.Gateway.Limits;
 using OrleansChat.Gateway.Protocol;
+using OrleansChat.Gateway.Security;
 using OrleansChat.Model;
 using OrleansChat.Protocol;
 
@@ -27,9 +28,18 @@ public static partial class WebSocketEndpoint
         ConnectionLimiter limiter,
         RateLimiter rateLimiter,
         IOptions<SocketOptions> options,
+        IOptions<SecurityOptions> security,
         TimeProvider time,
         ILoggerFactory loggers)
     {
+        if (context.RequestServices.GetRequiredService<GatewayDrain>().IsDraining)
+        {
+            // Shutting down: the load balancer sends the retry to another gateway.
+            context.Response.Headers.RetryAfter = "1";
+            await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, ChatErrorCode.Unavailable, "this gateway is shutting down; reconnect");
+            return;
+        }
+
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await WriteErrorAsync(context, StatusCodes.Status400BadRequest, ChatErrorCode.BadRequest, "this endpoint takes WebSocket upgrades only");
@@ -45,7 +55,7 @@ public static partial class WebSocketEndpoint
         var user = await AuthenticateAsync(context, tokens);
         if (user is null)
         {
-            await WriteErrorAsync(context, StatusCodes.Status401Unauthorized, ChatErrorCode.Unauthorized, "a valid access_token (query) or Bearer token is required");
+            await WriteErrorAsync(context, StatusCodes.Status401Unauthorized, ChatErrorCode.Unauthorized, "a valid token is required: ?access_token=, Authorization: Bearer, or Sec-WebSocket-Protocol bearer.TOKEN");
             return;
         }
 
@@ -59,20 +69,34 @@ public static partial class WebSocketEndpoint
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             KeepAliveInterval = options.Value.KeepAliveInterval,
+            SubProtocol = BearerToken.SelectSubProtocol(context.WebSockets.WebSocketRequestedProtocols),
         });
-        using var connection = new ClientConnection(Guid.NewGuid().ToString("N"), user, socket, options.Value, time);
+        using var connection = new ClientConnection(Guid.NewGuid().ToString("N"), user, socket, options.Value, time)
+        {
+            Metrics = context.RequestServices.GetRequiredService<Observability.GatewayMetrics>(),
+        };
         using var rateLimit = rateLimiter.Open(user.Id);
         var session = ActivatorUtilities.CreateInstance<ChatSession>(context.RequestServices, connection, rateLimit);
-        await RunAsync(connection, session, gateway, time, loggers.CreateLogger(typeof(WebSocketEndpoint)));
+        var logger = loggers.CreateLogger(typeof(WebSocketEndpoint));
+        var handler = EncryptedSession.Decorate(
+            connection, session, security.Value.Encryption, context.RequestServices.GetRequiredService<EncryptionKeyRing>(), options.Value.SendQueueCapacity, logger);
+        try
+        {
+            await RunAsync(connection, session, handler, gateway, time, logger);
+        }
+        finally
+        {
+            (handler as IDisposable)?.Dispose();
+        }
     }
 
-    private static async Task RunAsync(ClientConnection connection, ChatSession session, LocalGateway gateway, TimeProvider time, ILogger logger)
+    private static async Task RunAsync(ClientConnection connection, ChatSession session, IFrameHandler handler, LocalGateway gateway, TimeProvider time, ILogger logger)
     {
         try
         {
             var joined = await gateway.ConnectAsync(connection);
             session.Reply(new WelcomeEvent(joined.Profile, joined.Rooms, [.. joined.DmPeers.Select(p => ConversationId.ForDm(connection.User.Id, p))], time.GetUtcNow().ToUnixTimeMilliseconds()));
-            await connection.RunAsync(session);
+            await connection.RunAsync(handler);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -98,18 +122,9 @@ public static partial class WebSocketEndpoint
         }
     }
 
-    /// <summary>The token comes from <c>?access_token=</c> (browsers cannot set headers on an upgrade) or <c>Authorization: Bearer</c>.</summary>
-    private static async Task<UserProfile?> AuthenticateAsync(HttpContext context, TokenService tokens)
-    {
-        string? token = context.Request.Query["access_token"];
-        var header = context.Request.Headers.Authorization.ToString();
-        if (string.IsNullOrEmpty(token) && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            token = header["Bearer ".Length..].Trim();
-        }
-
-        return string.IsNullOrEmpty(token) ? null : await tokens.ValidateAsync(token);
-    }
+    /// <summary>The token comes from the query, the Authorization header or the sub-protocol list (<see cref="BearerToken"/>).</summary>
+    private static async Task<UserProfile?> AuthenticateAsync(HttpContext context, TokenService tokens) =>
+        BearerToken.FromUpgrade(context) is { } token ? (await tokens.ValidateAsync(token))?.User : null;
 
     private static Task WriteErrorAsync(HttpContext context, int status, ChatErrorCode code, string message)
     {

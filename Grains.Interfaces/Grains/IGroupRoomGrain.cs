@@ -9,8 +9,34 @@ namespace OrleansChat.Grains;
 /// </summary>
 public interface IGroupRoomGrain : IConversationGrain
 {
-    /// <summary>Makes <paramref name="user"/> a member, online through <paramref name="gateway"/>. Joining twice is a no-op.</summary>
+    /// <summary>
+    /// Makes <paramref name="user"/> a member, online through <paramref name="gateway"/>. Joining twice is a no-op.
+    /// The first joiner of an empty room becomes its owner (a room that never existed is created public).
+    /// Refused with <see cref="ChatErrorCode.Forbidden"/> for banned users, and for uninvited users of a private room.
+    /// </summary>
     Task Join(UserProfile user, GatewayRef gateway);
+
+    /// <summary>Creates the room with <paramref name="owner"/> as owner and first member; <see cref="ChatErrorCode.Conflict"/> if it exists.</summary>
+    Task Create(UserProfile owner, RoomVisibility visibility, GatewayRef gateway);
+
+    /// <summary>Owner or admin: lets <paramref name="userId"/> join (a private room) and tells them.</summary>
+    Task Invite(UserProfile by, string userId);
+
+    /// <summary>Owner or admin: removes a member of lower rank; they may rejoin (a private room needs a new invite).</summary>
+    Task Kick(UserProfile by, string userId, string? reason);
+
+    /// <summary>Owner or admin: refuses a lower-ranked member's sends for <paramref name="duration"/>; returns the end (Unix ms).</summary>
+    Task<long> Mute(UserProfile by, string userId, TimeSpan duration);
+
+    Task Unmute(UserProfile by, string userId);
+
+    /// <summary>Owner or admin: removes <paramref name="userId"/> (member or not, of lower rank) and refuses their joins.</summary>
+    Task Ban(UserProfile by, string userId, string? reason);
+
+    Task Unban(UserProfile by, string userId);
+
+    /// <summary>Owner only: makes a member an admin or an admin a member.</summary>
+    Task SetRole(UserProfile by, string userId, RoomRole role);
 
     /// <summary>Leaving a room one is not in is refused with <see cref="ChatErrorCode.NotFound"/>.</summary>
     Task Leave(string userId);

@@ -12,6 +12,9 @@ public enum ChatErrorCode
     TooLarge,
     Conflict,
     Internal,
+
+    /// <summary>Try again shortly: the gateway is shutting down (HTTP 503 on the upgrade; connect again), or a service it depends on (WeChat's API, say) failed or did not answer in time.</summary>
+    Unavailable,
 }
 
 /// <summary>

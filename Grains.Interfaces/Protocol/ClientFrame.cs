@@ -20,6 +20,14 @@ namespace OrleansChat.Protocol;
 [JsonDerivedType(typeof(DmLeaveCommand), "dm.leave")]
 [JsonDerivedType(typeof(HistoryCommand), "history")]
 [JsonDerivedType(typeof(SyncCommand), "sync")]
+[JsonDerivedType(typeof(RoomCreateCommand), "room.create")]
+[JsonDerivedType(typeof(RoomInviteCommand), "room.invite")]
+[JsonDerivedType(typeof(RoomKickCommand), "room.kick")]
+[JsonDerivedType(typeof(RoomMuteCommand), "room.mute")]
+[JsonDerivedType(typeof(RoomUnmuteCommand), "room.unmute")]
+[JsonDerivedType(typeof(RoomBanCommand), "room.ban")]
+[JsonDerivedType(typeof(RoomUnbanCommand), "room.unban")]
+[JsonDerivedType(typeof(RoomRoleCommand), "room.role")]
 public abstract record ClientFrame
 {
     public string? Id { get; init; }
@@ -50,3 +58,24 @@ public sealed record HistoryCommand(string Conv, long? Before = null, int? Limit
 
 /// <summary>Every message after each cursor (conversation id to the last seq the client has seen).</summary>
 public sealed record SyncCommand(IReadOnlyDictionary<string, long> Cursors) : ClientFrame;
+
+/// <summary>Creates a room explicitly, with the sender as its owner (joining a room that does not exist creates a public one).</summary>
+public sealed record RoomCreateCommand(string Room, RoomVisibility Visibility = RoomVisibility.Public) : ClientFrame;
+
+/// <summary>Lets <c>user</c> join (needed for a private room); the user is told with <c>room.invited</c>.</summary>
+public sealed record RoomInviteCommand(string Room, string User) : ClientFrame;
+
+public sealed record RoomKickCommand(string Room, string User, string? Reason = null) : ClientFrame;
+
+/// <summary>Refuses <c>user</c>'s sends for <c>durationMs</c> (server clock); it expires by itself.</summary>
+public sealed record RoomMuteCommand(string Room, string User, long DurationMs) : ClientFrame;
+
+public sealed record RoomUnmuteCommand(string Room, string User) : ClientFrame;
+
+/// <summary>Removes <c>user</c> (member or not) and refuses their joins until <c>room.unban</c>.</summary>
+public sealed record RoomBanCommand(string Room, string User, string? Reason = null) : ClientFrame;
+
+public sealed record RoomUnbanCommand(string Room, string User) : ClientFrame;
+
+/// <summary>The owner makes a member an admin or an admin a member.</summary>
+public sealed record RoomRoleCommand(string Room, string User, RoomRole Role) : ClientFrame;

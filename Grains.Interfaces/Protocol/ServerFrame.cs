@@ -25,6 +25,12 @@ namespace OrleansChat.Protocol;
 [JsonDerivedType(typeof(DmMessageEvent), "dm.message")]
 [JsonDerivedType(typeof(DmLeftEvent), "dm.left")]
 [JsonDerivedType(typeof(DmPresenceEvent), "dm.presence")]
+[JsonDerivedType(typeof(RoomInvitedEvent), "room.invited")]
+[JsonDerivedType(typeof(RoomKickedEvent), "room.kicked")]
+[JsonDerivedType(typeof(RoomBannedEvent), "room.banned")]
+[JsonDerivedType(typeof(RoomMutedEvent), "room.muted")]
+[JsonDerivedType(typeof(RoomUnmutedEvent), "room.unmuted")]
+[JsonDerivedType(typeof(RoomRoleEvent), "room.role")]
 [GenerateSerializer, Immutable]
 public abstract record ServerFrame;
 
@@ -40,7 +46,7 @@ public sealed record ErrorReply(string? Re, ChatErrorCode Code, string Message, 
 public sealed record PongReply(string? Re, long Ts) : ServerFrame;
 
 [GenerateSerializer, Immutable]
-public sealed record RoomMember(UserProfile User, bool Online);
+public sealed record RoomMember(UserProfile User, bool Online, RoomRole? Role = null, long? MutedUntil = null);
 
 [GenerateSerializer, Immutable]
 public sealed record MembersReply(string? Re, string Room, IReadOnlyList<RoomMember> Members) : ServerFrame;
@@ -109,3 +115,27 @@ public sealed record DmLeftEvent(string Conv, UserProfile By) : ServerFrame;
 /// <summary>The peer of an open private conversation came online (a first connection) or went offline (its last one closed).</summary>
 [GenerateSerializer, Immutable]
 public sealed record DmPresenceEvent(string Conv, string User, bool Online) : ServerFrame;
+
+/// <summary>You were invited to <c>room</c> (sent to the invited user only); join it with <c>room.join</c>.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RoomInvitedEvent(string Room, RoomVisibility Visibility, UserProfile By, long Ts) : ServerFrame;
+
+/// <summary><c>user</c> was removed from the room; sent to the room, the kicked user's devices included.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RoomKickedEvent(string Room, UserProfile User, UserProfile By, string? Reason, long Ts) : ServerFrame;
+
+/// <summary><c>user</c> was removed and may not rejoin until unbanned; sent to the room and the banned user.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RoomBannedEvent(string Room, UserProfile User, UserProfile By, string? Reason, long Ts) : ServerFrame;
+
+/// <summary><c>user</c>'s sends are refused until <c>until</c> (Unix ms, server clock); sent to the room.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RoomMutedEvent(string Room, UserProfile User, UserProfile By, long Until, long Ts) : ServerFrame;
+
+/// <summary>An explicit <c>room.unmute</c>; a mute that simply expires is not announced.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RoomUnmutedEvent(string Room, UserProfile User, UserProfile By, long Ts) : ServerFrame;
+
+/// <summary><c>user</c>'s role changed (by the owner, or ownership passed on when the owner left); sent to the room.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RoomRoleEvent(string Room, UserProfile User, RoomRole Role, UserProfile By, long Ts) : ServerFrame;

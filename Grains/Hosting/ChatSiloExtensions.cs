@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using OrleansChat.Grains.MessageLog;
 
 namespace OrleansChat.Grains.Hosting;
@@ -23,7 +24,7 @@ public static class ChatSiloExtensions
         return silo;
     }
 
-    /// <summary>The message log backend, chosen by "MessageLog:Provider": InMemory (default) or MongoDB.</summary>
+    /// <summary>The message log backend, chosen by "MessageLog:Provider": InMemory (default), MongoDB or Postgres.</summary>
     private static void AddMessageLog(IServiceCollection services, IConfiguration configuration)
     {
         var provider = configuration["MessageLog:Provider"] ?? "InMemory";
@@ -38,10 +39,45 @@ public static class ChatSiloExtensions
                     .ValidateOnStart();
                 services.TryAddSingleton<IMessageLog, MongoMessageLog>();
                 break;
+            case "Postgres":
+                services.AddOptions<PostgresMessageLogOptions>().Bind(configuration.GetSection(PostgresMessageLogOptions.SectionName))
+                    .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "MessageLog:Postgres:ConnectionString is required")
+                    .ValidateOnStart();
+                services.TryAddSingleton<IMessageLog>(sp => new PostgresMessageLog(sp.GetRequiredService<IOptions<PostgresMessageLogOptions>>()));
+                break;
             default:
-                throw new InvalidOperationException($"Unknown MessageLog:Provider '{provider}': use InMemory or MongoDB.");
+                throw new InvalidOperationException($"Unknown MessageLog:Provider '{provider}': use InMemory, MongoDB or Postgres.");
         }
+
+        EncryptMessageLog(services, configuration, provider);
     }
+
+    /// <summary>With keys in "MessageLog:Encryption:Keys", the chosen log is wrapped in an <see cref="EncryptingMessageLog"/>.</summary>
+    private static void EncryptMessageLog(IServiceCollection services, IConfiguration configuration, string provider)
+    {
+        var options = configuration.GetSection(MessageLogEncryptionOptions.SectionName).Get<MessageLogEncryptionOptions>();
+        if (options is not { Keys.Count: > 0 })
+        {
+            return;
+        }
+
+        if (provider == "Postgres")
+        {
+            // chat_messages has typed body columns with a CHECK per kind and no encrypted kind yet: refuse at start
+            // rather than fail every send.
+            throw new InvalidOperationException("MessageLog:Encryption works with the InMemory and MongoDB logs; the Postgres log cannot store encrypted bodies yet.");
+        }
+
+        var cipher = new BodyCipher(options.Keys);
+        var inner = services.Last(d => d.ServiceType == typeof(IMessageLog));
+        services.Remove(inner);
+        services.AddSingleton<IMessageLog>(sp => new EncryptingMessageLog(Resolve(sp, inner), cipher));
+    }
+
+    private static IMessageLog Resolve(IServiceProvider services, ServiceDescriptor descriptor) =>
+        (IMessageLog)(descriptor.ImplementationInstance
+            ?? descriptor.ImplementationFactory?.Invoke(services)
+            ?? ActivatorUtilities.CreateInstance(services, descriptor.ImplementationType!));
 
     /// <summary>Grain state storage, chosen by "Storage:Provider": Memory (default) or Postgres.</summary>
     private static void AddGrainStorage(ISiloBuilder silo, IConfiguration configuration)

@@ -44,6 +44,18 @@ public sealed class OrleansHostOptions
     /// <summary>The address a silo advertises to the others (default: loopback with Localhost clustering, else this host's first IPv4).</summary>
     public string? AdvertisedIPAddress { get; set; }
 
+    /// <summary>
+    /// Silo only: run under Orleans' Kubernetes hosting (pod name, namespace and IP from the downward API; watches
+    /// pods and removes defunct silos). Needs POD_NAMESPACE, so it refuses to start outside a pod.
+    /// </summary>
+    public bool KubernetesHosting { get; set; }
+
+    /// <summary>How long a process may take to leave the cluster once asked to stop (host shutdown timeout; a gateway adds Sockets:DrainTimeout).</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How fast a crashed silo is declared dead and routed around (section "Cluster:FailureDetection").</summary>
+    public FailureDetectionOptions FailureDetection { get; set; } = new();
+
     public static OrleansHostOptions From(Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         var options = new OrleansHostOptions();
@@ -53,6 +65,12 @@ public sealed class OrleansHostOptions
             throw new InvalidOperationException("Cluster:Clustering is Redis but Cluster:RedisConnectionString is empty");
         }
 
+        if (options.KubernetesHosting && options.Clustering != ClusteringProvider.Redis)
+        {
+            throw new InvalidOperationException("Cluster:KubernetesHosting needs Cluster:Clustering Redis (pods find each other through Redis membership)");
+        }
+
+        options.FailureDetection.Validate();
         return options;
     }
 }

@@ -9,7 +9,8 @@ namespace OrleansChat.Grains.MessageLog;
 /// <code>
 /// { _id: ObjectId, conv: "room:x", seq: NumberLong, ts: ISODate,
 ///   from: { id, name, avatarUrl? }, clientId?: "c-1",
-///   body: { kind: "text", text } | { kind: "image", url, width?, height? } | { kind: "audio", url, durationMs } }
+///   body: { kind: "text", text } | { kind: "image", url, width?, height? } | { kind: "audio", url, durationMs }
+///       | { kind: "enc", keyId, data } (written by EncryptingMessageLog) }
 /// </code>
 /// <para>
 /// <c>ts</c> is a BSON date: it is exactly an int64 of Unix milliseconds, so <see cref="ChatMessage.Ts"/> survives
@@ -40,6 +41,9 @@ public static class MongoMessageDocument
     public const string KindText = "text";
     public const string KindImage = "image";
     public const string KindAudio = "audio";
+    public const string KindEncrypted = "enc";
+    public const string KeyId = "keyId";
+    public const string Data = "data";
 
     /// <summary>The dotted path of the sender id, as filters and indexes name it.</summary>
     public const string FromIdPath = From + "." + FromId;
@@ -102,6 +106,12 @@ public static class MongoMessageDocument
             { Url, audio.Url },
             { DurationMs, new BsonInt32(audio.DurationMs) },
         },
+        EncryptedBody encrypted => new BsonDocument
+        {
+            { Kind, KindEncrypted },
+            { KeyId, encrypted.KeyId },
+            { Data, encrypted.Data },
+        },
         null => throw new ArgumentNullException(nameof(body)),
         _ => throw new ArgumentException($"Unknown message body type {body.GetType().Name}.", nameof(body)),
     };
@@ -115,6 +125,7 @@ public static class MongoMessageDocument
             KindText => new TextBody(Required(body, Text).AsString),
             KindImage => new ImageBody(Required(body, Url).AsString, OptionalInt32(body, Width), OptionalInt32(body, Height)),
             KindAudio => new AudioBody(Required(body, Url).AsString, Required(body, DurationMs).ToInt32()),
+            KindEncrypted => new EncryptedBody(Required(body, KeyId).AsString, Required(body, Data).AsString),
             _ => throw new FormatException($"Stored message body has unknown kind '{kind}'."),
         };
     }

@@ -14,7 +14,7 @@ public sealed record PostgresMigrationResult(string ScriptSha256, IReadOnlyList<
 
 /// <summary>
 /// Applies <c>Storage/postgres-grain-storage.sql</c> (the tables, functions and OrleansQuery rows that
-/// Orleans' ADO.NET grain storage needs) to a PostgreSQL database. The script is idempotent; it runs in one
+/// Orleans' ADO.NET grain storage needs, and the message log's <c>chat_messages</c>) to a PostgreSQL database. The script is idempotent; it runs in one
 /// transaction under a transaction-scoped advisory lock, so several silos or Jobs migrating at the same
 /// time serialise, and a failed run leaves the database unchanged.
 /// </summary>

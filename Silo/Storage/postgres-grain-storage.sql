@@ -1,4 +1,4 @@
--- OrleansChat: PostgreSQL schema for Orleans' ADO.NET grain storage
+-- OrleansChat: PostgreSQL schema for Orleans' ADO.NET grain storage and for the message log (chat_messages, at the end)
 -- (Microsoft.Orleans.Persistence.AdoNet 10.x, Invariant = "Npgsql").
 --
 -- Idempotent: applied on every deploy by `Silo migrate` (PostgresSchemaMigrator), inside one transaction
@@ -191,3 +191,38 @@ FROM OrleansChat_ClearStorage(
     CAST(@GrainStateVersion AS integer));$q$
 )
 ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;
+
+-- The message log (OrleansChat.Grains.MessageLog.PostgresMessageLog, MessageLog:Provider = Postgres): one row per
+-- message. The body is in typed columns with body_kind as discriminator (see PostgresMessageRows for why not
+-- jsonb); the CHECK keeps every row in the shape of its kind. Text keys compare bytewise (COLLATE "C"): ids are
+-- only ever matched for equality, and the result must not depend on the server's locale.
+--   * PRIMARY KEY (conv, seq): one message per seq; history, sync and the last seq are range scans of it.
+--   * UNIQUE (conv, from_id, client_id) WHERE client_id IS NOT NULL: a resend with the same client id by the
+--     same sender is recognised for good, not only while a grain remembers it.
+CREATE TABLE IF NOT EXISTS chat_messages
+(
+    conv             text COLLATE "C" NOT NULL,
+    seq              bigint           NOT NULL,
+    ts               bigint           NOT NULL, -- Unix milliseconds, the server's clock
+    from_id          text COLLATE "C" NOT NULL,
+    from_name        text             NOT NULL,
+    from_avatar      text             NULL,
+    client_id        text COLLATE "C" NULL,
+    body_kind        text             NOT NULL,
+    body_text        text             NULL,
+    body_url         text             NULL,
+    body_width       integer          NULL,
+    body_height      integer          NULL,
+    body_duration_ms integer          NULL,
+    CONSTRAINT chat_messages_pkey PRIMARY KEY (conv, seq),
+    CONSTRAINT chat_messages_body_shape CHECK (
+        (body_kind = 'text' AND body_text IS NOT NULL AND body_url IS NULL
+            AND body_width IS NULL AND body_height IS NULL AND body_duration_ms IS NULL)
+        OR (body_kind = 'image' AND body_url IS NOT NULL AND body_text IS NULL AND body_duration_ms IS NULL)
+        OR (body_kind = 'audio' AND body_url IS NOT NULL AND body_duration_ms IS NOT NULL
+            AND body_text IS NULL AND body_width IS NULL AND body_height IS NULL))
+);
+
+CREATE UNIQUE INDEX IF NOT EXISTS chat_messages_client_id_key
+    ON chat_messages (conv, from_id, client_id)
+    WHERE client_id IS NOT NULL;

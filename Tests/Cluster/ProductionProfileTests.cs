@@ -35,16 +35,11 @@ public sealed class ProductionProfileTests(ProductionBackends backends)
     [Fact]
     public async Task TwoSiloProcessesAndAClientGatewayChatOverRedisAndKeepStateInPostgresAcrossARestart()
     {
-        var database = await backends.Postgres.CreateDatabaseAsync("chat_" + Guid.NewGuid().ToString("N")[..8]);
-        await using (var migrate = SiloProcess.Start(new Dictionary<string, string> { ["connection"] = database }, "migrate"))
-        {
-            Assert.True(await migrate.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, migrate.Output);
-        }
-
+        var database = await ProductionCluster.CreateMigratedDatabaseAsync(backends.Postgres);
         var serviceId = "svc-" + Guid.NewGuid().ToString("N")[..8];
         var (room, aliceId, bobId) = (GatewayServer.UniqueName("room"), GatewayServer.UniqueName("alice"), GatewayServer.UniqueName("bob"));
 
-        await using (var cluster = await StartClusterAsync(database, serviceId, silos: 2))
+        await using (var cluster = await ProductionCluster.StartAsync(backends, database, serviceId, silos: 2))
         {
             await using var alice = await cluster.Gateway.ConnectAsync(aliceId, "Alice");
             await using var bob = await cluster.Gateway.ConnectAsync(bobId, "Bob");
@@ -62,7 +57,7 @@ public sealed class ProductionProfileTests(ProductionBackends backends)
         }
 
         // Every process is gone (killed, not drained); a new cluster over the same database remembers.
-        await using (var restarted = await StartClusterAsync(database, serviceId, silos: 1))
+        await using (var restarted = await ProductionCluster.StartAsync(backends, database, serviceId, silos: 1))
         {
             await using var alice = await restarted.Gateway.ConnectAsync(aliceId, "Alice");
             var welcome = alice.Received.Single(f => f.Type == "welcome");
@@ -72,61 +67,6 @@ public sealed class ProductionProfileTests(ProductionBackends backends)
             Assert.Equal(2, members.Json.GetProperty("members").GetArrayLength());
             var dmOpen = await alice.AckedAsync(id => new { type = "dm.send", id, to = bobId, body = new { kind = "text", text = "still open" } });
             Assert.Equal("ack", dmOpen.Type);
-        }
-    }
-
-    private async Task<RunningCluster> StartClusterAsync(string database, string serviceId, int silos)
-    {
-        var clusterId = "c-" + Guid.NewGuid().ToString("N")[..8];
-        var common = new Dictionary<string, string>
-        {
-            ["Cluster:Clustering"] = "Redis",
-            ["Cluster:RedisConnectionString"] = backends.Redis.ConnectionString,
-            ["Cluster:ClusterId"] = clusterId,
-            ["Cluster:ServiceId"] = serviceId,
-        };
-        var processes = new List<SiloProcess>();
-        for (var i = 0; i < silos; i++)
-        {
-            processes.Add(SiloProcess.Start(new Dictionary<string, string>(common)
-            {
-                ["Cluster:SiloPort"] = SiloProcess.Port(FreePort.Next()),
-                ["Cluster:GatewayPort"] = SiloProcess.Port(FreePort.Next()),
-                ["Cluster:AdvertisedIPAddress"] = "127.0.0.1",
-                ["Storage:Provider"] = "Postgres",
-                ["Storage:Postgres:ConnectionString"] = database,
-            }));
-        }
-
-        try
-        {
-            var gateway = await GatewayServer.StartAsync(new Dictionary<string, string?>(common.Select(kv => KeyValuePair.Create(kv.Key, (string?)kv.Value)))
-            {
-                ["Cluster:Mode"] = "Client",
-            });
-            return new RunningCluster(gateway, processes);
-        }
-        catch (Exception e)
-        {
-            var output = string.Join("\n---\n", processes.Select(p => p.Output));
-            foreach (var process in processes)
-            {
-                await process.DisposeAsync();
-            }
-
-            throw new InvalidOperationException("the cluster did not start; silo output:\n" + output, e);
-        }
-    }
-
-    private sealed record RunningCluster(GatewayServer Gateway, List<SiloProcess> Silos) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await Gateway.DisposeAsync();
-            foreach (var silo in Silos)
-            {
-                await silo.DisposeAsync();
-            }
         }
     }
 }

@@ -97,4 +97,26 @@ public sealed class PrivateChatTests(GatewayFixture fixture)
         var welcome = bobBack.Received.Single(f => f.Type == "welcome");
         Assert.Contains(ConversationId.ForDm(aliceId, bobId), welcome.Json.GetProperty("dms").EnumerateArray().Select(d => d.GetString()));
     }
+
+    [Fact]
+    public async Task No_field_of_a_dm_send_can_name_another_sender()
+    {
+        var (aliceId, bobId, malloryId) = (GatewayServer.UniqueName("alice"), GatewayServer.UniqueName("bob"), GatewayServer.UniqueName("mallory"));
+        await using var bob = await _server.ConnectAsync(bobId, "Bob");
+        await using var mallory = await _server.ConnectAsync(malloryId, "Mallory");
+        await mallory.AckedAsync(id => new { type = "dm.request", id, to = bobId });
+        await bob.AckedAsync(id => new { type = "dm.accept", id, from = malloryId });
+
+        await mallory.AckedAsync(id => new
+        {
+            type = "dm.send", id, to = bobId, from = new { id = aliceId, name = "Alice" }, user = aliceId,
+            body = new { kind = "text", text = "it is alice", from = aliceId },
+        });
+
+        var message = await bob.WaitForAsync(f => f.Type == "dm.message");
+        Assert.Equal(malloryId, message.Json.GetProperty("from").GetProperty("id").GetString());
+        Assert.Equal("Mallory", message.Json.GetProperty("from").GetProperty("name").GetString());
+        var stored = await bob.AckedAsync(id => new { type = "history", id, conv = ConversationId.ForDm(bobId, malloryId) });
+        Assert.All(stored.Json.GetProperty("messages").EnumerateArray(), m => Assert.Equal(malloryId, m.GetProperty("from").GetProperty("id").GetString()));
+    }
 }

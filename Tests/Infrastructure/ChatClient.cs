@@ -50,6 +50,15 @@ public sealed class ChatClient : IAsyncDisposable
 
     public string? CloseDescription { get; private set; }
 
+    /// <summary>The sub-protocol the server selected at the upgrade, if any.</summary>
+    public string? SubProtocol => _socket.SubProtocol;
+
+    /// <summary>
+    /// Turns a binary frame into the JSON it carries (an encrypted session's decryption). Without one, binary frames
+    /// are recorded as frames of type <c>binary</c>; a frame it rejects (throws for) as <c>undecryptable</c>.
+    /// </summary>
+    public Func<byte[], byte[]>? BinaryDecoder { get; set; }
+
     public static async Task<ChatClient> ConnectAsync(Uri uri, bool receive = true, Action<ClientWebSocketOptions>? configure = null)
     {
         var socket = new ClientWebSocket();
@@ -169,7 +178,7 @@ public sealed class ChatClient : IAsyncDisposable
                 message.Write(buffer, 0, result.Count);
                 if (result.EndOfMessage)
                 {
-                    Record(message.ToArray());
+                    Record(message.ToArray(), result.MessageType);
                     message.SetLength(0);
                 }
             }
@@ -181,9 +190,14 @@ public sealed class ChatClient : IAsyncDisposable
         }
     }
 
-    private void Record(byte[] utf8)
+    private void Record(byte[] payload, WebSocketMessageType type)
     {
-        using var document = JsonDocument.Parse(utf8);
+        if (type == WebSocketMessageType.Binary)
+        {
+            payload = Decode(payload);
+        }
+
+        using var document = JsonDocument.Parse(payload);
         var root = document.RootElement.Clone();
         var frame = new Frame(
             root.GetProperty("type").GetString()!,
@@ -192,6 +206,23 @@ public sealed class ChatClient : IAsyncDisposable
         lock (_lock)
         {
             _received.Add(frame);
+        }
+    }
+
+    private byte[] Decode(byte[] binary)
+    {
+        if (BinaryDecoder is null)
+        {
+            return "{\"type\":\"binary\"}"u8.ToArray();
+        }
+
+        try
+        {
+            return BinaryDecoder(binary);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return "{\"type\":\"undecryptable\"}"u8.ToArray();
         }
     }
 }

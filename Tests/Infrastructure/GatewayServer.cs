@@ -19,6 +19,7 @@ public sealed class GatewayServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly HttpClient _http;
+    private Task? _stop;
 
     private GatewayServer(WebApplication app, Uri baseUri)
     {
@@ -47,7 +48,7 @@ public sealed class GatewayServer : IAsyncDisposable
                 ["Auth:DevLoginEnabled"] = "true",
                 // Tests send in bursts (hundreds of messages at once); the limit tests switch rate limits back on.
                 ["RateLimits:Enabled"] = "false",
-                ["Auth:SigningKey"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)(i * 7 + 1)).ToArray()),
+                ["Security:Encryption"] = "Off",
             });
             if (settings is not null)
             {
@@ -94,10 +95,13 @@ public sealed class GatewayServer : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Stops the gateway as SIGTERM would (drain, then leave the cluster); dispose later is then a no-op stop.</summary>
+    public Task StopAsync() => _stop ??= _app.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
         _http.Dispose();
-        await _app.StopAsync();
+        await StopAsync();
         await _app.DisposeAsync();
     }
 

@@ -49,7 +49,9 @@ public sealed class SiloProcess : IAsyncDisposable
             start.ArgumentList.Add(word);
         }
 
-        foreach (var (key, value) in settings)
+        // Every silo process of a test gets its own health/metrics port (the default 8080 would collide).
+        var withHealthPort = settings.ContainsKey("Health:Port") ? settings : new Dictionary<string, string>(settings) { ["Health:Port"] = "0" };
+        foreach (var (key, value) in withHealthPort)
         {
             start.ArgumentList.Add($"--{key}");
             start.ArgumentList.Add(value);

@@ -54,6 +54,15 @@ public sealed class TestGateway : IAsyncDisposable
         await _client.GetGrain<IGroupRoomGrain>(room).Join(user, Ref);
     }
 
+    /// <summary>Creates the room with <paramref name="owner"/> as its owner, online through this gateway.</summary>
+    public async Task Create(string room, UserProfile owner, RoomVisibility visibility)
+    {
+        _rooms.GetOrAdd(room, _ => new())[owner.Id] = true;
+        await _client.GetGrain<IGroupRoomGrain>(room).Create(owner, visibility, Ref);
+    }
+
+    public IGroupRoomGrain Room(string room) => _client.GetGrain<IGroupRoomGrain>(room);
+
     public async Task RenewNow()
     {
         foreach (var (userId, ids) in _connections)

@@ -7,7 +7,7 @@ internal sealed class BenchOptions
     public const string Usage = """
         usage: OrleansChat.Bench <bigroom|smallgroups|dm|idle> --url http://127.0.0.1:PORT [--pid SERVER_PID]
                [--clients N] [--rooms N] [--senders N] [--start-rate SENDS_PER_S] [--factor F]
-               [--step-seconds S] [--budget-seconds S] [--size TEXT_BYTES] [--hold-seconds S]
+               [--step-seconds S] [--budget-seconds S] [--max-seconds S] [--size TEXT_BYTES] [--hold-seconds S]
                [--label NAME] [--out results.tsv]
         bigroom:     1 room of --clients (1000) members, --senders (4) senders, rate stepped until ratio < 0.99 or p99 > 100 ms
         smallgroups: --clients (5000) in rooms of 10, one sender per room, --size 128
@@ -33,9 +33,12 @@ internal sealed class BenchOptions
 
     public double StepSeconds { get; private set; } = 4;
 
-    public double BudgetSeconds { get; private set; } = 40;
+    public double BudgetSeconds { get; private set; } = 36;
 
     public int TextBytes { get; private set; }
+
+    /// <summary>The whole scenario (set-up, warm-up, steps) stops starting steps after this.</summary>
+    public double MaxSeconds { get; private set; } = 58;
 
     public double HoldSeconds { get; private set; } = 10;
 
@@ -78,6 +81,7 @@ internal sealed class BenchOptions
                 case "--step-seconds": o.StepSeconds = double.Parse(value, inv); break;
                 case "--budget-seconds": o.BudgetSeconds = double.Parse(value, inv); break;
                 case "--size": o.TextBytes = int.Parse(value, inv); break;
+                case "--max-seconds": o.MaxSeconds = double.Parse(value, inv); break;
                 case "--hold-seconds": o.HoldSeconds = double.Parse(value, inv); break;
                 case "--connect-concurrency": o.ConnectConcurrency = int.Parse(value, inv); break;
                 case "--label": o.Label = value; break;

@@ -160,11 +160,14 @@ internal sealed class Scenarios(BenchOptions o, Results results)
     /// </summary>
     private async Task StepRatesAsync(Sender[] senders, int fanout)
     {
-        var budgetEnd = _clock.Elapsed.TotalSeconds + o.BudgetSeconds;
+        // The step budget (warm-up included), but never past --max-seconds of the whole scenario (set-up included).
+        var budgetEnd = Math.Min(_clock.Elapsed.TotalSeconds + o.BudgetSeconds, o.MaxSeconds);
         Log($"{senders.Length} senders, {fanout} deliveries per send; step {o.StepSeconds} s, budget {o.BudgetSeconds} s");
         Console.WriteLine("  step  sends/s  deliv/s  ratio   p50ms   p90ms   p99ms   maxms  srvCPU%  cliCPU%  srv_us/deliv  net_us  rssMB othCPU%  pass");
         // Warm-up (JIT tiering, grain activations, pools) at the start rate, not counted; then the idle baseline.
-        var warm = await RunStepAsync(0, o.StartRate, senders, fanout);
+        // OrleansChat keeps tiering up (hundreds of methods/s re-JITted) for several seconds: warm up 2 steps.
+        var warm = await RunStepAsync(Metrics.MaxSteps - 1, o.StartRate, senders, fanout);
+        warm = await RunStepAsync(0, o.StartRate, senders, fanout);
         Console.WriteLine($"  warm {warm.SendsPerS,8:0} {warm.DeliveriesPerS,8:0} {warm.Ratio,6:0.000} {warm.P50Ms,7:0.0} {warm.P90Ms,7:0.0} {warm.P99Ms,7:0.0} {warm.MaxMs,7:0.0} {warm.ServerCpuPct,8:0} {warm.ClientCpuPct,8:0} {warm.ServerMicrosPerDelivery,13:0.00} {warm.RssMb,6:0} {warm.OtherCpuPct,7:0}  (not counted)");
         await QuiesceAsync(0);
         var idle0 = ProcStats.CpuSeconds(o.Pid);
@@ -173,7 +176,7 @@ internal sealed class Scenarios(BenchOptions o, Results results)
         results.Add("server_cpu_pct_no_sends", _idleCpuPerSecond * 100);
         StepResult? best = null;
         double pass = 0, fail = 0, rate = o.StartRate;
-        for (var step = 1; step < Metrics.MaxSteps; step++)
+        for (var step = 1; step < Metrics.MaxSteps - 1; step++)
         {
             if (_clock.Elapsed.TotalSeconds + o.StepSeconds + 3 > budgetEnd)
             {

@@ -88,7 +88,9 @@ function trimSlash(url) {
  * Events: 'state' (state, detail) with state idle|connecting|connected|reconnecting|closed;
  * 'welcome'; 'message' (normalised room or private message, each conv+seq at most once, with `synced`
  * when it came from a sync); every server event by its wire type ('room.message', 'room.joined',
- * 'room.left', 'dm.request', 'dm.open', 'dm.declined', 'dm.message', 'dm.left', 'dm.presence');
+ * 'room.left', 'room.invited', 'room.kicked', 'room.banned', 'room.muted', 'room.unmuted', 'room.role',
+ * 'dm.request', 'dm.open', 'dm.declined', 'dm.message', 'dm.left', 'dm.presence'); being kicked or banned
+ * drops the room from `rooms`;
  * 'pong'; 'error' (an error frame no request was waiting for); 'sync.error'; 'disconnect' (code, reason);
  * 'frame' (every raw frame, for debugging).
  */
@@ -256,6 +258,45 @@ export class ChatClient extends Emitter {
 
   members(room) {
     return this.request({ type: 'room.members', room });
+  }
+
+  /** Creates a room you own; `visibility` 'public' (anyone may join) or 'private' (invited users only). */
+  createRoom(room, { visibility = 'public' } = {}) {
+    return this.request({ type: 'room.create', room, visibility }).then((ack) => {
+      this._remember(this.rooms, room);
+      this._baseline(roomConv(room));
+      return ack;
+    });
+  }
+
+  // Moderation (owner or admin; see the permission matrix in docs/protocol.md). Each resolves with the ack.
+  invite(room, user) {
+    return this.request({ type: 'room.invite', room, user });
+  }
+
+  kick(room, user, { reason } = {}) {
+    return this.request({ type: 'room.kick', room, user, reason });
+  }
+
+  mute(room, user, durationMs) {
+    return this.request({ type: 'room.mute', room, user, durationMs });
+  }
+
+  unmute(room, user) {
+    return this.request({ type: 'room.unmute', room, user });
+  }
+
+  ban(room, user, { reason } = {}) {
+    return this.request({ type: 'room.ban', room, user, reason });
+  }
+
+  unban(room, user) {
+    return this.request({ type: 'room.unban', room, user });
+  }
+
+  /** Owner only: `role` 'admin' or 'member'. */
+  setRole(room, user, role) {
+    return this.request({ type: 'room.role', room, user, role });
   }
 
   /** Resolves with the ack {conv, seq, ts}. `id` (optional) is the idempotency key; reuse it to retry. */
@@ -449,6 +490,13 @@ export class ChatClient extends Emitter {
         break;
       case 'dm.left':
         this.dms = this.dms.filter((c) => c !== frame.conv);
+        break;
+      case 'room.kicked':
+      case 'room.banned':
+        if (this.user && frame.user.id === this.user.id) {
+          this.rooms = this.rooms.filter((r) => r !== frame.room);
+          this.cursors.forget(roomConv(frame.room));
+        }
         break;
       default:
         break;

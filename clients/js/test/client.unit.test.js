@@ -227,3 +227,36 @@ test('resync sends at most 100 cursors per sync and stops tracking unreadable co
   assert.deepEqual(errors, [['forbidden', 'room:r0']]);
   assert.equal(client.cursors.has('room:r0'), false);
 });
+
+test('room moderation methods send their frames; being kicked drops the room', async () => {
+  const t = fakeTransport();
+  const client = newClient(t);
+  const c = client.connect();
+  await tick();
+  t.last.welcome({ rooms: ['lobby'] });
+  await c;
+  const calls = [
+    [() => client.createRoom('club', { visibility: 'private' }), { type: 'room.create', room: 'club', visibility: 'private' }],
+    [() => client.invite('club', 'bob'), { type: 'room.invite', room: 'club', user: 'bob' }],
+    [() => client.kick('club', 'bob', { reason: 'spam' }), { type: 'room.kick', room: 'club', user: 'bob', reason: 'spam' }],
+    [() => client.mute('club', 'bob', 60000), { type: 'room.mute', room: 'club', user: 'bob', durationMs: 60000 }],
+    [() => client.unmute('club', 'bob'), { type: 'room.unmute', room: 'club', user: 'bob' }],
+    [() => client.ban('club', 'bob'), { type: 'room.ban', room: 'club', user: 'bob' }],
+    [() => client.unban('club', 'bob'), { type: 'room.unban', room: 'club', user: 'bob' }],
+    [() => client.setRole('club', 'bob', 'admin'), { type: 'room.role', room: 'club', user: 'bob', role: 'admin' }],
+  ];
+  for (const [call, expected] of calls) {
+    const p = call();
+    const { id, ...sent } = t.last.sent.at(-1);
+    assert.deepEqual(sent, expected);
+    t.last.push({ type: 'ack', re: id, conv: 'room:club' });
+    await p;
+  }
+  assert.deepEqual(client.rooms, ['lobby', 'club']);
+
+  t.last.push({ type: 'room.kicked', room: 'lobby', user: { id: 'someone', name: 'S' }, by: { id: 'x', name: 'X' }, ts: 1 });
+  assert.deepEqual(client.rooms, ['lobby', 'club']);
+  t.last.push({ type: 'room.kicked', room: 'lobby', user: { id: 'me', name: 'Me' }, by: { id: 'x', name: 'X' }, ts: 2 });
+  assert.deepEqual(client.rooms, ['club']);
+  client.close();
+});

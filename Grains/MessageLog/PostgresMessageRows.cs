@@ -1,0 +1,132 @@
+using System.Data.Common;
+using Npgsql;
+using NpgsqlTypes;
+using OrleansChat.Model;
+
+namespace OrleansChat.Grains.MessageLog;
+
+/// <summary>
+/// The SQL of <see cref="PostgresMessageLog"/> and the mapping between <see cref="ChatMessage"/> and a row of
+/// <c>chat_messages</c> (DDL in Silo/Storage/postgres-grain-storage.sql), in one place so tests can EXPLAIN the
+/// reads. The body is stored in typed columns with its kind as discriminator, not as jsonb: the kinds are a
+/// closed set of a few scalar fields each, so typed columns let the database check every row's shape (a CHECK
+/// per kind) and types (integers stay integers), and no JSON serializer setting can change what is stored.
+/// </summary>
+public static class PostgresMessageRows
+{
+    public const string Table = "chat_messages";
+    public const string PrimaryKeyName = "chat_messages_pkey";
+    public const string IdempotencyIndexName = "chat_messages_client_id_key";
+
+    public const string KindText = "text";
+    public const string KindImage = "image";
+    public const string KindAudio = "audio";
+
+    private const string Columns =
+        "conv, seq, ts, from_id, from_name, from_avatar, client_id, body_kind, body_text, body_url, body_width, body_height, body_duration_ms";
+
+    /// <summary>
+    /// Inserts one message; a clash with either unique key (the primary key or the idempotency index) writes
+    /// nothing and affects 0 rows, and the log then reads what it clashed with (<see cref="Clashing"/>).
+    /// </summary>
+    public const string Insert =
+        $"INSERT INTO {Table} ({Columns}) VALUES (@conv, @seq, @ts, @from_id, @from_name, @from_avatar, @client_id, "
+        + "@body_kind, @body_text, @body_url, @body_width, @body_height, @body_duration_ms) ON CONFLICT DO NOTHING";
+
+    /// <summary>The stored message at (conv, seq) and the one with the same (conv, sender, client id), if any.</summary>
+    public const string Clashing =
+        $"SELECT {Columns} FROM {Table} WHERE conv = @conv AND seq = @seq "
+        + $"UNION ALL SELECT {Columns} FROM {Table} WHERE conv = @conv AND from_id = @from_id AND client_id = @client_id";
+
+    /// <summary>History: the newest <c>@limit</c> below <c>@before</c>, walking the primary key backwards.</summary>
+    public const string Before =
+        $"SELECT {Columns} FROM {Table} WHERE conv = @conv AND seq < @before ORDER BY seq DESC LIMIT @limit";
+
+    /// <summary>Sync: the oldest <c>@limit</c> above <c>@after</c>, walking the primary key forwards.</summary>
+    public const string After =
+        $"SELECT {Columns} FROM {Table} WHERE conv = @conv AND seq > @after ORDER BY seq LIMIT @limit";
+
+    /// <summary>The last seq, read from the end of the primary key alone (0 for an empty conversation).</summary>
+    public const string LastSeq =
+        $"SELECT COALESCE((SELECT seq FROM {Table} WHERE conv = @conv ORDER BY seq DESC LIMIT 1), 0)";
+
+    /// <summary>Binds every column of <paramref name="message"/> to <see cref="Insert"/>'s (and <see cref="Clashing"/>'s) parameters.</summary>
+    public static void BindMessage(NpgsqlCommand command, ChatMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(message);
+        var (kind, text, url, width, height, durationMs) = Flatten(message.Body);
+        Add(command, "conv", NpgsqlDbType.Text, message.Conv);
+        Add(command, "seq", NpgsqlDbType.Bigint, message.Seq);
+        Add(command, "ts", NpgsqlDbType.Bigint, message.Ts);
+        Add(command, "from_id", NpgsqlDbType.Text, message.From.Id);
+        Add(command, "from_name", NpgsqlDbType.Text, message.From.Name);
+        Add(command, "from_avatar", NpgsqlDbType.Text, message.From.AvatarUrl);
+        Add(command, "client_id", NpgsqlDbType.Text, message.ClientId);
+        Add(command, "body_kind", NpgsqlDbType.Text, kind);
+        Add(command, "body_text", NpgsqlDbType.Text, text);
+        Add(command, "body_url", NpgsqlDbType.Text, url);
+        Add(command, "body_width", NpgsqlDbType.Integer, width);
+        Add(command, "body_height", NpgsqlDbType.Integer, height);
+        Add(command, "body_duration_ms", NpgsqlDbType.Integer, durationMs);
+    }
+
+    public static void Add(NpgsqlCommand command, string name, NpgsqlDbType type, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        command.Parameters.Add(new NpgsqlParameter(name, type) { Value = value ?? DBNull.Value });
+    }
+
+    /// <summary>Reads the row the reader is on (columns in the order of every SELECT above).</summary>
+    public static ChatMessage Read(DbDataReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return new ChatMessage(
+            Conv: reader.GetString(0),
+            Seq: reader.GetInt64(1),
+            Ts: reader.GetInt64(2),
+            From: new UserProfile(reader.GetString(3), reader.GetString(4), OptionalString(reader, 5)),
+            Body: ReadBody(reader),
+            ClientId: OptionalString(reader, 6));
+    }
+
+    /// <summary>
+    /// PostgreSQL text cannot hold U+0000; a message carrying one is refused as a bad request before it reaches
+    /// the database, so the sender gets a clear error instead of an internal one it would resend forever.
+    /// </summary>
+    public static void EnsureStorable(ChatMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var (_, text, url, _, _, _) = Flatten(message.Body);
+        string?[] fields = [message.Conv, message.From.Id, message.From.Name, message.From.AvatarUrl, message.ClientId, text, url];
+        if (fields.Any(f => f is not null && f.Contains('\0', StringComparison.Ordinal)))
+        {
+            throw ChatException.BadRequest("the message contains the character U+0000, which cannot be stored");
+        }
+    }
+
+    private static (string Kind, string? Text, string? Url, int? Width, int? Height, int? DurationMs) Flatten(MessageBody body) => body switch
+    {
+        TextBody text => (KindText, text.Text, null, null, null, null),
+        ImageBody image => (KindImage, null, image.Url, image.Width, image.Height, null),
+        AudioBody audio => (KindAudio, null, audio.Url, null, null, audio.DurationMs),
+        null => throw new ArgumentNullException(nameof(body)),
+        _ => throw new ArgumentException($"Unknown message body type {body.GetType().Name}.", nameof(body)),
+    };
+
+    private static MessageBody ReadBody(DbDataReader reader)
+    {
+        var kind = reader.GetString(7);
+        return kind switch
+        {
+            KindText => new TextBody(reader.GetString(8)),
+            KindImage => new ImageBody(reader.GetString(9), OptionalInt32(reader, 10), OptionalInt32(reader, 11)),
+            KindAudio => new AudioBody(reader.GetString(9), reader.GetInt32(12)),
+            _ => throw new FormatException($"Stored message body has unknown kind '{kind}'."),
+        };
+    }
+
+    private static string? OptionalString(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static int? OptionalInt32(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
+}

@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using k8s;
+using k8s.Models;
+using OrleansChat.Tests.Infrastructure;
+
+namespace OrleansChat.Tests.Deploy;
+
+/// <summary>
+/// Renders a kustomization under k8s/ with <c>kubectl kustomize</c> (offline) and parses every object strictly into
+/// the KubernetesClient models: <c>KubernetesYaml.LoadAllFromString(..., strict: true)</c> rejects any field the
+/// API schema does not have (a typo such as <c>readinesProbe</c> fails here instead of being dropped by the
+/// API server), and an unknown kind has no model and fails too.
+/// </summary>
+public static class Kustomize
+{
+    public static readonly string[] Overlays = ["dev", "prod"];
+
+    public static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "OrleansChat.slnx")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("OrleansChat.slnx not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>kubectl's path, or a skip (with the reason) when this machine has none.</summary>
+    public static string Kubectl()
+    {
+        var kubectl = ExternalProcess.FindExecutable("kubectl", ["/usr/bin", "/usr/local/bin"]);
+        Skip.If(kubectl is null, "kubectl (with kustomize) is not installed on this machine, so the manifests cannot be rendered");
+        return kubectl!;
+    }
+
+    public static string Render(string relativeDir)
+    {
+        var start = new ProcessStartInfo(Kubectl()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("kustomize");
+        start.ArgumentList.Add(Path.Combine(RepositoryRoot(), "k8s", relativeDir));
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"kubectl kustomize {relativeDir} failed: {stderr}");
+        return stdout.Result;
+    }
+
+    public static IReadOnlyList<IKubernetesObject> Parse(string yaml) =>
+        [.. KubernetesYaml.LoadAllFromString(yaml, typeMap: null, strict: true).Cast<IKubernetesObject>()];
+
+    public static Manifests RenderOverlay(string overlay) => new(Parse(Render(Path.Combine("overlays", overlay))));
+}
+
+/// <summary>One rendered overlay, with typed look-ups for the checks.</summary>
+public sealed record Manifests(IReadOnlyList<IKubernetesObject> Objects)
+{
+    public IEnumerable<T> All<T>() => Objects.OfType<T>();
+
+    public T Named<T>(string name)
+        where T : IMetadata<V1ObjectMeta> =>
+        All<T>().SingleOrDefault(o => o.Metadata.Name == name) ?? throw new Xunit.Sdk.XunitException($"no {typeof(T).Name} named {name}");
+
+    public V1Deployment Silo => Named<V1Deployment>("orleanschat-silo");
+
+    public V1Deployment Gateway => Named<V1Deployment>("orleanschat-gateway");
+
+    public V1Job Migrate => Named<V1Job>("orleanschat-migrate");
+
+    /// <summary>The generated ConfigMap (kustomize appends a hash to the name).</summary>
+    public IDictionary<string, string> Config => All<V1ConfigMap>().Single(c => c.Metadata.Name.StartsWith("orleanschat-config", StringComparison.Ordinal)).Data;
+
+    /// <summary>The key/values a container sees: its env literals plus every ConfigMap/Secret it loads whole (when rendered here).</summary>
+    public IReadOnlyDictionary<string, string?> Environment(V1Container container)
+    {
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var source in container.EnvFrom ?? [])
+        {
+            foreach (var (key, value) in Keys(source))
+            {
+                env[key] = value;
+            }
+        }
+
+        foreach (var variable in container.Env ?? [])
+        {
+            env[variable.Name] = variable.Value;
+        }
+
+        return env;
+    }
+
+    private IEnumerable<KeyValuePair<string, string?>> Keys(V1EnvFromSource source)
+    {
+        if (source.ConfigMapRef is { } map)
+        {
+            return Named<V1ConfigMap>(map.Name).Data.Select(kv => KeyValuePair.Create(kv.Key, (string?)kv.Value));
+        }
+
+        var secret = All<V1Secret>().SingleOrDefault(s => s.Metadata.Name == source.SecretRef!.Name);
+        return secret is null
+            ? []
+            : (secret.Data ?? new Dictionary<string, byte[]>()).Select(kv => KeyValuePair.Create(kv.Key, (string?)System.Text.Encoding.UTF8.GetString(kv.Value)));
+    }
+}

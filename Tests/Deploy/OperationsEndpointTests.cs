@@ -1,0 +1,80 @@
+using System.Net;
+using OrleansChat.Grains.Hosting.Operations;
+using OrleansChat.Tests.Infrastructure;
+
+namespace OrleansChat.Tests.Deploy;
+
+/// <summary>The probe, metrics and dashboard endpoints the manifests point at, served by the real processes.</summary>
+public sealed class OperationsEndpointTests
+{
+    [Fact]
+    public async Task TheGatewayServesHealthMetricsAndTheDashboard()
+    {
+        await using var gateway = await GatewayServer.StartAsync(new Dictionary<string, string?> { ["Dashboard:Enabled"] = "true" });
+        await Eventually.TrueAsync(async () => await StatusAsync(gateway.Http, OperationsEndpoints.ReadinessPath) == HttpStatusCode.OK, "the gateway is ready");
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway.Http, OperationsEndpoints.LivenessPath));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(gateway.Http, OperationsEndpoints.DashboardPath));
+
+        var room = GatewayServer.UniqueName("room");
+        await using var alice = await gateway.ConnectAsync(GatewayServer.UniqueName("alice"));
+        await using var bob = await gateway.ConnectAsync(GatewayServer.UniqueName("bob"));
+        await alice.AckedAsync(id => new { type = "room.join", id, room });
+        await bob.AckedAsync(id => new { type = "room.join", id, room });
+        await alice.AckedAsync(id => new { type = "room.send", id, room, body = new { kind = "text", text = "measured" } });
+        await bob.WaitForAsync(f => f.Type == "room.message");
+
+        string[] expected =
+        [
+            "orleanschat_gateway_connections", "orleanschat_gateway_frames_received_total", "orleanschat_gateway_frames_sent_total",
+            "orleanschat_gateway_messages_accepted_total", "orleanschat_gateway_fanout_latency_milliseconds_bucket",
+            "orleanschat_fanout_calls_total", "orleans_catalog_activations",
+        ];
+        var metrics = "";
+        await Eventually.TrueAsync(async () => expected.All((metrics = await gateway.Http.GetStringAsync(OperationsEndpoints.MetricsPath)).Contains), "every chat metric is exported");
+        Assert.Contains("orleanschat_gateway_connections{", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheSiloServesHealthAndMetricsOnItsHealthPortAndLogsJsonInProduction()
+    {
+        var healthPort = FreePort.Next();
+        await using var silo = SiloProcess.Start(new Dictionary<string, string>
+        {
+            ["Cluster:SiloPort"] = SiloProcess.Port(FreePort.Next()),
+            ["Cluster:GatewayPort"] = SiloProcess.Port(FreePort.Next()),
+            ["Cluster:ClusterId"] = "ops-" + Guid.NewGuid().ToString("N")[..8],
+            ["Health:Port"] = SiloProcess.Port(healthPort),
+        });
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{healthPort}") };
+        await Eventually.TrueAsync(async () => await StatusAsync(http, OperationsEndpoints.ReadinessPath) == HttpStatusCode.OK, "the silo is an active member", TimeSpan.FromSeconds(30));
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(http, OperationsEndpoints.LivenessPath));
+        Assert.Contains("orleans_catalog_activations", await http.GetStringAsync(OperationsEndpoints.MetricsPath), StringComparison.Ordinal);
+        Assert.Contains("\"Category\":\"Microsoft.Hosting.Lifetime\"", silo.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KubernetesHostingOutsideAPodRefusesToStartAndSaysWhy()
+    {
+        await using var silo = SiloProcess.Start(new Dictionary<string, string>
+        {
+            ["Cluster:Clustering"] = "Redis",
+            ["Cluster:RedisConnectionString"] = "127.0.0.1:1",
+            ["Cluster:KubernetesHosting"] = "true",
+        });
+        Assert.NotEqual(0, await silo.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("POD_NAMESPACE is not set", silo.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task<HttpStatusCode> StatusAsync(HttpClient http, string path)
+    {
+        try
+        {
+            using var response = await http.GetAsync(path);
+            return response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return 0;
+        }
+    }
+}

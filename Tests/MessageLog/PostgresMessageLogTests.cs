@@ -1,0 +1,127 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using OrleansChat.Grains.MessageLog;
+using OrleansChat.Model;
+using OrleansChat.Silo.Storage;
+using OrleansChat.Tests.Infrastructure;
+
+namespace OrleansChat.Tests.MessageLog;
+
+/// <summary>
+/// The conformance suite against a real PostgreSQL (the run's <see cref="PostgresServer"/>), in a database of its
+/// own created by the same migration as <c>Silo migrate</c>. Each test has its own pool, closed after it.
+/// </summary>
+[Collection(PostgresFixtureDefinition.Name)]
+public sealed class PostgresMessageLogTests(PostgresServer postgres) : MessageLogConformanceTests, IAsyncLifetime
+{
+    private static readonly SemaphoreSlim DatabaseLock = new(1, 1);
+    private static string? _database;
+    private NpgsqlDataSource? _dataSource;
+
+    protected override async Task<IMessageLog> CreateLogAsync() => new PostgresMessageLog(await DataSourceAsync());
+
+    [Fact]
+    public async Task HistorySyncAndLastSeqAreServedByThePrimaryKeyWithoutASort()
+    {
+        var dataSource = await DataSourceAsync();
+        const string conv = "room:bulk3"; // seqs 1..1000, one of 20 conversations
+        await using (var fill = dataSource.CreateCommand(
+            "INSERT INTO chat_messages (conv, seq, ts, from_id, from_name, body_kind, body_text) "
+            + "SELECT 'room:bulk' || (n % 20), n / 20 + 1, n, 'alice', 'Alice', 'text', 'x' FROM generate_series(1, 20000) AS n; "
+            + "ANALYZE chat_messages;"))
+        {
+            await fill.ExecuteNonQueryAsync();
+        }
+
+        foreach (var (sql, parameters) in new (string, (string, object)[])[]
+                 {
+                     (PostgresMessageRows.Before, [("conv", conv), ("before", 900L), ("limit", 51L)]),
+                     (PostgresMessageRows.After, [("conv", conv), ("after", 10L), ("limit", 101L)]),
+                     (PostgresMessageRows.LastSeq, [("conv", conv)]),
+                 })
+        {
+            var plan = await ExplainAsync(dataSource, sql, parameters);
+            Assert.Contains(PostgresMessageRows.PrimaryKeyName, plan, StringComparison.Ordinal);
+            Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
+            Assert.False(plan.Contains("Sort", StringComparison.Ordinal), plan);
+        }
+    }
+
+    [Fact]
+    public async Task ATextWithNulIsRefusedAsABadRequestAndNothingIsStored()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+
+        var refused = await Assert.ThrowsAsync<ChatException>(() => log.AppendAsync(Message(conv, 1, "c-1", body: new TextBody("a\0b"))));
+
+        Assert.Equal(ChatErrorCode.BadRequest, refused.Code);
+        Assert.Equal(0, await log.GetLastSeqAsync(conv));
+        Assert.False((await log.AppendAsync(Message(conv, 1, "c-1"))).Duplicate);
+    }
+
+    [Fact]
+    public async Task TheTableRefusesABodyThatDoesNotFitItsKind()
+    {
+        var dataSource = await DataSourceAsync();
+        await using var insert = dataSource.CreateCommand(
+            "INSERT INTO chat_messages (conv, seq, ts, from_id, from_name, body_kind, body_text, body_url) "
+            + "VALUES (@conv, 1, 0, 'alice', 'Alice', 'text', 'hi', 'https://cdn.example/x.png')");
+        insert.Parameters.AddWithValue("conv", NewConv());
+
+        var error = await Assert.ThrowsAsync<PostgresException>(() => insert.ExecuteNonQueryAsync());
+
+        Assert.Equal(PostgresErrorCodes.CheckViolation, error.SqlState);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        if (_dataSource is not null)
+        {
+            await _dataSource.DisposeAsync();
+        }
+    }
+
+    private static async Task<string> ExplainAsync(NpgsqlDataSource dataSource, string sql, (string Name, object Value)[] parameters)
+    {
+        await using var command = dataSource.CreateCommand("EXPLAIN " + sql);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        var lines = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            lines.Add(reader.GetString(0));
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    private async Task<NpgsqlDataSource> DataSourceAsync() => _dataSource ??= NpgsqlDataSource.Create(await MigratedDatabaseAsync());
+
+    /// <summary>One migrated database for the whole class (its tests use distinct conversation ids).</summary>
+    private async Task<string> MigratedDatabaseAsync()
+    {
+        await DatabaseLock.WaitAsync();
+        try
+        {
+            if (_database is null)
+            {
+                var database = await postgres.CreateDatabaseAsync("message_log_" + Guid.NewGuid().ToString("N")[..8]);
+                await new PostgresSchemaMigrator(NullLogger<PostgresSchemaMigrator>.Instance).MigrateAsync(database);
+                _database = database;
+            }
+
+            return _database;
+        }
+        finally
+        {
+            DatabaseLock.Release();
+        }
+    }
+}
