@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OrleansChat.Grains.Conversations;
 using OrleansChat.Grains.MessageLog;
@@ -24,13 +25,17 @@ public sealed class PrivateChatState
 /// A private conversation between two users: none -> requested(by) -> open, with decline and leave, and its
 /// message sequence. Only the two users may act on it; history stays readable to them after a leave.
 /// </summary>
-public sealed class PrivateChatGrain(
+public sealed partial class PrivateChatGrain(
     [PersistentState("dm", "chat")] IPersistentState<PrivateChatState> state,
     IMessageLog log,
     IOptions<ChatOptions> options,
-    TimeProvider time) : Grain, IPrivateChatGrain
+    TimeProvider time,
+    ILogger<PrivateChatGrain> logger) : Grain, IPrivateChatGrain
 {
     private ConversationSequencer? _sequencer;
+
+    /// <summary>The conversation's deliveries so far; each one starts when the previous one has finished.</summary>
+    private Task _delivered = Task.CompletedTask;
 
     private string Conv => ConversationId.DmPrefix + this.GetPrimaryKeyString();
 
@@ -46,7 +51,7 @@ public sealed class PrivateChatGrain(
         {
             case DmStatus.None or DmStatus.Declined:
                 await SetStatus(DmStatus.Requested, requestedBy: from.Id);
-                await User(peer).Deliver(new DmRequestEvent(Conv, from));
+                Deliver(new DmRequestEvent(Conv, from), peer);
                 break;
             case DmStatus.Requested when state.State.RequestedBy == peer:
                 await Open(); // both asked: that is an accept
@@ -73,7 +78,7 @@ public sealed class PrivateChatGrain(
         EnsureRequestedBy(peer, "decline");
         await Learn(by);
         await SetStatus(DmStatus.Declined, requestedBy: null);
-        await User(peer).Deliver(new DmDeclinedEvent(Conv, by));
+        Deliver(new DmDeclinedEvent(Conv, by), peer);
         return Snapshot();
     }
 
@@ -87,7 +92,7 @@ public sealed class PrivateChatGrain(
 
         await Learn(by);
         await SetStatus(DmStatus.None, requestedBy: null);
-        await User(peer).Deliver(new DmLeftEvent(Conv, by));
+        Deliver(new DmLeftEvent(Conv, by), peer);
         await Task.WhenAll(User(by.Id).RemoveDmPeer(peer), User(peer).RemoveDmPeer(by.Id));
         return Snapshot();
     }
@@ -103,20 +108,21 @@ public sealed class PrivateChatGrain(
         var (message, duplicate) = await Sequencer.AppendAsync(from, clientId, body, time.GetUtcNow().ToUnixTimeMilliseconds());
         if (!duplicate)
         {
-            var frame = DmMessageEvent.Of(peer, message);
-            await Task.WhenAll(User(peer).Deliver(frame), User(from.Id).Deliver(frame));
+            Deliver(DmMessageEvent.Of(peer, message), peer, from.Id);
         }
 
         return new SendReceipt(message.Conv, message.Seq, message.Ts, duplicate);
     }
 
-    public async Task PresenceChanged(string userId, bool online)
+    public Task PresenceChanged(string userId, bool online)
     {
         var peer = PeerOf(userId);
         if (Status == DmStatus.Open)
         {
-            await User(peer).Deliver(new DmPresenceEvent(Conv, userId, online));
+            Deliver(new DmPresenceEvent(Conv, userId, online), peer);
         }
+
+        return Task.CompletedTask;
     }
 
     public Task<DmState> GetState() => Task.FromResult(Snapshot());
@@ -139,7 +145,8 @@ public sealed class PrivateChatGrain(
         await SetStatus(DmStatus.Open, requestedBy: null);
         await Task.WhenAll(User(a).AddDmPeer(b), User(b).AddDmPeer(a));
         var (profileA, profileB) = (await ProfileOf(a), await ProfileOf(b));
-        await Task.WhenAll(User(a).Deliver(new DmOpenEvent(Conv, profileB)), User(b).Deliver(new DmOpenEvent(Conv, profileA)));
+        Deliver(new DmOpenEvent(Conv, profileB), a);
+        Deliver(new DmOpenEvent(Conv, profileA), b);
     }
 
     /// <summary>The other user of the conversation; refuses anyone who is not one of the two.</summary>
@@ -191,4 +198,26 @@ public sealed class PrivateChatGrain(
     private DmState Snapshot() => new(Conv, Status, state.State.RequestedBy);
 
     private IUserGrain User(string userId) => GrainFactory.GetGrain<IUserGrain>(userId);
+
+    /// <summary>
+    /// Delivers after the conversation's earlier deliveries, without making the caller wait: a message is acked
+    /// as soon as it is logged, while each user still sees the conversation's events in order.
+    /// </summary>
+    private void Deliver(ServerFrame frame, params string[] userIds) => _delivered = DeliverAfterAsync(_delivered, frame, userIds);
+
+    private async Task DeliverAfterAsync(Task previous, ServerFrame frame, string[] userIds)
+    {
+        await previous;
+        try
+        {
+            await Task.WhenAll(userIds.Select(id => User(id).Deliver(frame)));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogDeliveryFailed(e, Conv, frame.GetType().Name);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Conversation {Conv}: delivering {Frame} failed; the users can read it from history")]
+    private partial void LogDeliveryFailed(Exception exception, string conv, string frame);
 }
