@@ -58,6 +58,9 @@ public sealed class ClientConnection : IDisposable
 
     public UserProfile User { get; }
 
+    /// <summary>The socket's stream when it supports batches: several queued frames then go out with one flush.</summary>
+    public CoalescingStream? Transport { get; init; }
+
     /// <summary>Set when the connection is closing or closed: frames enqueued now are dropped.</summary>
     public bool IsClosing => Volatile.Read(ref _close) is not null;
 
@@ -127,12 +130,11 @@ public sealed class ClientConnection : IDisposable
 
     private async Task ReceiveLoopAsync(IFrameHandler handler)
     {
-        _receiveBuffer = ArrayPool<byte>.Shared.Rent(ReceiveChunkBytes);
-        try
+        while (_socket.State == WebSocketState.Open)
         {
-            while (_socket.State == WebSocketState.Open)
+            var (type, length) = await ReceiveMessageAsync();
+            try
             {
-                var (type, length) = await ReceiveMessageAsync();
                 if (type == WebSocketMessageType.Close)
                 {
                     return;
@@ -145,11 +147,10 @@ public sealed class ClientConnection : IDisposable
                     await handler.OnMessageAsync(type, _receiveBuffer.AsMemory(0, length));
                 }
             }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(_receiveBuffer);
-            _receiveBuffer = [];
+            finally
+            {
+                ReturnReceiveBuffer();
+            }
         }
     }
 
@@ -159,6 +160,15 @@ public sealed class ClientConnection : IDisposable
     /// </summary>
     private async ValueTask<(WebSocketMessageType Type, int Length)> ReceiveMessageAsync()
     {
+        // Wait for the next message with a zero-byte read, so that an idle socket holds no receive buffer; the
+        // buffer is rented from the pool only while a message is being read and handled.
+        var next = await _socket.ReceiveAsync(Memory<byte>.Empty, _abort.Token);
+        if (next.MessageType == WebSocketMessageType.Close || next.EndOfMessage)
+        {
+            return (next.MessageType, 0);
+        }
+
+        _receiveBuffer = ArrayPool<byte>.Shared.Rent(ReceiveChunkBytes);
         var length = 0;
         var discarding = false;
         while (true)
@@ -193,6 +203,15 @@ public sealed class ClientConnection : IDisposable
         }
     }
 
+    private void ReturnReceiveBuffer()
+    {
+        if (_receiveBuffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_receiveBuffer);
+            _receiveBuffer = [];
+        }
+    }
+
     private async Task WriteLoopAsync()
     {
         try
@@ -207,9 +226,14 @@ public sealed class ClientConnection : IDisposable
                         break;
                     }
 
+                    // Frames that queued up while the last write was in flight go out with one flush: each is
+                    // held back while another one waits behind it, and the last one lets them all out.
+                    Transport?.HoldWrites = reader.Count > 0;
                     await _socket.SendAsync(frame.Payload, frame.Type, endOfMessage: true, _abort.Token);
                     Metrics?.FrameSent();
                 }
+
+                Transport?.HoldWrites = false;
             }
 
             if (_close is { } close && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using OrleansChat.Gateway.Auth;
 using OrleansChat.Gateway.Limits;
@@ -74,6 +75,7 @@ public static partial class WebSocketEndpoint
         using var connection = new ClientConnection(Guid.NewGuid().ToString("N"), user, socket, options.Value, time)
         {
             Metrics = context.RequestServices.GetRequiredService<Observability.GatewayMetrics>(),
+            Transport = (context.Features.Get<IHttpUpgradeFeature>() as CoalescingUpgradeFeature)?.Stream,
         };
         using var rateLimit = rateLimiter.Open(user.Id);
         var session = ActivatorUtilities.CreateInstance<ChatSession>(context.RequestServices, connection, rateLimit);

@@ -34,6 +34,25 @@ public sealed class RoomChatTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task ABurstOfMessagesArrivesCompleteAndInOrder()
+    {
+        // Frames that queue up for one socket are written in batches: none may be lost, split or reordered.
+        var room = GatewayServer.UniqueName("room");
+        await using var alice = await _server.ConnectAsync(GatewayServer.UniqueName("alice"), "Alice");
+        await using var bob = await _server.ConnectAsync(GatewayServer.UniqueName("bob"), "Bob");
+        await alice.AckedAsync(id => new { type = "room.join", id, room });
+        await bob.AckedAsync(id => new { type = "room.join", id, room });
+
+        const int count = 200;
+        await Task.WhenAll(Enumerable.Range(1, count).Select(i =>
+            alice.SendAsync(new { type = "room.send", id = alice.NextId(), room, body = new { kind = "text", text = $"m{i}" } })));
+
+        await bob.WaitForAsync(f => f.Type == "room.message" && f.Number("seq") == count);
+        var seqs = bob.Received.Where(f => f.Type == "room.message").Select(f => f.Number("seq")).ToList();
+        Assert.Equal(Enumerable.Range(1, count).Select(i => (long)i), seqs);
+    }
+
+    [Fact]
     public async Task AClientCannotImpersonateAnotherSender()
     {
         var room = GatewayServer.UniqueName("room");
