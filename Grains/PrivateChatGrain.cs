@@ -51,7 +51,7 @@ public sealed partial class PrivateChatGrain(
         {
             case DmStatus.None or DmStatus.Declined:
                 await SetStatus(DmStatus.Requested, requestedBy: from.Id);
-                Deliver(new DmRequestEvent(Conv, from), peer);
+                await Deliver(new DmRequestEvent(Conv, from), peer);
                 break;
             case DmStatus.Requested when state.State.RequestedBy == peer:
                 await Open(); // both asked: that is an accept
@@ -78,7 +78,7 @@ public sealed partial class PrivateChatGrain(
         EnsureRequestedBy(peer, "decline");
         await Learn(by);
         await SetStatus(DmStatus.Declined, requestedBy: null);
-        Deliver(new DmDeclinedEvent(Conv, by), peer);
+        await Deliver(new DmDeclinedEvent(Conv, by), peer);
         return Snapshot();
     }
 
@@ -92,7 +92,7 @@ public sealed partial class PrivateChatGrain(
 
         await Learn(by);
         await SetStatus(DmStatus.None, requestedBy: null);
-        Deliver(new DmLeftEvent(Conv, by), peer);
+        await Deliver(new DmLeftEvent(Conv, by), peer);
         await Task.WhenAll(User(by.Id).RemoveDmPeer(peer), User(peer).RemoveDmPeer(by.Id));
         return Snapshot();
     }
@@ -108,21 +108,19 @@ public sealed partial class PrivateChatGrain(
         var (message, duplicate) = await Sequencer.AppendAsync(from, clientId, body, time.GetUtcNow().ToUnixTimeMilliseconds());
         if (!duplicate)
         {
-            Deliver(DmMessageEvent.Of(peer, message), peer, from.Id);
+            _ = Deliver(DmMessageEvent.Of(peer, message), peer, from.Id); // the ack does not wait for it
         }
 
         return new SendReceipt(message.Conv, message.Seq, message.Ts, duplicate);
     }
 
-    public Task PresenceChanged(string userId, bool online)
+    public async Task PresenceChanged(string userId, bool online)
     {
         var peer = PeerOf(userId);
         if (Status == DmStatus.Open)
         {
-            Deliver(new DmPresenceEvent(Conv, userId, online), peer);
+            await Deliver(new DmPresenceEvent(Conv, userId, online), peer);
         }
-
-        return Task.CompletedTask;
     }
 
     public Task<DmState> GetState() => Task.FromResult(Snapshot());
@@ -145,8 +143,8 @@ public sealed partial class PrivateChatGrain(
         await SetStatus(DmStatus.Open, requestedBy: null);
         await Task.WhenAll(User(a).AddDmPeer(b), User(b).AddDmPeer(a));
         var (profileA, profileB) = (await ProfileOf(a), await ProfileOf(b));
-        Deliver(new DmOpenEvent(Conv, profileB), a);
-        Deliver(new DmOpenEvent(Conv, profileA), b);
+        _ = Deliver(new DmOpenEvent(Conv, profileB), a);
+        await Deliver(new DmOpenEvent(Conv, profileA), b);
     }
 
     /// <summary>The other user of the conversation; refuses anyone who is not one of the two.</summary>
@@ -200,10 +198,11 @@ public sealed partial class PrivateChatGrain(
     private IUserGrain User(string userId) => GrainFactory.GetGrain<IUserGrain>(userId);
 
     /// <summary>
-    /// Delivers after the conversation's earlier deliveries, without making the caller wait: a message is acked
-    /// as soon as it is logged, while each user still sees the conversation's events in order.
+    /// Delivers after the conversation's earlier deliveries, so each user sees its events in order; the returned
+    /// task (which never fails) ends when this delivery has. <see cref="Send"/> does not wait for it: a message is
+    /// acked as soon as it is logged. The rarer state changes do, as before, so presence flips stay far apart.
     /// </summary>
-    private void Deliver(ServerFrame frame, params string[] userIds) => _delivered = DeliverAfterAsync(_delivered, frame, userIds);
+    private Task Deliver(ServerFrame frame, params string[] userIds) => _delivered = DeliverAfterAsync(_delivered, frame, userIds);
 
     private async Task DeliverAfterAsync(Task previous, ServerFrame frame, string[] userIds)
     {

@@ -53,10 +53,12 @@ public sealed class CoalescingStream(Stream inner) : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        if (_heldBytes > 0)
+        if (_held is { } held)
         {
-            inner.Write(_held.AsSpan(0, _heldBytes));
-            ReleaseHeld();
+            var length = _heldBytes;
+            (_held, _heldBytes) = (null, 0);
+            inner.Write(held.AsSpan(0, length));
+            ArrayPool<byte>.Shared.Return(held);
         }
 
         inner.Write(buffer);
@@ -117,22 +119,26 @@ public sealed class CoalescingStream(Stream inner) : Stream
         }
     }
 
+    /// <summary>
+    /// Lets the held bytes out. They are given up before the write, so a write that fails half-way (a cancelled
+    /// flush, when the socket is aborted) can never send them a second time and corrupt the framing.
+    /// </summary>
     private async ValueTask WriteHeldAsync(CancellationToken cancellationToken)
     {
-        if (_heldBytes > 0)
+        if (_held is not { } held)
         {
-            await inner.WriteAsync(_held.AsMemory(0, _heldBytes), cancellationToken);
-            ReleaseHeld();
+            return;
         }
-    }
 
-    /// <summary>Returns the buffer to the pool after every batch: an idle socket holds none.</summary>
-    private void ReleaseHeld()
-    {
-        if (_held is { } held)
+        var length = _heldBytes;
+        (_held, _heldBytes) = (null, 0);
+        try
         {
-            (_held, _heldBytes) = (null, 0);
-            ArrayPool<byte>.Shared.Return(held);
+            await inner.WriteAsync(held.AsMemory(0, length), cancellationToken);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(held); // after every batch: an idle socket holds no buffer
         }
     }
 }
