@@ -69,13 +69,17 @@ test('a session refreshes its token before expiry and reconnects with the new on
 
 test('a gateway restart (1012) is answered by an immediate reconnection attempt; chat goes on after it', async () => {
   const name = uniqueName('restart');
-  // The restarted process signs with a new ephemeral key, so the token function logs in again.
-  const token = async () => (await login(gateway.url, { openId: name, name: 'Restart' })).token;
+  // The restarted process signs with a new ephemeral key, so the token function logs in again. Each connection
+  // attempt starts by asking for the token: its call times are the attempts' start times (the login itself may
+  // then wait for the stopping process).
   const opens = [];
-  const inner = createBrowserTransport({ WebSocket });
-  const transport = { ...inner, open: (...args) => { opens.push(Date.now()); return inner.open(...args); } };
+  const token = async () => {
+    opens.push(Date.now());
+    return (await login(gateway.url, { openId: name, name: 'Restart' })).token;
+  };
   const c = track(new ChatClient({
-    baseUrl: gateway.url, token, transport, encryption: 'required', backoff: { baseMs: 200, capMs: 1000, minMs: 100 },
+    baseUrl: gateway.url, token, transport: createBrowserTransport({ WebSocket }), encryption: 'required',
+    backoff: { baseMs: 200, capMs: 1000, minMs: 100 },
   }));
   await c.connect();
   let closedAt = 0;
