@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Orleans.TestingHost;
 using OrleansChat.Grains;
@@ -7,7 +6,6 @@ using OrleansChat.Grains.Hosting;
 using OrleansChat.Model;
 using OrleansChat.Protocol;
 using OrleansChat.Silo;
-using OrleansChat.Silo.Storage;
 using OrleansChat.Tests.Infrastructure;
 
 namespace OrleansChat.Tests.Storage;
@@ -123,18 +121,9 @@ public sealed class ChatGrainStateStorageTests(PostgresServer postgres)
         return cluster;
     }
 
-    private static async Task StopAsync(TestCluster cluster)
-    {
-        await cluster.StopAllSilosAsync();
-        await cluster.DisposeAsync();
-    }
+    private static Task StopAsync(TestCluster cluster) => StorageTestDatabase.StopAsync(cluster);
 
-    private async Task<string> NewMigratedDatabaseAsync(string name)
-    {
-        var connectionString = await postgres.CreateDatabaseAsync(name);
-        await new PostgresSchemaMigrator(NullLogger<PostgresSchemaMigrator>.Instance).MigrateAsync(connectionString);
-        return connectionString;
-    }
+    private Task<string> NewMigratedDatabaseAsync(string name) => StorageTestDatabase.NewMigratedAsync(postgres, name);
 
     private static async Task<List<byte[]>> PayloadsAsync(string connectionString)
     {
