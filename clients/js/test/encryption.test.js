@@ -1,27 +1,14 @@
 // End-to-end against a gateway in its default Security:Encryption Optional mode: encrypted sessions next to
 // plaintext ones, tampering in both directions, the three token placements, rate limits, WeChat login errors
 // and token refresh.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { Body, ChatClient, createBrowserTransport, dmConv, login, refreshToken, wechatLogin, TokenSession } from '../src/index.js';
-import { startGateway, connectUser, uniqueName, eventually, nextEvent } from '../testing/gateway.js';
+import { gatewayForFile, uniqueName, eventually, nextEvent } from '../testing/gateway.js';
 
-let gateway;
-const clients = [];
-before(async () => {
-  gateway = await startGateway({ args: ['--Security:Encryption', 'Optional'] });
-});
-after(async () => {
-  for (const c of clients) c.close();
-  if (gateway) await gateway.stop();
-});
-
-async function user(name, options) {
-  const c = await connectUser(gateway.url, name, options);
-  clients.push(c);
-  return c;
-}
+const gateway = gatewayForFile({ args: ['--Security:Encryption', 'Optional'] });
+const user = gateway.user;
 
 /** The `ws` transport with hooks on what goes out and what comes in (for tampering and inspection). */
 function hookedTransport({ outgoing = (d) => d, incoming = (d) => d, opened = () => {} } = {}) {
@@ -145,7 +132,7 @@ test('the token travels as a sub-protocol, a header or a query parameter', async
 
 test('a forged sub-protocol token is refused before the upgrade', async () => {
   const c = new ChatClient({ baseUrl: gateway.url, token: 'not-a-jwt', transport: createBrowserTransport({ WebSocket }) });
-  clients.push(c);
+  gateway.track(c);
   await assert.rejects(c.connect(), (e) => e.code === 'connect_failed');
 });
 
@@ -176,7 +163,7 @@ test('token refresh answers a new token for the same user; a TokenSession refres
   const token = await keeper.get();
   assert.equal((await renewed).token, token);
   const c = new ChatClient({ baseUrl: gateway.url, token, transport: createBrowserTransport({ WebSocket }) });
-  clients.push(c);
+  gateway.track(c);
   assert.equal((await c.connect()).user.id, session.user.id, 'the refreshed token connects');
 });
 

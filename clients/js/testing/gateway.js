@@ -1,6 +1,7 @@
 // Test helper: starts a real OrleansChat gateway (dotnet run --no-build) on free ports and always stops it.
 // Build the gateway first: dotnet build Gateway.Web. Set ORLEANSCHAT_URL to use an already running gateway.
 import { spawn } from 'node:child_process';
+import { before, after } from 'node:test';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,4 +134,31 @@ export function nextEvent(client, type, predicate = () => true, timeoutMs = 1000
       resolve(args[0]);
     });
   });
+}
+
+/**
+ * One gateway for a test file: registers before/after hooks and returns {url, user(name, options), track(client)};
+ * every client made through it is closed afterwards.
+ */
+export function gatewayForFile({ args } = {}) {
+  let gateway = null;
+  const clients = [];
+  before(async () => {
+    gateway = await startGateway({ args });
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    if (gateway) await gateway.stop();
+  });
+  const track = (client) => {
+    clients.push(client);
+    return client;
+  };
+  return {
+    get url() {
+      return gateway.url;
+    },
+    track,
+    user: async (name, options) => track(await connectUser(gateway.url, name, options)),
+  };
 }
