@@ -7,7 +7,7 @@ using OrleansChat.Protocol;
 
 namespace OrleansChat.Grains;
 
-[GenerateSerializer]
+[GenerateSerializer, Alias("chat.PrivateChatState")]
 public sealed class PrivateChatState
 {
     [Id(0)]

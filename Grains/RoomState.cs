@@ -4,9 +4,10 @@ namespace OrleansChat.Grains;
 
 /// <summary>
 /// What a group room persists: members, visibility, roles, invitations, bans and mutes. Gateways hosting online
-/// members are not persisted (gateways renew them). Kept in namespace OrleansChat.Grains: stored rows name the type.
+/// members are not persisted (gateways renew them). Stored by field [Id] (ChatGrainStorageSerializer), not by type or
+/// property name; the alias is the stable name wherever a type name is written.
 /// </summary>
-[GenerateSerializer]
+[GenerateSerializer, Alias("chat.RoomState")]
 public sealed class RoomState
 {
     [Id(0)]

@@ -6,7 +6,7 @@ using OrleansChat.Protocol;
 
 namespace OrleansChat.Grains;
 
-[GenerateSerializer]
+[GenerateSerializer, Alias("chat.UserState")]
 public sealed class UserState
 {
     [Id(0)]

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Options;
 using OrleansChat.Model;
 using OrleansChat.Protocol;
@@ -11,6 +12,14 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, MediaUrlPo
     private static readonly int MaxAudioMs = (int)TimeSpan.FromHours(1).TotalMilliseconds;
     private const int MaxReasonLength = 200;
     private static readonly long MaxMuteMs = (long)TimeSpan.FromDays(30).TotalMilliseconds;
+
+    /// <summary>
+    /// C0 control characters other than tab, line feed and carriage return: U+0000 cannot be stored by every log
+    /// (PostgreSQL text), and the rest (escape, backspace, bell...) only serve to garble or spoof what other clients,
+    /// terminals and log viewers show. DEL and C1 controls are left alone: they are ordinary Unicode text.
+    /// </summary>
+    private static readonly SearchValues<char> ForbiddenControls =
+        SearchValues.Create([.. Enumerable.Range(0, 0x20).Select(c => (char)c).Where(c => c is not ('\t' or '\n' or '\r'))]);
 
     private readonly ProtocolOptions _options = options.Value;
 
@@ -64,6 +73,8 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, MediaUrlPo
     private ChatException? CheckBody(MessageBody body) => body switch
     {
         TextBody t when string.IsNullOrWhiteSpace(t.Text) => ChatException.BadRequest("text must not be empty"),
+        TextBody t when t.Text.AsSpan().IndexOfAny(ForbiddenControls) is >= 0 and var at =>
+            ChatException.BadRequest($"text must not contain the control character U+{(int)t.Text[at]:X4} (only tab, line feed and carriage return)"),
         TextBody t when t.Text.Length > _options.MaxTextLength =>
             new ChatException(ChatErrorCode.TooLarge, $"text longer than {_options.MaxTextLength} characters"),
         ImageBody i when media.Problem(i.Url, "image url") is { } problem => ChatException.BadRequest(problem),

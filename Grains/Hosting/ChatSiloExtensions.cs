@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Serialization;
+using Orleans.Storage;
 using OrleansChat.Grains.MessageLog;
 
 namespace OrleansChat.Grains.Hosting;
@@ -49,23 +51,16 @@ public static class ChatSiloExtensions
                 throw new InvalidOperationException($"Unknown MessageLog:Provider '{provider}': use InMemory, MongoDB or Postgres.");
         }
 
-        EncryptMessageLog(services, configuration, provider);
+        EncryptMessageLog(services, configuration);
     }
 
     /// <summary>With keys in "MessageLog:Encryption:Keys", the chosen log is wrapped in an <see cref="EncryptingMessageLog"/>.</summary>
-    private static void EncryptMessageLog(IServiceCollection services, IConfiguration configuration, string provider)
+    private static void EncryptMessageLog(IServiceCollection services, IConfiguration configuration)
     {
         var options = configuration.GetSection(MessageLogEncryptionOptions.SectionName).Get<MessageLogEncryptionOptions>();
         if (options is not { Keys.Count: > 0 })
         {
             return;
-        }
-
-        if (provider == "Postgres")
-        {
-            // chat_messages has typed body columns with a CHECK per kind and no encrypted kind yet: refuse at start
-            // rather than fail every send.
-            throw new InvalidOperationException("MessageLog:Encryption works with the InMemory and MongoDB logs; the Postgres log cannot store encrypted bodies yet.");
         }
 
         var cipher = new BodyCipher(options.Keys);
@@ -91,11 +86,13 @@ public static class ChatSiloExtensions
             case GrainStorageProvider.Postgres when string.IsNullOrWhiteSpace(options.Postgres.ConnectionString):
                 throw new InvalidOperationException("Storage:Provider is Postgres but Storage:Postgres:ConnectionString is empty");
             case GrainStorageProvider.Postgres:
-                silo.AddAdoNetGrainStorage(StorageName, o =>
+                silo.AddAdoNetGrainStorage(StorageName, o => o.Configure<Serializer, IGrainStorageSerializer>((ado, serializer, providerDefault) =>
                 {
-                    o.Invariant = "Npgsql";
-                    o.ConnectionString = options.Postgres.ConnectionString;
-                });
+                    ado.Invariant = "Npgsql";
+                    ado.ConnectionString = options.Postgres.ConnectionString;
+                    // Binary with [Id]s instead of the default JSON with type names: see ChatGrainStorageSerializer.
+                    ado.GrainStorageSerializer = new ChatGrainStorageSerializer(new OrleansGrainStorageSerializer(serializer), providerDefault);
+                }));
                 break;
             default:
                 throw new InvalidOperationException($"Unknown Storage:Provider '{options.Provider}': use Memory or Postgres.");

@@ -194,7 +194,7 @@ ON CONFLICT (QueryKey) DO UPDATE SET QueryText = EXCLUDED.QueryText;
 
 -- The message log (OrleansChat.Grains.MessageLog.PostgresMessageLog, MessageLog:Provider = Postgres): one row per
 -- message. The body is in typed columns with body_kind as discriminator (see PostgresMessageRows for why not
--- jsonb); the CHECK keeps every row in the shape of its kind. Text keys compare bytewise (COLLATE "C"): ids are
+-- jsonb); the CHECK (below) keeps every row in the shape of its kind. Text keys compare bytewise (COLLATE "C"): ids are
 -- only ever matched for equality, and the result must not depend on the server's locale.
 --   * PRIMARY KEY (conv, seq): one message per seq; history, sync and the last seq are range scans of it.
 --   * UNIQUE (conv, from_id, client_id) WHERE client_id IS NOT NULL: a resend with the same client id by the
@@ -214,14 +214,31 @@ CREATE TABLE IF NOT EXISTS chat_messages
     body_width       integer          NULL,
     body_height      integer          NULL,
     body_duration_ms integer          NULL,
-    CONSTRAINT chat_messages_pkey PRIMARY KEY (conv, seq),
-    CONSTRAINT chat_messages_body_shape CHECK (
-        (body_kind = 'text' AND body_text IS NOT NULL AND body_url IS NULL
-            AND body_width IS NULL AND body_height IS NULL AND body_duration_ms IS NULL)
-        OR (body_kind = 'image' AND body_url IS NOT NULL AND body_text IS NULL AND body_duration_ms IS NULL)
-        OR (body_kind = 'audio' AND body_url IS NOT NULL AND body_duration_ms IS NOT NULL
-            AND body_text IS NULL AND body_width IS NULL AND body_height IS NULL))
+    CONSTRAINT chat_messages_pkey PRIMARY KEY (conv, seq)
 );
+
+-- The 'enc' body kind (written by EncryptingMessageLog with MessageLog:Encryption:Keys): the key id and the sealed
+-- body ([12-byte nonce][ciphertext][16-byte tag]) as raw bytes. Added by ALTER so that a database made by an
+-- earlier version of this script gets them too.
+ALTER TABLE chat_messages ADD COLUMN IF NOT EXISTS body_key_id text COLLATE "C" NULL;
+ALTER TABLE chat_messages ADD COLUMN IF NOT EXISTS body_ciphertext bytea NULL;
+
+-- The shape of every row per body kind. Dropped and added on each run (not in CREATE TABLE) so that an existing
+-- table always ends up with the current rule; re-adding it checks every row once per migration, which is what
+-- proves that old rows fit the new rule.
+ALTER TABLE chat_messages DROP CONSTRAINT IF EXISTS chat_messages_body_shape;
+ALTER TABLE chat_messages ADD CONSTRAINT chat_messages_body_shape CHECK (
+    (body_kind = 'text' AND body_text IS NOT NULL AND body_url IS NULL
+        AND body_width IS NULL AND body_height IS NULL AND body_duration_ms IS NULL
+        AND body_key_id IS NULL AND body_ciphertext IS NULL)
+    OR (body_kind = 'image' AND body_url IS NOT NULL AND body_text IS NULL AND body_duration_ms IS NULL
+        AND body_key_id IS NULL AND body_ciphertext IS NULL)
+    OR (body_kind = 'audio' AND body_url IS NOT NULL AND body_duration_ms IS NOT NULL
+        AND body_text IS NULL AND body_width IS NULL AND body_height IS NULL
+        AND body_key_id IS NULL AND body_ciphertext IS NULL)
+    OR (body_kind = 'enc' AND body_key_id IS NOT NULL AND body_ciphertext IS NOT NULL
+        AND body_text IS NULL AND body_url IS NULL AND body_width IS NULL AND body_height IS NULL
+        AND body_duration_ms IS NULL));
 
 CREATE UNIQUE INDEX IF NOT EXISTS chat_messages_client_id_key
     ON chat_messages (conv, from_id, client_id)

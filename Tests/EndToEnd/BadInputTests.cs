@@ -33,6 +33,10 @@ public sealed class BadInputTests(GatewayFixture fixture)
         { "{\"type\":\"sync\",\"id\":\"x1\",\"cursors\":[1,2]}", "bad_request", "cursors" },
         { "{\"type\":\"ping\",\"id\":17}", "bad_request", "\"id\"" },
         { "{\"type\":\"ping\",\"id\":\"\\ud800\"}", "bad_request", "surrogate" },
+        { "{\"type\":\"room.send\",\"id\":\"x1\",\"room\":\"r\",\"body\":{\"kind\":\"text\",\"text\":\"a\\u0000b\"}}", "bad_request", "U+0000" },
+        { "{\"type\":\"dm.send\",\"id\":\"x1\",\"to\":\"bob\",\"body\":{\"kind\":\"text\",\"text\":\"\\u0000\"}}", "bad_request", "U+0000" },
+        { "{\"type\":\"room.send\",\"id\":\"x1\",\"room\":\"r\",\"body\":{\"kind\":\"text\",\"text\":\"\\u001b[2Jspoof\"}}", "bad_request", "U+001B" },
+        { "{\"type\":\"room.send\",\"id\":\"x1\",\"room\":\"r\",\"body\":{\"kind\":\"text\",\"text\":\"ding\\u0007\"}}", "bad_request", "U+0007" },
     };
 
     [Theory]
@@ -50,6 +54,19 @@ public sealed class BadInputTests(GatewayFixture fixture)
         }
 
         await client.AckedAsync(id => new { type = "ping", id });
+    }
+
+    [Fact]
+    public async Task TabLineFeedAndCarriageReturnAreAllowedInText()
+    {
+        var room = GatewayServer.UniqueName("lines");
+        await using var client = await _server.ConnectAsync(GatewayServer.UniqueName("poet"));
+        await client.AckedAsync(id => new { type = "room.join", id, room });
+
+        await client.AckedAsync(id => new { type = "room.send", id, room, body = new { kind = "text", text = "first\tline\r\nsecond line\n" } });
+
+        var message = await client.WaitForAsync(f => f.Type == "room.message" && f.Str("room") == room);
+        Assert.Equal("first\tline\r\nsecond line\n", message.Json.GetProperty("body").GetProperty("text").GetString());
     }
 
     [Fact]

@@ -129,14 +129,22 @@ public sealed class ChatClient : IAsyncDisposable
     {
         if (_socket.State == WebSocketState.Open)
         {
+            // Only the close frame goes out here: CloseAsync would also read, racing the receive loop's own
+            // ReceiveAsync for the same bytes, and split server frames between the two readers.
+            await _sendLock.WaitAsync();
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
+                await _socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "bye", timeout.Token);
+                await _closed.Task.WaitAsync(timeout.Token);
             }
-            catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+            catch (Exception e) when (e is WebSocketException or OperationCanceledException or TimeoutException)
             {
-                // Already going away.
+                // Already going away, or the server did not answer: the abort below ends it.
+            }
+            finally
+            {
+                _sendLock.Release();
             }
         }
 

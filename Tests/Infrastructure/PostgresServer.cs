@@ -11,7 +11,7 @@ namespace OrleansChat.Tests.Infrastructure;
 /// <c>runuser</c>. Dispose (and, as a last resort, process exit) stops the server with
 /// <c>pg_ctl -m fast stop</c>, kills the postmaster if that fails, and deletes the directory.
 /// </summary>
-public sealed class PostgresServer : IAsyncLifetime, IDisposable
+public sealed class PostgresServer : ThrowawayServer
 {
     private const string SuperUser = "orleans";
     private const string DefaultDatabase = "orleanschat";
@@ -35,12 +35,12 @@ public sealed class PostgresServer : IAsyncLifetime, IDisposable
 
     private string DataDirectory => Path.Combine(rootDirectory!, "data");
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         initdb = FindServerBinary("initdb");
         pgCtl = FindServerBinary("pg_ctl");
         ExternalProcess.Ownership.SweepOrphans("postgres", StopOrphan);
-        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+        StopOnProcessExit();
         try
         {
             rootDirectory = await CreateRootDirectoryAsync();
@@ -172,7 +172,7 @@ public sealed class PostgresServer : IAsyncLifetime, IDisposable
     }
 
     /// <summary>Stops the server and deletes its directory. Safe to call more than once, synchronously (process exit).</summary>
-    private void Stop()
+    protected override void Stop()
     {
         lock (stopLock)
         {
@@ -257,20 +257,6 @@ public sealed class PostgresServer : IAsyncLifetime, IDisposable
         {
             // Already gone.
         }
-    }
-
-    private void OnProcessExit(object? sender, EventArgs e) => Stop();
-
-    public Task DisposeAsync()
-    {
-        Dispose();
-        return Task.CompletedTask;
-    }
-
-    public void Dispose()
-    {
-        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
-        Stop();
     }
 }
 

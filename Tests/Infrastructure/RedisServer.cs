@@ -9,7 +9,7 @@ namespace OrleansChat.Tests.Infrastructure;
 /// (xunit collection fixture: <c>[Collection(RedisFixtureDefinition.Name)]</c>). The child process is killed on
 /// dispose, and on process exit as a last resort.
 /// </summary>
-public sealed class RedisServer : IAsyncLifetime, IDisposable
+public sealed class RedisServer : ThrowawayServer
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
 
@@ -22,14 +22,14 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
 
     public int Port { get; private set; }
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
         var redisServer = ExternalProcess.FindExecutable("redis-server", ["/usr/bin", "/usr/local/bin"])
             ?? throw new InvalidOperationException(
                 "redis-server was not found on PATH. Install it (Debian/Ubuntu: apt-get install -y redis-server) to run the Redis tests.");
 
         ExternalProcess.Ownership.SweepOrphans("redis", KillOrphan);
-        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+        StopOnProcessExit();
         Exception? lastError = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -142,7 +142,7 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
         }
     }
 
-    private void Stop()
+    protected override void Stop()
     {
         var running = Interlocked.Exchange(ref process, null);
         if (running is null)
@@ -167,20 +167,6 @@ public sealed class RedisServer : IAsyncLifetime, IDisposable
             running.Dispose();
             ExternalProcess.Ownership.Release(Interlocked.Exchange(ref ownershipMarker, null));
         }
-    }
-
-    private void OnProcessExit(object? sender, EventArgs e) => Stop();
-
-    public Task DisposeAsync()
-    {
-        Dispose();
-        return Task.CompletedTask;
-    }
-
-    public void Dispose()
-    {
-        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
-        Stop();
     }
 }
 

@@ -1,21 +1,17 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using OrleansChat.Grains.MessageLog;
 using OrleansChat.Model;
-using OrleansChat.Silo.Storage;
 using OrleansChat.Tests.Infrastructure;
 
 namespace OrleansChat.Tests.MessageLog;
 
 /// <summary>
 /// The conformance suite against a real PostgreSQL (the run's <see cref="PostgresServer"/>), in a database of its
-/// own created by the same migration as <c>Silo migrate</c>. Each test has its own pool, closed after it.
+/// own (<see cref="MessageLogDatabase"/>) created by the same migration as <c>Silo migrate</c>. Each test has its own pool, closed after it.
 /// </summary>
 [Collection(PostgresFixtureDefinition.Name)]
 public sealed class PostgresMessageLogTests(PostgresServer postgres) : MessageLogConformanceTests, IAsyncLifetime
 {
-    private static readonly SemaphoreSlim DatabaseLock = new(1, 1);
-    private static string? _database;
     private NpgsqlDataSource? _dataSource;
 
     protected override async Task<IMessageLog> CreateLogAsync() => new PostgresMessageLog(await DataSourceAsync());
@@ -102,26 +98,5 @@ public sealed class PostgresMessageLogTests(PostgresServer postgres) : MessageLo
         return string.Join('\n', lines);
     }
 
-    private async Task<NpgsqlDataSource> DataSourceAsync() => _dataSource ??= NpgsqlDataSource.Create(await MigratedDatabaseAsync());
-
-    /// <summary>One migrated database for the whole class (its tests use distinct conversation ids).</summary>
-    private async Task<string> MigratedDatabaseAsync()
-    {
-        await DatabaseLock.WaitAsync();
-        try
-        {
-            if (_database is null)
-            {
-                var database = await postgres.CreateDatabaseAsync("message_log_" + Guid.NewGuid().ToString("N")[..8]);
-                await new PostgresSchemaMigrator(NullLogger<PostgresSchemaMigrator>.Instance).MigrateAsync(database);
-                _database = database;
-            }
-
-            return _database;
-        }
-        finally
-        {
-            DatabaseLock.Release();
-        }
-    }
+    private async Task<NpgsqlDataSource> DataSourceAsync() => _dataSource ??= NpgsqlDataSource.Create(await MessageLogDatabase.GetAsync(postgres));
 }

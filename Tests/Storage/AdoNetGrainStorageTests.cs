@@ -1,11 +1,9 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using Orleans.Hosting;
 using Orleans.Storage;
 using Orleans.TestingHost;
 using OrleansChat.Silo;
-using OrleansChat.Silo.Storage;
 using OrleansChat.Tests.Infrastructure;
 
 namespace OrleansChat.Tests.Storage;
@@ -43,18 +41,9 @@ public sealed class AdoNetGrainStorageTests(PostgresServer postgres)
         return cluster;
     }
 
-    private static async Task StopAsync(TestCluster cluster)
-    {
-        await cluster.StopAllSilosAsync();
-        await cluster.DisposeAsync();
-    }
+    private static Task StopAsync(TestCluster cluster) => StorageTestDatabase.StopAsync(cluster);
 
-    private async Task<string> NewMigratedDatabaseAsync(string name)
-    {
-        var connectionString = await postgres.CreateDatabaseAsync(name);
-        await new PostgresSchemaMigrator(NullLogger<PostgresSchemaMigrator>.Instance).MigrateAsync(connectionString);
-        return connectionString;
-    }
+    private Task<string> NewMigratedDatabaseAsync(string name) => StorageTestDatabase.NewMigratedAsync(postgres, name);
 
     private static async Task<(int Version, bool HasPayload)> ReadRowAsync(string connectionString, string grainKey)
     {

@@ -1,5 +1,5 @@
 // OrleansChat web client: plain ES modules on top of the SDK (served at /sdk/ by the gateway).
-import { ChatClient, Body, login, roomConv, dmConv, dmPeer } from './sdk/index.js';
+import { ChatClient, Body, login, refreshToken, roomConv, dmConv, dmPeer } from './sdk/index.js';
 
 const $ = (id) => document.getElementById(id);
 const SESSION_KEY = 'orleanschat.session';
@@ -34,14 +34,32 @@ function idFromName(name) {
 }
 
 async function freshToken() {
-  // Re-login a minute before expiry (the dev login needs no password).
+  // Refresh a minute before expiry; when refreshing is refused (expired, past Auth:MaxSessionAge), log in again
+  // (the dev login needs no password).
   if (Date.parse(session.expiresAt) - Date.now() < 60000) {
-    const renewed = await login(BASE_URL, session.profile);
+    const renewed = await refreshToken(BASE_URL, session.token).catch(() => login(BASE_URL, session.profile));
     session = { ...session, token: renewed.token, expiresAt: renewed.expiresAt };
     saveSession(session);
   }
   return session.token;
 }
+
+// The encrypt toggle is on by default when the server publishes a session key and this page has WebCrypto
+// (browsers only offer crypto.subtle on https and localhost).
+async function offerEncryption() {
+  const box = $('login-encrypt');
+  let reason = '';
+  try {
+    if (!globalThis.crypto || !globalThis.crypto.subtle) reason = 'needs https for WebCrypto';
+    else if (!(await fetch(`${BASE_URL}/api/crypto/key`)).ok) reason = 'the server offers none';
+  } catch {
+    reason = 'the server offers none';
+  }
+  box.disabled = !!reason;
+  box.checked = !reason;
+  $('encrypt-hint').textContent = reason ? `(${reason})` : '(RSA-OAEP + AES-256-GCM)';
+}
+offerEncryption();
 
 $('login-name').addEventListener('input', () => {
   $('login-id').placeholder = $('login-name').value ? idFromName($('login-name').value) : '(from the name)';
@@ -55,7 +73,7 @@ $('login-form').addEventListener('submit', async (e) => {
   $('login-error').textContent = '';
   try {
     const issued = await login(BASE_URL, profile);
-    session = { token: issued.token, expiresAt: issued.expiresAt, user: issued.user, profile };
+    session = { token: issued.token, expiresAt: issued.expiresAt, user: issued.user, profile, encrypt: $('login-encrypt').checked };
     saveSession(session);
     await start();
   } catch (err) {
@@ -74,9 +92,11 @@ $('logout-btn').addEventListener('click', () => {
 // ---- connection --------------------------------------------------------------------------------
 
 async function start() {
-  client = new ChatClient({ baseUrl: BASE_URL, token: freshToken });
+  client = new ChatClient({ baseUrl: BASE_URL, token: freshToken, encryption: session.encrypt ? 'required' : 'off' });
   window.chat = client; // handy in the console and for tests
   client.on('state', showState);
+  client.on('state', () => { $('lock').hidden = !client.encrypted; });
+  client.on('session.error', (err) => console.warn('encrypted session', err.message));
   client.on('welcome', onWelcome);
   client.on('message', onMessage);
   client.on('room.joined', (e) => {

@@ -4,16 +4,11 @@ import { Reconnector, DEFAULT_BACKOFF } from './reconnect.js';
 import { Outbox } from './outbox.js';
 import { Cursors } from './cursors.js';
 import { createBrowserTransport, fetchRequest } from './transport-browser.js';
+import { ChatError } from './errors.js';
+import { login, trimSlash, TokenSession } from './auth.js';
+import { SecureChannel, createWebCryptoProvider, ENCRYPTED_OVERHEAD } from './session-crypto.js';
 
-/** Protocol v1 error codes (snake_case) plus the SDK's own: timeout, disconnected, closed, not_connected, connect_failed, network. */
-export class ChatError extends Error {
-  constructor(code, message, frame) {
-    super(message || code);
-    this.name = 'ChatError';
-    this.code = code;
-    if (frame !== undefined) this.frame = frame;
-  }
-}
+export { ChatError, login };
 
 /** Message bodies as the wire spells them. */
 export const Body = Object.freeze({
@@ -36,33 +31,22 @@ const SEND_TYPES = new Set(['room.send', 'dm.send']);
 const MAX_SYNC_CONVERSATIONS = 100; // protocol limit per sync frame
 const DEFAULT_MAX_FRAME_BYTES = 65536; // the gateway closes the socket (1009) beyond its Sockets:MaxFrameBytes
 
-/**
- * Development login: POST {baseUrl}/api/auth/login -> {token, expiresAt, user}.
- * `request` is an HTTP helper (fetchRequest() by default, wxRequest(wx) in a mini-program).
- */
-export async function login(baseUrl, { openId, name, avatarUrl } = {}, { request } = {}) {
-  const http = request || fetchRequest();
-  let res;
-  try {
-    res = await http(`${trimSlash(baseUrl)}/api/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ openId, name, ...(avatarUrl ? { avatarUrl } : {}) }),
-    });
-  } catch (err) {
-    throw err instanceof ChatError ? err : new ChatError('network', err && err.message);
-  }
-  if (res.status < 200 || res.status >= 300 || !res.data || !res.data.token) {
-    const data = res.data || {};
-    throw new ChatError(data.code || `http_${res.status}`, data.message || `login failed with HTTP ${res.status}`);
-  }
-  return res.data;
+/** ws(s)://host/ws, with ?access_token=... when a token is given, from an http(s) base URL. */
+export function socketUrl(baseUrl, token) {
+  const base = `${trimSlash(baseUrl).replace(/^http(s?):\/\//i, 'ws$1://')}/ws`;
+  return token === undefined ? base : `${base}?access_token=${encodeURIComponent(token)}`;
 }
 
-/** ws(s)://host/ws?access_token=... from an http(s) base URL. */
-export function socketUrl(baseUrl, token) {
-  const base = trimSlash(baseUrl).replace(/^http(s?):\/\//i, 'ws$1://');
-  return `${base}/ws?access_token=${encodeURIComponent(token)}`;
+/** The sub-protocol the gateway selects; the token rides along as a second offer, `bearer.<token>`. */
+export const SUBPROTOCOL = 'orleanschat.v1';
+const ENCRYPTION_MODES = new Set(['off', 'optional', 'required']);
+const SERVICE_RESTART = 1012;
+const POLICY_VIOLATION = 1008;
+const ENCRYPTION_UNAVAILABLE = 4996; // local: encryption 'required' but the server or the platform cannot
+
+/** http(s)://host from a base URL or a ws(s)://host/ws socket URL. */
+function httpBaseOf(url) {
+  return trimSlash(String(url || '').replace(/^ws(s?):\/\//i, 'http$1://').replace(/\/ws(\?.*)?$/, ''));
 }
 
 function utf8Length(text) {
@@ -75,10 +59,6 @@ function utf8Length(text) {
     else bytes += 3;
   }
   return bytes;
-}
-
-function trimSlash(url) {
-  return String(url || '').replace(/\/+$/, '');
 }
 
 /**
@@ -110,12 +90,30 @@ export class ChatClient extends Emitter {
    * @param {number} [options.healthyAfterMs]    a connection up this long resets the backoff (default 10 s)
    * @param {number} [options.maxFrameBytes]   the gateway's Sockets:MaxFrameBytes (default 64 KiB); bigger frames reject with too_large
    * @param {object} [options.cursors]  initial {conv: lastSeq}, e.g. restored from storage
+   * @param {{token: string, expiresAt: string}} [options.session]  a login's answer instead of `token`: the
+   *        client refreshes it (POST /api/auth/refresh) at 80 % of its lifetime; see `client.auth` ('token' event)
+   * @param {'query'|'protocol'|'header'} [options.tokenIn]  where the token goes on the upgrade; default: the
+   *        transport's choice ('protocol' for WebSocket, 'header' for wx)
+   * @param {'off'|'optional'|'required'} [options.encryption]  encrypted session (default 'off'): 'optional' uses
+   *        it when the server and a crypto provider allow, 'required' fails the connection otherwise
+   * @param {object} [options.cryptoProvider]  see session-crypto.js; default WebCrypto where present
+   * @param {{keyId: string, spki: string}|null} [options.serverKey]  a pinned server key instead of GET /api/crypto/key
+   * @param {Function} [options.request]  HTTP helper for the key and refresh (fetchRequest() default, wxRequest(wx))
    * @param {object|null} [options.crypto]  end-to-end encryption hook, NOT IMPLEMENTED YET (see README):
    *        `{ encryptBody(body, target) -> body, decryptBody(body, message) -> body }`, both synchronous.
    */
   constructor(options = {}) {
     super();
-    if (!options.token) throw new TypeError('ChatClient needs a token (string or function)');
+    if (options.session && !options.token) {
+      this.auth = new TokenSession({ baseUrl: options.baseUrl || httpBaseOf(options.url), session: options.session, request: options.request });
+      this.auth.on('token', (session) => this.emit('token', session));
+      this.auth.on('token.error', (err) => this.emit('token.error', err));
+      options = { ...options, token: () => this.auth.get() };
+    }
+    if (!options.token) throw new TypeError('ChatClient needs a token (string or function) or a session');
+    if (options.encryption !== undefined && !ENCRYPTION_MODES.has(options.encryption)) {
+      throw new TypeError("encryption must be 'off', 'optional' or 'required'");
+    }
     if (!options.url && !options.baseUrl) throw new TypeError('ChatClient needs baseUrl or url');
     this.options = {
       requestTimeoutMs: 15000,
@@ -123,8 +121,10 @@ export class ChatClient extends Emitter {
       connectTimeoutMs: 15000,
       probeTimeoutMs: 5000,
       healthyAfterMs: 10000,
+      encryption: 'off',
       ...options,
     };
+    this.cryptoProvider = options.cryptoProvider === undefined ? createWebCryptoProvider() : options.cryptoProvider;
     this.transport = options.transport || createBrowserTransport();
     this.crypto = options.crypto || null;
     this.cursors = new Cursors(options.cursors);
@@ -154,6 +154,11 @@ export class ChatClient extends Emitter {
 
   static login(baseUrl, profile, options) {
     return login(baseUrl, profile, options);
+  }
+
+  /** True while the current connection is an encrypted session. */
+  get encrypted() {
+    return !!(this._live && this._live.encrypted);
   }
 
   /** The current transport connection ({send, close, terminate, raw}), or null. For diagnostics and tests. */
@@ -190,6 +195,7 @@ export class ChatClient extends Emitter {
     this.reconnector.cancel();
     this.heartbeat.stop();
     this._clearProbe();
+    if (this.auth) this.auth.stop();
     if (live) {
       clearTimeout(live.timer);
       clearTimeout(live.healthy);
@@ -217,7 +223,7 @@ export class ChatClient extends Emitter {
     if (existing) return existing.promise;
     const out = { ...frame, id };
     // A frame the server would close the socket for must not enter the outbox: it would be resent forever.
-    const size = utf8Length(JSON.stringify(out));
+    const size = utf8Length(JSON.stringify(out)) + (this.options.encryption === 'off' ? 0 : ENCRYPTED_OVERHEAD);
     if (size > (this.options.maxFrameBytes || DEFAULT_MAX_FRAME_BYTES)) {
       return Promise.reject(new ChatError('too_large', `the ${out.type} frame is ${size} bytes, over the server's limit`));
     }
@@ -231,6 +237,7 @@ export class ChatClient extends Emitter {
       );
     });
     this._pending.set(id, pending);
+    pending.frame = out;
     this.outbox.add(out, { resend });
     if (this.connected) this._writeFrame(out);
     return pending.promise;
@@ -385,34 +392,173 @@ export class ChatClient extends Emitter {
 
   async _open() {
     if (this.state === 'closed') return;
+    if (this.auth) this.auth.start();
     this._setState(this._everConnected ? 'reconnecting' : 'connecting');
     const no = ++this._connNo;
-    const live = { no, conn: null, welcomed: false, timer: null };
+    const live = { no, conn: null, welcomed: false, timer: null, channel: null, hello: null, encrypted: false, early: [] };
     this._live = live;
     live.timer = setTimeout(() => {
       if (this._live === live && !live.welcomed) this._drop('connect timeout');
     }, this.options.connectTimeoutMs);
-    let url;
+    let target;
     try {
       const token = typeof this.options.token === 'function' ? await this.options.token() : this.options.token;
-      url = this.options.url
-        ? `${this.options.url}${this.options.url.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`
-        : socketUrl(this.options.baseUrl, token);
+      target = this._socketTarget(token);
     } catch (err) {
       this._onClose(no, 4997, `token: ${err && err.message}`);
       return;
     }
     if (this._live !== live) return;
     try {
-      live.conn = this.transport.open(url, {
-        open: () => {},
-        message: (text) => this._onText(no, text),
-        close: (code, reason) => this._onClose(no, code, reason),
+      await this._prepareEncryption(live);
+    } catch (err) {
+      if (this._live === live) this._onClose(no, ENCRYPTION_UNAVAILABLE, `encryption unavailable: ${err && err.message}`);
+      return;
+    }
+    if (this._live !== live) return;
+    try {
+      live.conn = this.transport.open(target.url, {
+        open: () => this._onOpen(live),
+        message: (data) => this._onData(live, data),
+        close: (code, reason, info) => this._onClose(no, code, reason, info),
         error: (err) => this.emit('transport.error', err),
-      });
+      }, { protocols: target.protocols, headers: target.headers });
     } catch (err) {
       this._onClose(no, 1006, err && err.message);
     }
+  }
+
+  /** URL, sub-protocols and headers of the upgrade, with the token where `tokenIn` says. */
+  _socketTarget(token) {
+    const tokenIn = this.options.tokenIn || this.transport.tokenIn || 'query';
+    const base = this.options.url || socketUrl(this.options.baseUrl);
+    if (tokenIn === 'protocol') return { url: base, protocols: [SUBPROTOCOL, `bearer.${token}`] };
+    if (tokenIn === 'header') return { url: base, headers: { Authorization: `Bearer ${token}` } };
+    return { url: `${base}${base.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}` };
+  }
+
+  /** Fetches the server key and makes this connection's session key; throws only when encryption is required. */
+  async _prepareEncryption(live) {
+    const mode = this.options.encryption;
+    if (mode === 'off') return;
+    try {
+      if (!this.cryptoProvider) throw new Error('no crypto provider (WebCrypto is not available here)');
+      const key = this.options.serverKey || (await this._fetchServerKey());
+      const { channel, hello } = await SecureChannel.create(this.cryptoProvider, key, `hello-${this.newId()}`);
+      live.channel = channel;
+      live.hello = hello;
+    } catch (err) {
+      if (mode === 'required') throw err;
+      this.emit('encryption.skipped', err); // 'optional': plaintext this time
+    }
+  }
+
+  async _fetchServerKey() {
+    const http = this.options.request || fetchRequest();
+    const res = await http(`${httpBaseOf(this.options.url || this.options.baseUrl)}/api/crypto/key`, { method: 'GET' });
+    if (res.status !== 200 || !res.data) throw new Error(`GET /api/crypto/key answered HTTP ${res.status}`);
+    return res.data;
+  }
+
+  _onOpen(live) {
+    if (this._live !== live || !live.hello) return;
+    // The hello must be the first frame: in Optional mode the server decides on the first frame it reads.
+    try {
+      live.conn.send(JSON.stringify(live.hello));
+    } catch (err) {
+      this.emit('transport.error', err);
+    }
+  }
+
+  /**
+   * A frame from the transport. While the hello is unanswered, text frames (a plaintext welcome and events in
+   * Optional mode) wait, so that nothing is written in plaintext after the hello; binary frames are decrypted
+   * in order; a text frame after the session became encrypted is a protocol violation.
+   */
+  _onData(live, data) {
+    if (this._live !== live) return;
+    if (typeof data !== 'string') {
+      if (!live.channel) {
+        this.emit('transport.error', new Error('binary frame in a plaintext session'));
+        return;
+      }
+      live.channel.open(data).then(
+        (text) => this._onDecrypted(live, text),
+        (err) => this._sessionFailed(live, err.message),
+      );
+      return;
+    }
+    if (live.encrypted) {
+      this._sessionFailed(live, 'plaintext frame in an encrypted session');
+      return;
+    }
+    if (live.hello) {
+      if (this._isHelloRefusal(live, data)) this._encryptionRefused(live);
+      else live.early.push(data);
+      return;
+    }
+    this._onText(live.no, data);
+  }
+
+  _onDecrypted(live, text) {
+    if (this._live !== live) return;
+    if (live.encrypted) {
+      this._onText(live.no, text);
+      return;
+    }
+    let reply = null;
+    try {
+      reply = JSON.parse(text);
+    } catch {
+      // handled below
+    }
+    if (!reply || reply.type !== 'hello' || reply.re !== live.hello.id) {
+      this._sessionFailed(live, 'the first encrypted frame is not the hello reply');
+      return;
+    }
+    live.encrypted = true;
+    live.hello = null;
+    this.emit('encrypted', { alg: reply.alg });
+    this._flushEarly(live);
+  }
+
+  /** A server without encryption answers the hello with an error (unknown frame type). */
+  _isHelloRefusal(live, text) {
+    try {
+      const frame = JSON.parse(text);
+      return frame.type === 'error' && frame.re === live.hello.id;
+    } catch {
+      return false;
+    }
+  }
+
+  _encryptionRefused(live) {
+    if (this.options.encryption === 'required') {
+      this._dropWith(live, ENCRYPTION_UNAVAILABLE, 'encryption unavailable: the server does not offer it');
+      return;
+    }
+    live.hello = null;
+    live.channel = null;
+    this.emit('encryption.skipped', new Error('the server does not offer encryption'));
+    this._flushEarly(live);
+  }
+
+  _flushEarly(live) {
+    const early = live.early;
+    live.early = [];
+    for (const text of early) this._onText(live.no, text);
+  }
+
+  /** A server frame failed to decrypt (tampered, replayed, reordered): report it as the server would, 1008. */
+  _sessionFailed(live, reason) {
+    if (this._live !== live) return;
+    this.emit('session.error', new ChatError('encryption_failed', reason));
+    this._dropWith(live, POLICY_VIOLATION, reason);
+  }
+
+  _dropWith(live, code, reason) {
+    this._onClose(live.no, code, reason);
+    if (live.conn) live.conn.terminate();
   }
 
   /** Treats the current connection as lost now and terminates it. */
@@ -423,7 +569,7 @@ export class ChatClient extends Emitter {
     if (live.conn) live.conn.terminate();
   }
 
-  _onClose(no, code, reason) {
+  _onClose(no, code, reason, { status } = {}) {
     const live = this._live;
     if (!live || live.no !== no) return; // a stale connection
     this._live = null;
@@ -434,9 +580,11 @@ export class ChatClient extends Emitter {
     for (const frame of this.outbox.dropNonResendable()) {
       this._settle(frame.id, null, new ChatError('disconnected', `the connection dropped before the reply to ${frame.type}`));
     }
-    this.emit('disconnect', code, reason);
+    this.emit('disconnect', code, reason, { status });
     if (this.state === 'closed') return;
-    if (!this._everConnected) {
+    // A draining gateway (1012) or one refusing upgrades while it shuts down (503) is no fault of the client:
+    // 1012 reconnects at once with no backoff penalty; 503 retries with backoff, also on the first connect.
+    if (!this._everConnected && status !== 503) {
       const waiter = this._connectWaiter;
       this._connectWaiter = null;
       this._setState('closed', { code, reason });
@@ -444,9 +592,10 @@ export class ChatClient extends Emitter {
       if (waiter) waiter.reject(new ChatError('connect_failed', `could not connect (${code}${reason ? `: ${reason}` : ''})`));
       return;
     }
-    this._setState('reconnecting', { code, reason });
+    this._setState('reconnecting', { code, reason, status });
     if (this.hidden) return; // onAppShow reconnects
-    this.reconnector.schedule(() => this._open());
+    if (code === SERVICE_RESTART) this.reconnector.now(() => this._open());
+    else this.reconnector.schedule(() => this._open());
   }
 
   _onText(no, text) {
@@ -469,6 +618,7 @@ export class ChatClient extends Emitter {
     if (frame.re != null && REPLY_TYPES.has(frame.type)) {
       if (frame.type === 'pong') this.emit('pong', frame);
       if (this._pending.has(frame.re)) {
+        if (frame.type === 'error' && frame.code === 'rate_limited' && this._retryLater(frame)) return;
         if (frame.type === 'error') this._settle(frame.re, null, new ChatError(frame.code, frame.message, frame));
         else this._settle(frame.re, frame);
       } else if (frame.type === 'error') {
@@ -603,24 +753,53 @@ export class ChatClient extends Emitter {
     return this.crypto && this.crypto.decryptBody ? { ...message, body: this.crypto.decryptBody(message.body, message) } : message;
   }
 
+  /**
+   * rate_limited with retryAfterMs: the request stays pending and is written again (same id) once the server's
+   * buckets have refilled, unless that is past its deadline or it is not resendable (ping).
+   */
+  _retryLater(error) {
+    const pending = this._pending.get(error.re);
+    const item = this.outbox.get(error.re);
+    const waitMs = Number(error.retryAfterMs);
+    if (!pending || !item || !item.resend || !(waitMs >= 0)) return false;
+    this.outbox.defer(error.re, Date.now() + waitMs);
+    this.emit('rate_limited', { id: error.re, type: pending.frame.type, retryAfterMs: waitMs });
+    clearTimeout(pending.retry);
+    pending.retry = setTimeout(() => {
+      if (this._pending.get(error.re) === pending) this._writeFrame(pending.frame);
+    }, waitMs);
+    return true;
+  }
+
   _writeFrame(frame) {
     const live = this._live;
     if (!live || !live.welcomed || !live.conn) return;
-    try {
-      live.conn.send(JSON.stringify(frame));
-      this.outbox.markSent(frame.id, live.no);
-    } catch (err) {
-      this.emit('transport.error', err);
-    }
+    if (this._send(live, JSON.stringify(frame))) this.outbox.markSent(frame.id, live.no);
   }
 
   _writePing() {
     const live = this._live;
     if (!live || !live.welcomed) return;
+    this._send(live, JSON.stringify({ type: 'ping', id: `hb-${this.newId()}` }));
+  }
+
+  /** Writes a JSON frame, sealed in an encrypted session (in order: the channel chains its encryptions). */
+  _send(live, text) {
     try {
-      live.conn.send(JSON.stringify({ type: 'ping', id: `hb-${this.newId()}` }));
+      if (!live.encrypted) {
+        live.conn.send(text);
+        return true;
+      }
+      live.channel.seal(text).then(
+        (binary) => {
+          if (this._live === live) live.conn.send(binary);
+        },
+        (err) => this._sessionFailed(live, `encryption failed: ${err && err.message}`),
+      );
+      return true;
     } catch (err) {
       this.emit('transport.error', err);
+      return false;
     }
   }
 
@@ -630,6 +809,7 @@ export class ChatClient extends Emitter {
     this._pending.delete(id);
     this.outbox.remove(id);
     clearTimeout(pending.timer);
+    clearTimeout(pending.retry);
     if (error) pending.reject(error);
     else pending.resolve(value);
   }

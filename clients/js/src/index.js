@@ -1,4 +1,6 @@
-export { ChatClient, ChatError, Body, login, socketUrl, roomConv, dmConv, dmPeer } from './client.js';
+export { ChatClient, ChatError, Body, login, socketUrl, roomConv, dmConv, dmPeer, SUBPROTOCOL } from './client.js';
+export { wechatLogin, refreshToken, TokenSession } from './auth.js';
+export { createWebCryptoProvider, SecureChannel, SessionCryptoError } from './session-crypto.js';
 export { createBrowserTransport, fetchRequest } from './transport-browser.js';
 export { createWxTransport, wxRequest, bindWxAppLifecycle } from './transport-wx.js';
 export { Heartbeat, DEFAULT_HEARTBEAT } from './heartbeat.js';

@@ -24,7 +24,16 @@ export class Outbox {
   /** @param {boolean} resend false for frames that are only worth sending on the current connection (ping). */
   add(frame, { resend = true } = {}) {
     if (!frame || typeof frame.id !== 'string') throw new TypeError('an outbox frame needs a string id');
-    this._items.set(frame.id, { frame, sentOn: -1, resend });
+    this._items.set(frame.id, { frame, sentOn: -1, resend, notBefore: 0 });
+  }
+
+  /** The server said rate_limited: the frame counts as unsent and is not due again before `notBefore` (ms). */
+  defer(id, notBefore) {
+    const item = this._items.get(id);
+    if (!item) return false;
+    item.sentOn = -1;
+    item.notBefore = notBefore;
+    return true;
   }
 
   /** Marks the frame as written on connection number `connection`. */
@@ -39,10 +48,11 @@ export class Outbox {
     return item;
   }
 
-  /** Frames to write on connection `connection`: those not yet written on it, oldest first. */
-  due(connection) {
+  /** Frames to write on connection `connection`: those not yet written on it (nor deferred past `now`), oldest first. */
+  due(connection, now = Date.now()) {
     const out = [];
     for (const item of this._items.values()) {
+      if (item.notBefore > now) continue;
       if (item.sentOn !== connection && (item.resend || item.sentOn === -1)) out.push(item.frame);
     }
     return out;

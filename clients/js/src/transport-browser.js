@@ -2,9 +2,11 @@
  * Transport over a standard WebSocket (browsers; Node 22+ global; or any compatible implementation such as
  * the `ws` package, passed as `WebSocket`).
  *
- * A transport is `{ open(url, handlers) -> connection }` where handlers are
- * `{ open(), message(text), close(code, reason), error(err) }` and a connection is
- * `{ send(text), close(code, reason), terminate() }`.
+ * A transport is `{ open(url, handlers, {protocols, headers}) -> connection, tokenIn }` where handlers are
+ * `{ open(), message(data), close(code, reason, {status}), error(err) }` (data: a string for a text frame, an
+ * ArrayBuffer for a binary one; status: the HTTP status of a refused upgrade when the platform reveals it) and
+ * a connection is `{ send(textOrArrayBuffer), close(code, reason), terminate() }`. `tokenIn` is where ChatClient
+ * puts the token by default: 'protocol' here (browsers cannot set headers; the token stays out of URLs and logs).
  */
 export function createBrowserTransport({ WebSocket: Impl = globalThis.WebSocket } = {}) {
   if (typeof Impl !== 'function') {
@@ -12,21 +14,28 @@ export function createBrowserTransport({ WebSocket: Impl = globalThis.WebSocket 
   }
   return {
     name: 'websocket',
-    open(url, handlers) {
-      const ws = new Impl(url);
+    tokenIn: 'protocol',
+    open(url, handlers, { protocols, headers } = {}) {
+      // Headers only reach implementations that take options (the `ws` package); browsers ignore them.
+      const ws = headers ? new Impl(url, protocols || [], { headers })
+        : protocols && protocols.length ? new Impl(url, protocols) : new Impl(url);
+      ws.binaryType = 'arraybuffer'; // encrypted sessions send binary frames
       let closed = false;
+      let status;
       const closeOnce = (code, reason) => {
         if (closed) return;
         closed = true;
-        handlers.close(code, reason);
+        handlers.close(code, reason, { status });
       };
       ws.onopen = () => handlers.open();
-      ws.onmessage = (event) => {
-        const data = event.data;
-        if (typeof data === 'string') handlers.message(data);
-        else handlers.message(String(data)); // the server only sends text frames
+      ws.onmessage = (event) => handlers.message(event.data);
+      ws.onerror = (event) => {
+        const err = event && event.error ? event.error : new Error((event && event.message) || 'websocket error');
+        // Browsers hide why an upgrade failed; the `ws` package says "Unexpected server response: 503".
+        const refused = /server response: (\d{3})/.exec(err.message || '');
+        if (refused) status = Number(refused[1]);
+        handlers.error(err);
       };
-      ws.onerror = (event) => handlers.error(event && event.error ? event.error : new Error('websocket error'));
       ws.onclose = (event) => closeOnce(event.code, event.reason);
       return {
         raw: ws,

@@ -1,20 +1,25 @@
 /**
  * Transport over a WeChat mini-program SocketTask (wx.connectSocket). Mini-programs may hold at most 5
  * sockets at once; ChatClient keeps exactly one, closing the old task before it opens a new one.
+ * The token goes in an `Authorization: Bearer` header by default (`tokenIn: 'header'`): wx.connectSocket can
+ * set headers, and they stay out of URLs. Binary frames (encrypted sessions) arrive and leave as ArrayBuffer.
  */
 export function createWxTransport(wx = globalThis.wx) {
   if (!wx || typeof wx.connectSocket !== 'function') throw new TypeError('createWxTransport needs the wx object');
   return {
     name: 'wx',
-    open(url, handlers) {
+    tokenIn: 'header',
+    open(url, handlers, { protocols, headers } = {}) {
       let closed = false;
       const closeOnce = (code, reason) => {
         if (closed) return;
         closed = true;
-        handlers.close(code, reason);
+        handlers.close(code, reason, {});
       };
       const task = wx.connectSocket({
         url,
+        ...(headers ? { header: headers } : {}),
+        ...(protocols && protocols.length ? { protocols } : {}),
         // Each call must return a SocketTask; `multiple` is only needed on very old base libraries.
         multiple: true,
         fail: (err) => {
@@ -23,7 +28,7 @@ export function createWxTransport(wx = globalThis.wx) {
         },
       });
       task.onOpen(() => handlers.open());
-      task.onMessage((res) => handlers.message(typeof res.data === 'string' ? res.data : String(res.data)));
+      task.onMessage((res) => handlers.message(res.data)); // a string, or an ArrayBuffer for a binary frame
       task.onError((err) => handlers.error(new Error((err && err.errMsg) || 'socket error')));
       task.onClose((res) => closeOnce(res && res.code, res && res.reason));
       const close = (code = 1000, reason = '') => {
@@ -39,8 +44,8 @@ export function createWxTransport(wx = globalThis.wx) {
       };
       return {
         raw: task,
-        send(text) {
-          task.send({ data: text, fail: (err) => handlers.error(new Error((err && err.errMsg) || 'send failed')) });
+        send(data) {
+          task.send({ data, fail: (err) => handlers.error(new Error((err && err.errMsg) || 'send failed')) });
         },
         close,
         terminate() {

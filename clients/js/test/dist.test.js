@@ -20,7 +20,7 @@ const clients = [];
 before(async () => {
   if (missing) return;
   sdk = createRequire(import.meta.url)(distFile);
-  gateway = await startGateway();
+  gateway = await startGateway({ args: ['--Security:Encryption', 'Optional'] });
 });
 after(async () => {
   for (const c of clients) c.close();
@@ -28,22 +28,23 @@ after(async () => {
 });
 
 test('the built file exposes the SDK as CommonJS', { skip }, () => {
-  for (const name of ['ChatClient', 'login', 'createBrowserTransport', 'createWxTransport', 'bindWxAppLifecycle', 'Body', 'dmConv']) {
+  for (const name of ['ChatClient', 'login', 'createBrowserTransport', 'createWxTransport', 'bindWxAppLifecycle', 'Body', 'dmConv', 'wechatLogin', 'createWebCryptoProvider']) {
     assert.equal(typeof sdk[name], name === 'Body' ? 'object' : 'function', name);
   }
 });
 
 test('two clients chat in a room through the dist build', { skip }, async () => {
-  const connect = async (name) => {
+  const connect = async (name, encryption = 'off') => {
     const session = await sdk.login(gateway.url, { openId: uniqueName(name), name });
-    const client = new sdk.ChatClient({ baseUrl: gateway.url, token: session.token, transport: sdk.createBrowserTransport({ WebSocket }) });
+    const client = new sdk.ChatClient({ baseUrl: gateway.url, token: session.token, transport: sdk.createBrowserTransport({ WebSocket }), encryption });
     clients.push(client);
     await client.connect();
     return client;
   };
   const room = uniqueName('room');
-  const alice = await connect('Alice');
+  const alice = await connect('Alice', 'required'); // the bundle's encrypted session, against plaintext Bob
   const bob = await connect('Bob');
+  assert.equal(alice.encrypted, true);
   const atBob = [];
   bob.on('message', (m) => atBob.push(m));
   await alice.joinRoom(room);

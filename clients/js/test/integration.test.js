@@ -1,25 +1,12 @@
 // End-to-end: the SDK against a real gateway process (see testing/gateway.js).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { Body, dmConv, roomConv } from '../src/index.js';
-import { startGateway, connectUser, uniqueName, eventually, nextEvent } from '../testing/gateway.js';
+import { gatewayForFile, uniqueName, eventually, nextEvent } from '../testing/gateway.js';
 
-let gateway;
-const clients = [];
-before(async () => {
-  gateway = await startGateway();
-});
-after(async () => {
-  for (const c of clients) c.close();
-  if (gateway) await gateway.stop();
-});
-
-async function user(name, options) {
-  const c = await connectUser(gateway.url, name, options);
-  clients.push(c);
-  return c;
-}
+const gateway = gatewayForFile();
+const user = gateway.user;
 
 /** Every message event of a client, for exactly-once assertions. */
 function record(client) {

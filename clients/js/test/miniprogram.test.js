@@ -21,12 +21,13 @@ function fakeWx() {
   const wx = {
     sockets: 0,
     modals: [],
-    connectSocket({ url }) {
+    connectSocket({ url, header, protocols }) {
       wx.sockets += 1;
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(url, protocols || [], { headers: header });
       return {
         onOpen: (fn) => ws.on('open', () => fn({})),
-        onMessage: (fn) => ws.on('message', (data) => fn({ data: data.toString() })),
+        // Like a SocketTask: text frames as strings, binary ones as ArrayBuffer.
+        onMessage: (fn) => ws.on('message', (data, isBinary) => fn({ data: isBinary ? new Uint8Array(data).buffer : data.toString() })),
         onClose: (fn) => ws.on('close', (code, reason) => fn({ code, reason: reason.toString() })),
         onError: (fn) => ws.on('error', (e) => fn({ errMsg: e.message })),
         send: ({ data }) => ws.send(data),

@@ -1,6 +1,7 @@
 // Test helper: starts a real OrleansChat gateway (dotnet run --no-build) on free ports and always stops it.
 // Build the gateway first: dotnet build Gateway.Web. Set ORLEANSCHAT_URL to use an already running gateway.
 import { spawn } from 'node:child_process';
+import { before, after } from 'node:test';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,18 +36,20 @@ function killGroup(child, signal) {
 }
 
 /**
- * Starts the gateway and waits until it answers a login. Returns {url, stop(), output()}.
+ * Starts the gateway and waits until it answers a login. Returns {url, stop(), restart(), output()}.
+ * `args` are extra configuration arguments, e.g. ['--Security:Encryption', 'Required']. restart() stops the
+ * process with SIGTERM (the gateway drains: its sockets close with 1012) and starts another on the same ports.
  */
-export async function startGateway({ timeoutMs = 120000 } = {}) {
+export async function startGateway({ timeoutMs = 120000, args = [], ports } = {}) {
   if (process.env.ORLEANSCHAT_URL) {
-    return { url: process.env.ORLEANSCHAT_URL.replace(/\/+$/, ''), stop: async () => {}, output: () => '' };
+    return { url: process.env.ORLEANSCHAT_URL.replace(/\/+$/, ''), stop: async () => {}, restart: null, output: () => '' };
   }
-  const [http, silo, gw] = [await freePort(), await freePort(), await freePort()];
+  const [http, silo, gw] = ports || [await freePort(), await freePort(), await freePort()];
   const url = `http://127.0.0.1:${http}`;
   const child = spawn('dotnet', [
     'run', '--no-build', '--project', path.join(REPO_ROOT, 'Gateway.Web'), '--',
     '--Urls', url, '--Cluster:SiloPort', String(silo), '--Cluster:GatewayPort', String(gw),
-    '--Logging:LogLevel:Default', 'Warning',
+    '--Logging:LogLevel:Default', 'Warning', ...args,
   ], {
     cwd: REPO_ROOT,
     detached: true,
@@ -75,7 +78,11 @@ export async function startGateway({ timeoutMs = 120000 } = {}) {
     if (exited) throw new Error(`the gateway exited (${JSON.stringify(exited)}) before it was ready:\n${log}`);
     try {
       await login(url, { openId: 'probe', name: 'probe' });
-      return { url, stop, output: () => log };
+      const restart = async () => {
+        await stop();
+        return startGateway({ timeoutMs, args, ports: [http, silo, gw] });
+      };
+      return { url, stop, restart, output: () => log };
     } catch {
       if (Date.now() > deadline) {
         await stop();
@@ -127,4 +134,31 @@ export function nextEvent(client, type, predicate = () => true, timeoutMs = 1000
       resolve(args[0]);
     });
   });
+}
+
+/**
+ * One gateway for a test file: registers before/after hooks and returns {url, user(name, options), track(client)};
+ * every client made through it is closed afterwards.
+ */
+export function gatewayForFile({ args } = {}) {
+  let gateway = null;
+  const clients = [];
+  before(async () => {
+    gateway = await startGateway({ args });
+  });
+  after(async () => {
+    for (const c of clients) c.close();
+    if (gateway) await gateway.stop();
+  });
+  const track = (client) => {
+    clients.push(client);
+    return client;
+  };
+  return {
+    get url() {
+      return gateway.url;
+    },
+    track,
+    user: async (name, options) => track(await connectUser(gateway.url, name, options)),
+  };
 }

@@ -1,5 +1,6 @@
 // Browser test: two Chromium contexts (two users) log in to the web client served by a real gateway,
-// chat in a room and privately, survive a reconnect, and a screenshot is saved to test-artifacts/.
+// chat in a room and privately, survive a reconnect, and a screenshot is saved to test-artifacts/. Alice keeps
+// the "encrypt" toggle on (an encrypted session through Chromium's WebCrypto), Bob turns it off.
 // Needs: the gateway built (dotnet build Gateway.Web), `npm ci` in clients/js (playwright-core) and
 // Debian's /usr/bin/chromium (or CHROMIUM_PATH). Never downloads browsers.
 import { test, before, after } from 'node:test';
@@ -44,17 +45,25 @@ after(async () => {
   if (gateway) await gateway.stop();
 });
 
-async function signIn(viewport, name, id) {
+async function signIn(viewport, name, id, { encrypt }) {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e));
+  // What each socket of the page received, seen by the browser (DevTools protocol), not by the page's code.
+  const received = [];
+  page.on('websocket', (ws) => ws.on('framereceived', (f) => received.push(typeof f.payload === 'string' ? 'text' : 'binary')));
   await page.goto(`${gateway.url}/`);
   await page.fill('#login-name', name);
   await page.fill('#login-id', id);
+  await page.waitForSelector('#login-encrypt:not([disabled])'); // the page found /api/crypto/key and WebCrypto
+  assert.equal(await page.isChecked('#login-encrypt'), true, 'encryption is on by default');
+  if (!encrypt) await page.uncheck('#login-encrypt');
   await page.click('#login-btn');
   await page.waitForSelector('#state[data-state="connected"]');
-  return { page, errors };
+  assert.equal(await page.evaluate(() => window.chat.encrypted), encrypt);
+  assert.equal(await page.isVisible('#lock'), encrypt);
+  return { page, errors, received };
 }
 
 async function joinRoom(page, room) {
@@ -74,8 +83,8 @@ const message = (page, text) => page.waitForSelector(`.msg:not(.pending) .text:t
 test('two users chat in a room and privately in the browser', { skip, timeout: 120000 }, async () => {
   const room = uniqueName('lobby');
   const [aliceId, bobId] = [uniqueName('alice'), uniqueName('bob')];
-  const alice = await signIn({ width: 1100, height: 720 }, 'Alice', aliceId);
-  const bob = await signIn({ width: 390, height: 780 }, 'Bob', bobId); // phone width
+  const alice = await signIn({ width: 1100, height: 720 }, 'Alice', aliceId, { encrypt: true });
+  const bob = await signIn({ width: 390, height: 780 }, 'Bob', bobId, { encrypt: false }); // phone width
 
   await joinRoom(alice.page, room);
   await joinRoom(bob.page, room);
@@ -109,6 +118,13 @@ test('two users chat in a room and privately in the browser', { skip, timeout: 1
   await bob.page.waitForSelector('#state[data-state="connected"]');
   await message(bob.page, 'did you get this?');
   assert.equal(await bob.page.locator('.msg .text:text-is("did you get this?")').count(), 1, 'shown exactly once');
+
+  // Alice's sockets were encrypted sessions: at most a plaintext welcome before the hello reply (Optional
+  // mode), binary frames ever after. Bob's were plaintext throughout.
+  const binary = alice.received.filter((k) => k === 'binary').length;
+  assert.ok(binary >= 10, `Alice received ${binary} binary frames`);
+  assert.ok(alice.received.filter((k) => k === 'text').length <= 2, 'one plaintext welcome per connection at most');
+  assert.deepEqual([...new Set(bob.received)], ['text']);
 
   await mkdir(artifacts, { recursive: true });
   await alice.page.screenshot({ path: path.join(artifacts, 'alice-desktop.png') });
