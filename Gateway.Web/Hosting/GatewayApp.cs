@@ -23,7 +23,6 @@ public static class GatewayApp
         AddGatewayServices(builder);
 
         var app = builder.Build();
-        CoalescingUpgradeFeature.Use(app); // before UseWebSockets: sockets get a stream that can batch writes
         app.UseWebSockets();
         app.UseDefaultFiles();
         app.UseStaticFiles();

@@ -58,9 +58,6 @@ public sealed class ClientConnection : IDisposable
 
     public UserProfile User { get; }
 
-    /// <summary>The socket's stream when it supports batches: several queued frames then go out with one flush.</summary>
-    public CoalescingStream? Transport { get; init; }
-
     /// <summary>Set when the connection is closing or closed: frames enqueued now are dropped.</summary>
     public bool IsClosing => Volatile.Read(ref _close) is not null;
 
@@ -226,14 +223,9 @@ public sealed class ClientConnection : IDisposable
                         break;
                     }
 
-                    // Frames that queued up while the last write was in flight go out with one flush: each is
-                    // held back while another one waits behind it, and the last one lets them all out.
-                    Transport?.HoldWrites = reader.Count > 0;
                     await _socket.SendAsync(frame.Payload, frame.Type, endOfMessage: true, _abort.Token);
                     Metrics?.FrameSent();
                 }
-
-                Transport?.HoldWrites = false;
             }
 
             if (_close is { } close && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)

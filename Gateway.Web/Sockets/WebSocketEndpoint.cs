@@ -76,7 +76,6 @@ public static partial class WebSocketEndpoint
         using var connection = new ClientConnection(Guid.NewGuid().ToString("N"), user, socket, options.Value, time)
         {
             Metrics = context.RequestServices.GetRequiredService<Observability.GatewayMetrics>(),
-            Transport = (context.Features.Get<IHttpUpgradeFeature>() as CoalescingUpgradeFeature)?.Stream,
         };
         using var rateLimit = rateLimiter.Open(user.Id);
         var session = ActivatorUtilities.CreateInstance<ChatSession>(context.RequestServices, connection, rateLimit);
