@@ -114,12 +114,12 @@ public sealed partial class PrivateChatGrain(
         return new SendReceipt(message.Conv, message.Seq, message.Ts, duplicate);
     }
 
-    public async Task PresenceChanged(string userId, bool online)
+    public async Task PresenceChanged(string userId, bool online, long version)
     {
         var peer = PeerOf(userId);
         if (Status == DmStatus.Open)
         {
-            await Deliver(new DmPresenceEvent(Conv, userId, online), peer);
+            await Deliver(new DmPresenceEvent(Conv, userId, online, version), peer);
         }
     }
 

@@ -37,6 +37,10 @@ public sealed partial class UserGrain(
     private readonly Dictionary<string, DateTimeOffset> _reservedRooms = new(StringComparer.Ordinal);
     private IGrainTimer? _expiryTimer;
     private bool _online;
+
+    // Starts from the clock (µs-sized steps from Unix ms, still exact as a JavaScript number) so a reactivated
+    // grain keeps counting upwards from where the last one stopped.
+    private long _presenceVersion = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
     private Task _presenceTold = Task.CompletedTask;
 
     private string UserId => this.GetPrimaryKeyString();
@@ -194,18 +198,18 @@ public sealed partial class UserGrain(
         }
 
         _online = online;
-        _presenceTold = TellPeersAsync(_presenceTold, [.. state.State.DmPeers], online);
+        _presenceTold = TellPeersAsync(_presenceTold, [.. state.State.DmPeers], online, ++_presenceVersion);
     }
 
-    /// <summary>Runs after the previous announcement, so peers never see online and offline swapped.</summary>
-    private async Task TellPeersAsync(Task previous, IReadOnlyList<string> peers, bool online)
+    /// <summary>Runs after the previous announcement; the version lets peers order what still arrives swapped.</summary>
+    private async Task TellPeersAsync(Task previous, IReadOnlyList<string> peers, bool online, long version)
     {
         await previous;
         foreach (var peer in peers)
         {
             try
             {
-                await GrainFactory.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(UserId, peer)).PresenceChanged(UserId, online);
+                await GrainFactory.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(UserId, peer)).PresenceChanged(UserId, online, version);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

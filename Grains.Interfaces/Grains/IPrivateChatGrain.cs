@@ -35,7 +35,8 @@ public interface IPrivateChatGrain : IConversationGrain
     Task<SendReceipt> Send(UserProfile from, string? clientId, MessageBody body);
 
     /// <summary>One of the two users came online or went offline; the other is told with <c>dm.presence</c>.</summary>
-    Task PresenceChanged(string userId, bool online);
+    /// <param name="version">Grows with every presence change of <paramref name="userId"/>; passed on to the peer.</param>
+    Task PresenceChanged(string userId, bool online, long version);
 
     Task<DmState> GetState();
 }

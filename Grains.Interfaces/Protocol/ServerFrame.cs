@@ -114,7 +114,11 @@ public sealed record DmLeftEvent(string Conv, UserProfile By) : ServerFrame;
 
 /// <summary>The peer of an open private conversation came online (a first connection) or went offline (its last one closed).</summary>
 [GenerateSerializer, Immutable]
-public sealed record DmPresenceEvent(string Conv, string User, bool Online) : ServerFrame;
+/// <remarks>
+/// Orleans does not order one-way deliveries between hosts, so two quick changes may arrive swapped: <c>version</c>
+/// grows with every change of the user's presence, and a client keeps the event with the highest one.
+/// </remarks>
+public sealed record DmPresenceEvent(string Conv, string User, bool Online, long Version) : ServerFrame;
 
 /// <summary>You were invited to <c>room</c> (sent to the invited user only); join it with <c>room.join</c>.</summary>
 [GenerateSerializer, Immutable]

@@ -131,7 +131,11 @@ async function start() {
   });
   client.on('dm.presence', (e) => {
     const c = convs.get(e.conv);
-    if (c) c.online = e.online;
+    // Two quick changes can arrive swapped: only a newer version counts.
+    if (c && !(e.version < c.presenceVersion)) {
+      c.online = e.online;
+      c.presenceVersion = e.version;
+    }
     renderLists();
   });
   client.on('sync.error', (err, conv) => console.warn('sync', conv, err));
