@@ -78,7 +78,7 @@ public sealed partial class UserGrain(
     {
         foreach (var gateway in _connections.LiveObservers)
         {
-            ChatMetrics.FanOutCalls.Add(1);
+            ChatMetrics.FanOutCall("user");
             gateway.DeliverToUser(UserId, frame).Ignore();
         }
 
@@ -123,7 +123,7 @@ public sealed partial class UserGrain(
     {
         foreach (var gateway in _connections.LiveObservers)
         {
-            ChatMetrics.FanOutCalls.Add(1);
+            ChatMetrics.FanOutCall("membership");
             gateway.RoomMembershipChanged(UserId, room, joined).Ignore();
         }
     }
