@@ -41,7 +41,7 @@ public sealed class PrivateChatGrain(
     public async Task<DmState> Request(UserProfile from)
     {
         var peer = PeerOf(from.Id);
-        await Learn(from);
+        Learn(from);
         switch (Status)
         {
             case DmStatus.None or DmStatus.Declined:
@@ -62,7 +62,7 @@ public sealed class PrivateChatGrain(
     {
         var peer = PeerOf(by.Id);
         EnsureRequestedBy(peer, "accept");
-        await Learn(by);
+        Learn(by);
         await Open();
         return Snapshot();
     }
@@ -71,7 +71,7 @@ public sealed class PrivateChatGrain(
     {
         var peer = PeerOf(by.Id);
         EnsureRequestedBy(peer, "decline");
-        await Learn(by);
+        Learn(by);
         await SetStatus(DmStatus.Declined, requestedBy: null);
         await User(peer).Deliver(new DmDeclinedEvent(Conv, by));
         return Snapshot();
@@ -85,7 +85,7 @@ public sealed class PrivateChatGrain(
             throw ChatException.NotFound("no open or requested conversation to leave");
         }
 
-        await Learn(by);
+        Learn(by);
         await SetStatus(DmStatus.None, requestedBy: null);
         await User(peer).Deliver(new DmLeftEvent(Conv, by));
         await Task.WhenAll(User(by.Id).RemoveDmPeer(peer), User(peer).RemoveDmPeer(by.Id));
@@ -167,14 +167,8 @@ public sealed class PrivateChatGrain(
         }
     }
 
-    private async Task Learn(UserProfile profile)
-    {
-        if (!state.State.Profiles.TryGetValue(profile.Id, out var known) || known != profile)
-        {
-            state.State.Profiles[profile.Id] = profile;
-            await state.WriteStateAsync();
-        }
-    }
+    /// <summary>Remembers a user's profile as their own call gives it; persisted with the next status change.</summary>
+    private void Learn(UserProfile profile) => state.State.Profiles[profile.Id] = profile;
 
     private async Task<UserProfile> ProfileOf(string userId) =>
         state.State.Profiles.GetValueOrDefault(userId)
