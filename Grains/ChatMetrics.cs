@@ -6,9 +6,15 @@ namespace OrleansChat.Grains;
 public static class ChatMetrics
 {
     public const string MeterName = "OrleansChat";
+    public const string FanOutCallsName = "orleanschat.fanout.calls";
+
+    /// <summary>The tag telling what a fan-out call delivered: <c>room</c>, <c>user</c> or <c>membership</c>.</summary>
+    public const string KindTag = "kind";
 
     private static readonly Meter Meter = new(MeterName);
 
-    /// <summary>One per call a grain makes on a gateway observer.</summary>
-    public static readonly Counter<long> FanOutCalls = Meter.CreateCounter<long>("orleanschat.fanout.calls", unit: "{call}");
+    private static readonly Counter<long> FanOutCalls = Meter.CreateCounter<long>(FanOutCallsName, unit: "{call}");
+
+    /// <summary>Counts one call a grain makes on a gateway observer.</summary>
+    public static void FanOutCall(string kind) => FanOutCalls.Add(1, new KeyValuePair<string, object?>(KindTag, kind));
 }

@@ -193,7 +193,7 @@ public sealed partial class GroupRoomGrain(
         _gateways.RemoveExpired(time.GetUtcNow());
         foreach (var gateway in _gateways.LiveObservers)
         {
-            ChatMetrics.FanOutCalls.Add(1);
+            ChatMetrics.FanOutCall("room");
             gateway.DeliverToRoom(Room, frame).Ignore();
         }
     }

@@ -46,7 +46,7 @@ public sealed partial class PrivateChatGrain(
     public async Task<DmState> Request(UserProfile from)
     {
         var peer = PeerOf(from.Id);
-        await Learn(from);
+        Learn(from);
         switch (Status)
         {
             case DmStatus.None or DmStatus.Declined:
@@ -67,7 +67,7 @@ public sealed partial class PrivateChatGrain(
     {
         var peer = PeerOf(by.Id);
         EnsureRequestedBy(peer, "accept");
-        await Learn(by);
+        Learn(by);
         await Open();
         return Snapshot();
     }
@@ -76,7 +76,7 @@ public sealed partial class PrivateChatGrain(
     {
         var peer = PeerOf(by.Id);
         EnsureRequestedBy(peer, "decline");
-        await Learn(by);
+        Learn(by);
         await SetStatus(DmStatus.Declined, requestedBy: null);
         await Deliver(new DmDeclinedEvent(Conv, by), peer);
         return Snapshot();
@@ -90,7 +90,7 @@ public sealed partial class PrivateChatGrain(
             throw ChatException.NotFound("no open or requested conversation to leave");
         }
 
-        await Learn(by);
+        Learn(by);
         await SetStatus(DmStatus.None, requestedBy: null);
         await Deliver(new DmLeftEvent(Conv, by), peer);
         await Task.WhenAll(User(by.Id).RemoveDmPeer(peer), User(peer).RemoveDmPeer(by.Id));
@@ -172,14 +172,8 @@ public sealed partial class PrivateChatGrain(
         }
     }
 
-    private async Task Learn(UserProfile profile)
-    {
-        if (!state.State.Profiles.TryGetValue(profile.Id, out var known) || known != profile)
-        {
-            state.State.Profiles[profile.Id] = profile;
-            await state.WriteStateAsync();
-        }
-    }
+    /// <summary>Remembers a user's profile as their own call gives it; persisted with the next status change.</summary>
+    private void Learn(UserProfile profile) => state.State.Profiles[profile.Id] = profile;
 
     private async Task<UserProfile> ProfileOf(string userId) =>
         state.State.Profiles.GetValueOrDefault(userId)

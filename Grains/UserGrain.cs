@@ -87,7 +87,7 @@ public sealed partial class UserGrain(
     {
         foreach (var gateway in _connections.LiveObservers)
         {
-            ChatMetrics.FanOutCalls.Add(1);
+            ChatMetrics.FanOutCall("user");
             gateway.DeliverToUser(UserId, frame).Ignore();
         }
 
@@ -157,7 +157,7 @@ public sealed partial class UserGrain(
     {
         foreach (var gateway in _connections.LiveObservers)
         {
-            ChatMetrics.FanOutCalls.Add(1);
+            ChatMetrics.FanOutCall("membership");
             gateway.RoomMembershipChanged(UserId, room, joined).Ignore();
         }
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using OrleansChat.Grains;
 using OrleansChat.Model;
 using OrleansChat.Protocol;
@@ -197,10 +198,35 @@ public sealed class GroupRoomGrainTests(ClusterFixture fixture)
         Assert.All(await Room(room).GetMembers(members[0].Id), m => Assert.True(m.Online));
 
         const int Messages = 5;
-        for (var i = 0; i < Messages; i++)
+        long roomFanOutCalls = 0;
+        using (var listener = new MeterListener())
         {
-            await Room(room).Send(members[i], $"m{i}", new TextBody("hello everyone"));
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == ChatMetrics.MeterName && instrument.Name == ChatMetrics.FanOutCallsName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag is { Key: ChatMetrics.KindTag, Value: "room" })
+                    {
+                        Interlocked.Add(ref roomFanOutCalls, value);
+                    }
+                }
+            });
+            listener.Start();
+
+            for (var i = 0; i < Messages; i++)
+            {
+                await Room(room).Send(members[i], $"m{i}", new TextBody("hello everyone"));
+            }
         }
+
+        Assert.Equal(Messages, Interlocked.Read(ref roomFanOutCalls)); // both silos share this process's meter
 
         var delivered = await gateway.Recorder.WaitForFrames<RoomMessageEvent>(room, Messages);
         Assert.Equal(Messages, delivered.Count);
