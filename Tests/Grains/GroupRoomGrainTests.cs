@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using OrleansChat.Grains;
 using OrleansChat.Model;
 using OrleansChat.Protocol;
@@ -197,36 +196,13 @@ public sealed class GroupRoomGrainTests(ClusterFixture fixture)
         Assert.Equal(1, await Room(room).GetSubscribedGatewayCount());
         Assert.All(await Room(room).GetMembers(members[0].Id), m => Assert.True(m.Online));
 
+        // The recorder counts the calls this gateway received; the process-wide meter cannot tell them from those
+        // of end-to-end tests running beside this one, so it is checked by name in the operations tests instead.
         const int Messages = 5;
-        long roomFanOutCalls = 0;
-        using (var listener = new MeterListener())
+        for (var i = 0; i < Messages; i++)
         {
-            listener.InstrumentPublished = (instrument, l) =>
-            {
-                if (instrument.Meter.Name == ChatMetrics.MeterName && instrument.Name == ChatMetrics.FanOutCallsName)
-                {
-                    l.EnableMeasurementEvents(instrument);
-                }
-            };
-            listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-            {
-                foreach (var tag in tags)
-                {
-                    if (tag is { Key: ChatMetrics.KindTag, Value: "room" })
-                    {
-                        Interlocked.Add(ref roomFanOutCalls, value);
-                    }
-                }
-            });
-            listener.Start();
-
-            for (var i = 0; i < Messages; i++)
-            {
-                await Room(room).Send(members[i], $"m{i}", new TextBody("hello everyone"));
-            }
+            await Room(room).Send(members[i], $"m{i}", new TextBody("hello everyone"));
         }
-
-        Assert.Equal(Messages, Interlocked.Read(ref roomFanOutCalls)); // both silos share this process's meter
 
         var delivered = await gateway.Recorder.WaitForFrames<RoomMessageEvent>(room, Messages);
         Assert.Equal(Messages, delivered.Count);
