@@ -28,12 +28,15 @@ public static partial class WebSocketEndpoint
         LocalGateway gateway,
         ConnectionLimiter limiter,
         RateLimiter rateLimiter,
+        GatewayDrain drain,
+        Observability.GatewayMetrics metrics,
+        EncryptionKeyRing encryptionKeys,
         IOptions<SocketOptions> options,
         IOptions<SecurityOptions> security,
         TimeProvider time,
         ILoggerFactory loggers)
     {
-        if (context.RequestServices.GetRequiredService<GatewayDrain>().IsDraining)
+        if (drain.IsDraining)
         {
             // Shutting down: the load balancer sends the retry to another gateway.
             context.Response.Headers.RetryAfter = "1";
@@ -75,13 +78,13 @@ public static partial class WebSocketEndpoint
         });
         using var connection = new ClientConnection(Guid.NewGuid().ToString("N"), user, socket, options.Value, time)
         {
-            Metrics = context.RequestServices.GetRequiredService<Observability.GatewayMetrics>(),
+            Metrics = metrics,
         };
         using var rateLimit = rateLimiter.Open(user.Id);
         var session = ActivatorUtilities.CreateInstance<ChatSession>(context.RequestServices, connection, rateLimit);
         var logger = loggers.CreateLogger(typeof(WebSocketEndpoint));
         var handler = EncryptedSession.Decorate(
-            connection, session, security.Value.Encryption, context.RequestServices.GetRequiredService<EncryptionKeyRing>(), options.Value.SendQueueCapacity, logger);
+            connection, session, security.Value.Encryption, encryptionKeys, options.Value.SendQueueCapacity, logger);
         try
         {
             await RunAsync(connection, session, handler, gateway, time, logger);
