@@ -127,7 +127,9 @@ public sealed class ClientConnection : IDisposable
 
     private async Task ReceiveLoopAsync(IFrameHandler handler)
     {
-        while (_socket.State == WebSocketState.Open)
+        // After our close frame (CloseSent) keep reading until the client answers or the close timeout aborts:
+        // leaving at once would abort the socket, and the reset can destroy our close frame unread on the client.
+        while (_socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
             var (type, length) = await ReceiveMessageAsync();
             try
