@@ -31,6 +31,9 @@ public sealed class ClientConnection : IDisposable
     private readonly Channel<OutboundFrame> _outbound;
     private IOutboundEncoder? _encoder;
     private readonly CancellationTokenSource _abort = new();
+
+    /// <summary>Held by whoever is sending on the socket: the writer loop, or a caller sending inline.</summary>
+    private readonly SemaphoreSlim _sendGate = new(1, 1);
     private readonly TimeProvider _time;
     private byte[] _receiveBuffer = [];
     private CloseRequest? _close;
@@ -73,7 +76,7 @@ public sealed class ClientConnection : IDisposable
     /// <summary>Queues one frame as it is. A full queue means the client cannot keep up: it is closed with 1013.</summary>
     public bool TryEnqueueFrame(ReadOnlyMemory<byte> payload, WebSocketMessageType type)
     {
-        if (_outbound.Writer.TryWrite(new OutboundFrame(payload, type)))
+        if (TrySendInline(payload, type) || _outbound.Writer.TryWrite(new OutboundFrame(payload, type)))
         {
             return true;
         }
@@ -211,6 +214,81 @@ public sealed class ClientConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// When nothing is queued or being sent, sends on the caller's thread instead of waking the writer loop: the
+    /// WebSocket writes into Kestrel's output pipe, whose flush completes at once below its backpressure threshold,
+    /// so a fan-out reaches an idle socket without a thread-pool hop per frame per socket. A send that does not
+    /// complete at once keeps the gate until it has; frames queued meanwhile wait for it in order.
+    /// </summary>
+    private bool TrySendInline(ReadOnlyMemory<byte> payload, WebSocketMessageType type)
+    {
+        if (IsClosing || _outbound.Reader.Count > 0 || !_sendGate.Wait(0))
+        {
+            return false;
+        }
+
+        if (IsClosing || _outbound.Reader.Count > 0)
+        {
+            _sendGate.Release(); // lost a race with a queued frame or a close: keep the order, queue behind them
+            return false;
+        }
+
+        ValueTask sending;
+        try
+        {
+            sending = _socket.SendAsync(payload, type, endOfMessage: true, _abort.Token);
+        }
+        catch (Exception e) when (IsSendFailure(e))
+        {
+            sending = ValueTask.FromException(e);
+        }
+
+        if (sending.IsCompleted)
+        {
+            EndInlineSend(sending);
+        }
+        else
+        {
+            _ = EndInlineSendAsync(sending);
+        }
+
+        return true;
+    }
+
+    private void EndInlineSend(ValueTask sending)
+    {
+        try
+        {
+            sending.GetAwaiter().GetResult();
+            Metrics?.FrameSent();
+        }
+        catch (Exception e) when (IsSendFailure(e))
+        {
+            AbortNow();
+        }
+        finally
+        {
+            _sendGate.Release();
+        }
+    }
+
+    private async Task EndInlineSendAsync(ValueTask sending)
+    {
+        try
+        {
+            await sending;
+            Metrics?.FrameSent();
+        }
+        catch (Exception e) when (IsSendFailure(e))
+        {
+            AbortNow();
+        }
+        finally
+        {
+            _sendGate.Release();
+        }
+    }
+
     private async Task WriteLoopAsync()
     {
         try
@@ -218,27 +296,63 @@ public sealed class ClientConnection : IDisposable
             var reader = _outbound.Reader;
             while (await reader.WaitToReadAsync(_abort.Token))
             {
-                while (reader.TryRead(out var frame))
+                await _sendGate.WaitAsync(_abort.Token);
+                try
                 {
-                    if (_close is { Flush: false })
-                    {
-                        break;
-                    }
-
-                    await _socket.SendAsync(frame.Payload, frame.Type, endOfMessage: true, _abort.Token);
-                    Metrics?.FrameSent();
+                    await SendQueuedAsync(reader);
+                }
+                finally
+                {
+                    _sendGate.Release();
                 }
             }
 
-            if (_close is { } close && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            await _sendGate.WaitAsync(_abort.Token); // an inline send may still be under way: the close goes after it
+            try
             {
-                await _socket.CloseOutputAsync(close.Status, close.Reason, _abort.Token);
+                if (_close is { } close && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                {
+                    await _socket.CloseOutputAsync(close.Status, close.Reason, _abort.Token);
+                }
+            }
+            finally
+            {
+                _sendGate.Release();
             }
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        catch (Exception e) when (IsSendFailure(e))
         {
             // A stalled or vanished peer: stop the receive loop too.
+            AbortNow();
+        }
+    }
+
+    private async Task SendQueuedAsync(ChannelReader<OutboundFrame> reader)
+    {
+        while (reader.TryRead(out var frame))
+        {
+            if (_close is { Flush: false })
+            {
+                return;
+            }
+
+            await _socket.SendAsync(frame.Payload, frame.Type, endOfMessage: true, _abort.Token);
+            Metrics?.FrameSent();
+        }
+    }
+
+    private static bool IsSendFailure(Exception e) =>
+        e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException;
+
+    private void AbortNow()
+    {
+        try
+        {
             _abort.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already finished.
         }
     }
 

@@ -213,4 +213,34 @@ public sealed class RoomChatTests(GatewayFixture fixture)
 
     private static List<int> Seqs(Frame page) =>
         page.Json.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("seq").GetInt32()).ToList();
+
+    [Fact]
+    public async Task AReaderThatFallsBehindAndCatchesUpGetsEveryMessageInOrder()
+    {
+        // Frames go out inline while a socket is idle and through its queue while it is backed up; the switch
+        // between the two must neither lose nor reorder anything. ~4.7 MB overfills the loopback TCP buffers and
+        // Kestrel's output pipe of the reader, which reads nothing until all are sent.
+        var room = GatewayServer.UniqueName("room");
+        await using var sender = await _server.ConnectAsync(GatewayServer.UniqueName("sender"));
+        var readerToken = await _server.LoginAsync(GatewayServer.UniqueName("reader"));
+        await using var reader = await ChatClient.ConnectAsync(_server.WebSocketUri(readerToken), receive: false);
+        await sender.AckedAsync(id => new { type = "room.join", id, room });
+        await reader.SendAsync(new { type = "room.join", id = "j", room });
+        await Eventually.TrueAsync(async () =>
+        {
+            var members = await sender.AckedAsync(id => new { type = "room.members", id, room });
+            return members.Json.GetProperty("members").GetArrayLength() == 2;
+        }, "the reader has joined");
+
+        const int Messages = 400;
+        var text = new string('中', 3900);
+        for (var i = 0; i < Messages; i++)
+        {
+            await sender.AckedAsync(id => new { type = "room.send", id, room, body = new { kind = "text", text } });
+        }
+
+        reader.StartReceiving();
+        await reader.WaitForAsync(f => f.Type == "room.message" && f.Number("seq") == Messages, TimeSpan.FromSeconds(30));
+        Assert.Equal(Enumerable.Range(1, Messages).Select(i => (long)i), reader.Received.Where(f => f.Type == "room.message").Select(f => f.Number("seq")));
+    }
 }
