@@ -26,6 +26,8 @@ public sealed class ClientConnection : IDisposable
 {
     private const int ReceiveChunkBytes = 4096;
 
+    private static int s_lastOrdinal;
+
     private readonly WebSocket _socket;
     private readonly SocketOptions _options;
     private readonly Channel<OutboundFrame> _outbound;
@@ -55,6 +57,9 @@ public sealed class ClientConnection : IDisposable
     }
 
     public string Id { get; }
+
+    /// <summary>A number unique in this process, stable for the connection's life (it picks the fan-out lane).</summary>
+    public int Ordinal { get; } = Interlocked.Increment(ref s_lastOrdinal);
 
     /// <summary>Where frame counts and overflows are recorded (none in isolation tests).</summary>
     public Observability.GatewayMetrics? Metrics { get; init; }

@@ -16,9 +16,11 @@ public sealed partial class LocalGateway : IGatewayObserver
     private readonly ILogger<LocalGateway> _logger;
     private readonly Lazy<GatewayRef> _ref;
     private readonly Observability.GatewayMetrics _metrics;
+    private readonly FanoutLanes _lanes;
 
-    public LocalGateway(IGrainFactory grains, ConnectionRegistry registry, ILogger<LocalGateway> logger, Observability.GatewayMetrics metrics)
+    public LocalGateway(IGrainFactory grains, ConnectionRegistry registry, FanoutLanes lanes, ILogger<LocalGateway> logger, Observability.GatewayMetrics metrics)
     {
+        _lanes = lanes;
         _metrics = metrics;
         _grains = grains;
         _registry = registry;
@@ -85,7 +87,12 @@ public sealed partial class LocalGateway : IGatewayObserver
     public Task DeliverToRoom(string room, ServerFrame frame)
     {
         _metrics.FannedOut(frame);
-        Fanout(_registry.InRoom(room), frame);
+        var members = _registry.InRoom(room);
+        if (members.Length > 0)
+        {
+            _lanes.Post(members, ProtocolJson.Serialize(frame));
+        }
+
         return Task.CompletedTask;
     }
 
