@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A quick profile of one server under a fixed load: runs one scenario at a fixed send rate (--factor 1), and
-# meanwhile collects runtime counters (dotnet-counters), a CPU-sampling trace (dotnet-trace, 8 s) and every thread's
-# managed stack a few times (dotnet-stack); then prints the counters, the trace's top methods (exclusive and
-# inclusive; waiting threads are sampled too, so read past the wait frames) and the most frequent running frames.
+# meanwhile collects runtime counters (dotnet-counters), a CPU-sampling trace (dotnet-trace collect-linux, 8 s) and
+# every thread's managed stack a few times (dotnet-stack); then prints the counters, the trace's top methods by
+# inclusive CPU samples (kernel frames included) and the most frequent running frames.
 #
 #   bench/profile.sh orleans|floor SCENARIO RATE [extra bench args]
 #   e.g. bench/profile.sh orleans dm 1000
@@ -36,17 +36,16 @@ until grep -q "step  sends/s" "$OUT/bench.log" 2>/dev/null; do sleep 0.5; kill -
 sleep 3
 dotnet-counters collect -p "$PID" --format csv -o "$OUT/counters.csv" --duration 00:00:00:10 \
   --counters System.Runtime,Microsoft.AspNetCore.Server.Kestrel,System.Net.Sockets > /dev/null 2>&1 || true
-dotnet-trace collect -p "$PID" --profile cpu-sampling --duration 00:00:00:08 -o "$OUT/cpu.nettrace" > /dev/null 2>&1 || true
+# collect-linux samples real CPU (perf events, kernel frames included; needs root); collect would sample wall clock.
+dotnet-trace collect-linux -p "$PID" --profile cpu-sampling --duration 00:00:00:08 -o "$OUT/cpu.nettrace" > /dev/null 2>&1 || true
 for i in $(seq 15); do dotnet-stack report -p "$PID" > "$OUT/stack$i.txt" 2>&1 || true; sleep 0.5; done
 wait $BENCH || true
 cat "$OUT/bench.log"
 echo "--- counters (mean over 10 s) ---"
 awk -F, 'NR > 1 { n[$3] += 1; s[$3] += $NF } END { for (k in s) printf "%-75s %14.1f\n", k, s[k] / n[k] }' "$OUT/counters.csv" | sort
 if [[ -f $OUT/cpu.nettrace ]]; then
-  dotnet-trace report "$OUT/cpu.nettrace" topN -n 40 > "$OUT/cpu-top-exclusive.txt" 2>&1 || true
-  dotnet-trace report "$OUT/cpu.nettrace" topN -n 60 --inclusive > "$OUT/cpu-top-inclusive.txt" 2>&1 || true
-  echo "--- dotnet-trace: top methods by exclusive samples ---"; cat "$OUT/cpu-top-exclusive.txt"
-  echo "--- dotnet-trace: top methods by inclusive samples ---"; cat "$OUT/cpu-top-inclusive.txt"
+  dotnet-trace report "$OUT/cpu.nettrace" topN -n 80 --inclusive > "$OUT/cpu-top-inclusive.txt" 2>&1 || true
+  echo "--- dotnet-trace: top methods by inclusive CPU samples ---"; cat "$OUT/cpu-top-inclusive.txt"
 fi
 echo "--- top of stack in sampled threads (excluding idle waits), 15 samples ---"
 # dotnet-stack prints each thread as "Thread (0x..):" followed by frames, innermost first.

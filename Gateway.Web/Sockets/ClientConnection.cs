@@ -115,6 +115,9 @@ public sealed class ClientConnection : IDisposable
     /// <summary>Runs both loops until the socket is closed by either side, times out or fails.</summary>
     public async Task RunAsync(IFrameHandler handler)
     {
+        // Sends pass no token (a cancellable send takes the WebSocket's slower, allocating path); an abort fails
+        // them by aborting the socket instead.
+        using var abortSends = _abort.Token.UnsafeRegister(static socket => ((WebSocket)socket!).Abort(), _socket);
         var writer = WriteLoopAsync();
         try
         {
@@ -241,7 +244,7 @@ public sealed class ClientConnection : IDisposable
         ValueTask sending;
         try
         {
-            sending = _socket.SendAsync(payload, type, endOfMessage: true, _abort.Token);
+            sending = _socket.SendAsync(payload, type, endOfMessage: true, CancellationToken.None);
         }
         catch (Exception e) when (IsSendFailure(e))
         {
@@ -341,7 +344,7 @@ public sealed class ClientConnection : IDisposable
                 return;
             }
 
-            await _socket.SendAsync(frame.Payload, frame.Type, endOfMessage: true, _abort.Token);
+            await _socket.SendAsync(frame.Payload, frame.Type, endOfMessage: true, CancellationToken.None);
             Metrics?.FrameSent();
         }
     }
