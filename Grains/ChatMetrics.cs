@@ -8,7 +8,7 @@ public static class ChatMetrics
     public const string MeterName = "OrleansChat";
     public const string FanOutCallsName = "orleanschat.fanout.calls";
 
-    /// <summary>The tag telling what a fan-out call delivered: <c>room</c>, <c>user</c> or <c>membership</c>.</summary>
+    /// <summary>The tag telling what a fan-out call delivered: <c>room</c>, <c>dm</c>, <c>user</c> or <c>membership</c>.</summary>
     public const string KindTag = "kind";
 
     private static readonly Meter Meter = new(MeterName);

@@ -34,8 +34,12 @@ public sealed partial class PrivateChatGrain(
 {
     private ConversationSequencer? _sequencer;
 
-    /// <summary>The conversation's deliveries so far; each one starts when the previous one has finished.</summary>
-    private Task _delivered = Task.CompletedTask;
+    /// <summary>
+    /// Where each of the two users is connected, as their user grains announce it, so a message costs one call
+    /// per gateway rather than a call per user grain. Used only while the conversation is open: only then are the
+    /// two users announcing to it (it is in their private-chat lists).
+    /// </summary>
+    private readonly Dictionary<string, UserGateways> _whereConnected = new(StringComparer.Ordinal);
 
     private string Conv => ConversationId.DmPrefix + this.GetPrimaryKeyString();
 
@@ -108,18 +112,19 @@ public sealed partial class PrivateChatGrain(
         var (message, duplicate) = await Sequencer.AppendAsync(from, clientId, body, time.GetUtcNow().ToUnixTimeMilliseconds());
         if (!duplicate)
         {
-            _ = Deliver(DmMessageEvent.Of(peer, message), peer, from.Id); // the ack does not wait for it
+            await Deliver(DmMessageEvent.Of(peer, message), peer, from.Id); // one-way calls: only the first one after activation waits (for the users' gateways)
         }
 
         return new SendReceipt(message.Conv, message.Seq, message.Ts, duplicate);
     }
 
-    public async Task PresenceChanged(string userId, bool online, long version)
+    public async Task UserGatewaysChanged(UserGateways user, bool presenceChanged)
     {
-        var peer = PeerOf(userId);
-        if (Status == DmStatus.Open)
+        var peer = PeerOf(user.UserId);
+        Remember(user);
+        if (presenceChanged && Status == DmStatus.Open)
         {
-            await Deliver(new DmPresenceEvent(Conv, userId, online, version), peer);
+            await Deliver(new DmPresenceEvent(Conv, user.UserId, user.Online, user.Version), peer);
         }
     }
 
@@ -142,9 +147,9 @@ public sealed partial class PrivateChatGrain(
         var (a, b) = Parties();
         await SetStatus(DmStatus.Open, requestedBy: null);
         await Task.WhenAll(User(a).AddDmPeer(b), User(b).AddDmPeer(a));
+        _whereConnected.Clear(); // the users announce to this conversation from now on; ask them afresh once
         var (profileA, profileB) = (await ProfileOf(a), await ProfileOf(b));
-        _ = Deliver(new DmOpenEvent(Conv, profileB), a);
-        await Deliver(new DmOpenEvent(Conv, profileA), b);
+        await Task.WhenAll(Deliver(new DmOpenEvent(Conv, profileB), a), Deliver(new DmOpenEvent(Conv, profileA), b));
     }
 
     /// <summary>The other user of the conversation; refuses anyone who is not one of the two.</summary>
@@ -192,22 +197,53 @@ public sealed partial class PrivateChatGrain(
     private IUserGrain User(string userId) => GrainFactory.GetGrain<IUserGrain>(userId);
 
     /// <summary>
-    /// Delivers after the conversation's earlier deliveries, so each user sees its events in order; the returned
-    /// task (which never fails) ends when this delivery has. <see cref="Send"/> does not wait for it: a message is
-    /// acked as soon as it is logged. The rarer state changes do, as before, so presence flips stay far apart.
+    /// Pushes the frame with one one-way call per gateway holding connections of the users, issued in the order of
+    /// the conversation's events. Never fails: what is not delivered live is read from history.
     /// </summary>
-    private Task Deliver(ServerFrame frame, params string[] userIds) => _delivered = DeliverAfterAsync(_delivered, frame, userIds);
-
-    private async Task DeliverAfterAsync(Task previous, ServerFrame frame, string[] userIds)
+    private async Task Deliver(ServerFrame frame, params string[] userIds)
     {
-        await previous;
         try
         {
-            await Task.WhenAll(userIds.Select(id => User(id).Deliver(frame)));
+            foreach (var (gateway, users) in ByGateway(await WhereConnected(userIds)))
+            {
+                ChatMetrics.FanOutCall("dm");
+                gateway.DeliverToUsers(users, frame).Ignore();
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogDeliveryFailed(e, Conv, frame.GetType().Name);
+        }
+    }
+
+    /// <summary>The users' gateways: from what they announced while open, else asked now.</summary>
+    private async Task<List<UserGateways>> WhereConnected(string[] userIds)
+    {
+        var found = new List<UserGateways>(userIds.Length);
+        foreach (var userId in userIds)
+        {
+            if (Status != DmStatus.Open || !_whereConnected.ContainsKey(userId))
+            {
+                Remember(await User(userId).GetGateways());
+            }
+
+            found.Add(_whereConnected[userId]);
+        }
+
+        return found;
+    }
+
+    private static IEnumerable<(IGatewayObserver Gateway, string[] Users)> ByGateway(List<UserGateways> users) =>
+        users.SelectMany(u => u.Gateways, (u, g) => (g, u.UserId))
+            .GroupBy(x => x.g.GatewayId)
+            .Select(group => (group.First().g.Observer, group.Select(x => x.UserId).ToArray()));
+
+    /// <summary>Keeps the newest announcement per user: announcements can arrive swapped.</summary>
+    private void Remember(UserGateways user)
+    {
+        if (!_whereConnected.TryGetValue(user.UserId, out var known) || known.Version < user.Version)
+        {
+            _whereConnected[user.UserId] = user;
         }
     }
 

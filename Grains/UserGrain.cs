@@ -40,14 +40,19 @@ public sealed partial class UserGrain(
     /// </summary>
     private Dictionary<string, DateTimeOffset>? _reservedRooms;
     private IGrainTimer? _expiryTimer;
-    private bool _online;
 
-    // Starts from the clock (µs-sized steps from Unix ms, still exact as a JavaScript number) so a reactivated
-    // grain keeps counting upwards from where the last one stopped.
-    private long _presenceVersion = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
-    private Task _presenceTold = Task.CompletedTask;
+    /// <summary>The gateways as last announced to the private chats.</summary>
+    private IReadOnlyList<GatewayRef> _announcedGateways = [];
+
+    // Grows with every announcement. Starts from the clock (µs-sized steps from Unix ms, still exact as a
+    // JavaScript number) so a reactivated grain keeps counting upwards from where the last one stopped.
+    private long _gatewaysVersion = time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
+
+    private Task _announcing = Task.CompletedTask;
 
     private string UserId => this.GetPrimaryKeyString();
+
+    private UserGateways Announced => new(UserId, _announcedGateways, _gatewaysVersion);
 
     public async Task<UserSession> Connect(UserProfile profile, GatewayRef gateway, string connectionId)
     {
@@ -64,14 +69,18 @@ public sealed partial class UserGrain(
 
         _connections.Add(gateway, connectionId);
         EnsureExpiryTimer();
-        UpdatePresence();
+        if (AnnounceGatewaysIfChanged())
+        {
+            await _announcing; // the private chats deliver to gateways directly: a new device's next message must reach it
+        }
+
         return new UserSession(profile, [.. state.State.Rooms], [.. state.State.DmPeers]);
     }
 
     public Task Disconnect(string gatewayId, string connectionId)
     {
         _connections.Remove(gatewayId, connectionId);
-        UpdatePresence();
+        AnnounceGatewaysIfChanged();
         return Task.CompletedTask;
     }
 
@@ -79,7 +88,7 @@ public sealed partial class UserGrain(
     {
         _connections.Renew(gateway, connectionIds);
         EnsureExpiryTimer();
-        UpdatePresence();
+        AnnounceGatewaysIfChanged();
         return Task.CompletedTask;
     }
 
@@ -87,12 +96,14 @@ public sealed partial class UserGrain(
 
     public Task<bool> IsOnline() => Task.FromResult(_connections.AnyLive);
 
+    public Task<UserGateways> GetGateways() => Task.FromResult(Announced);
+
     public Task Deliver(ServerFrame frame)
     {
         foreach (var gateway in _connections.LiveObservers)
         {
             ChatMetrics.FanOutCall("user");
-            gateway.DeliverToUser(UserId, frame).Ignore();
+            gateway.DeliverToUsers([UserId], frame).Ignore();
         }
 
         return Task.CompletedTask;
@@ -193,43 +204,54 @@ public sealed partial class UserGrain(
             _expiryTimer = null;
         }
 
-        UpdatePresence();
+        AnnounceGatewaysIfChanged();
         return Task.CompletedTask;
     }
 
-    /// <summary>Tells the private-chat peers when presence flips. Not awaited: a private chat grain calls back into users.</summary>
-    private void UpdatePresence()
+    /// <summary>
+    /// When the set of gateways holding this user's connections changed, tells every private chat of the user
+    /// (they deliver to those gateways directly, and tell the peer when the user came online or went offline).
+    /// Returns whether there was a change; the announcement runs after the previous one, in <see cref="_announcing"/>.
+    /// </summary>
+    private bool AnnounceGatewaysIfChanged()
     {
-        var online = _connections.AnyLive;
-        if (online == _online)
+        var gateways = _connections.LiveGateways;
+        if (SameGateways(gateways, _announcedGateways))
         {
-            return;
+            return false;
         }
 
-        _online = online;
-        _presenceTold = TellPeersAsync(_presenceTold, [.. state.State.DmPeers], online, ++_presenceVersion);
+        var presenceChanged = gateways.Count > 0 != _announcedGateways.Count > 0;
+        (_announcedGateways, _gatewaysVersion) = (gateways, _gatewaysVersion + 1);
+        _announcing = AnnounceAsync(_announcing, [.. state.State.DmPeers], Announced, presenceChanged);
+        return true;
     }
 
-    /// <summary>Runs after the previous announcement; the version lets peers order what still arrives swapped.</summary>
-    private async Task TellPeersAsync(Task previous, IReadOnlyList<string> peers, bool online, long version)
+    private static bool SameGateways(IReadOnlyList<GatewayRef> a, IReadOnlyList<GatewayRef> b) =>
+        a.Count == b.Count && a.All(x => b.Any(y => y.GatewayId == x.GatewayId));
+
+    /// <summary>Runs after the previous announcement, so presence flips reach the peers in order as a rule; the version orders the rest.</summary>
+    private async Task AnnounceAsync(Task previous, IReadOnlyList<string> peers, UserGateways gateways, bool presenceChanged)
     {
         await previous;
-        foreach (var peer in peers)
+        await Task.WhenAll(peers.Select(peer => AnnounceToAsync(peer, gateways, presenceChanged)));
+    }
+
+    private async Task AnnounceToAsync(string peer, UserGateways gateways, bool presenceChanged)
+    {
+        try
         {
-            try
-            {
-                await GrainFactory.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(UserId, peer)).PresenceChanged(UserId, online, version);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogPresenceFailed(ex, UserId, peer);
-            }
+            await GrainFactory.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(UserId, peer)).UserGatewaysChanged(gateways, presenceChanged);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogPresenceFailed(ex, UserId, peer);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId}: gateway {GatewayId} expired with {Connections} connection(s)")]
     private partial void LogGatewayExpired(string userId, string gatewayId, int connections);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: telling peer {PeerId} about presence failed")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "User {UserId}: telling the private chat with {PeerId} where the user is connected failed")]
     private partial void LogPresenceFailed(Exception exception, string userId, string peerId);
 }

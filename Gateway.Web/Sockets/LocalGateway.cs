@@ -89,10 +89,10 @@ public sealed partial class LocalGateway : IGatewayObserver
         return Task.CompletedTask;
     }
 
-    public Task DeliverToUser(string userId, ServerFrame frame)
+    public Task DeliverToUsers(IReadOnlyList<string> userIds, ServerFrame frame)
     {
         _metrics.FannedOut(frame);
-        Fanout(_registry.OfUser(userId), frame);
+        Fanout(userIds.Count == 1 ? _registry.OfUser(userIds[0]) : [.. userIds.SelectMany(_registry.OfUser)], frame);
         return Task.CompletedTask;
     }
 

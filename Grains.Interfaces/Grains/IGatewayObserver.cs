@@ -14,9 +14,9 @@ public interface IGatewayObserver : IGrainObserver
     [OneWay]
     Task DeliverToRoom(string room, ServerFrame frame);
 
-    /// <summary>Deliver to every local socket of <paramref name="userId"/>.</summary>
+    /// <summary>Deliver to every local socket of the <paramref name="userIds"/> (one serialisation for all of them).</summary>
     [OneWay]
-    Task DeliverToUser(string userId, ServerFrame frame);
+    Task DeliverToUsers(IReadOnlyList<string> userIds, ServerFrame frame);
 
     /// <summary>The user joined or left a room (from any device): add or drop their local sockets in its index.</summary>
     [OneWay]

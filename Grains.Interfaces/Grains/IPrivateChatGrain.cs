@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using OrleansChat.Model;
 
 namespace OrleansChat.Grains;
@@ -34,9 +35,13 @@ public interface IPrivateChatGrain : IConversationGrain
     /// <summary>Refused with <see cref="ChatErrorCode.Forbidden"/> until the conversation is open.</summary>
     Task<SendReceipt> Send(UserProfile from, string? clientId, MessageBody body);
 
-    /// <summary>One of the two users came online or went offline; the other is told with <c>dm.presence</c>.</summary>
-    /// <param name="version">Grows with every presence change of <paramref name="userId"/>; passed on to the peer.</param>
-    Task PresenceChanged(string userId, bool online, long version);
+    /// <summary>
+    /// One of the two users' gateways changed, so the conversation delivers to the right gateways directly. When
+    /// <paramref name="presenceChanged"/> (came online, went offline) the other user is told with <c>dm.presence</c>.
+    /// Interleaves: the user may wait for it while this conversation waits for the user.
+    /// </summary>
+    [AlwaysInterleave]
+    Task UserGatewaysChanged(UserGateways user, bool presenceChanged);
 
     Task<DmState> GetState();
 }

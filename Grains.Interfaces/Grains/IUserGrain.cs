@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using OrleansChat.Model;
 using OrleansChat.Protocol;
 
@@ -6,6 +7,16 @@ namespace OrleansChat.Grains;
 /// <summary>What a connecting socket learns about its user.</summary>
 [GenerateSerializer, Immutable]
 public sealed record UserSession(UserProfile Profile, IReadOnlyList<string> Rooms, IReadOnlyList<string> DmPeers);
+
+/// <summary>
+/// Where a user is connected: the gateways holding their live connections (none: offline). The version grows with
+/// every change, so a receiver keeps the newest of announcements that arrive swapped.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record UserGateways(string UserId, IReadOnlyList<GatewayRef> Gateways, long Version)
+{
+    public bool Online => Gateways.Count > 0;
+}
 
 /// <summary>
 /// A user (key: user id): profile, rooms joined, private conversations, and live connections by gateway.
@@ -24,6 +35,13 @@ public interface IUserGrain : IGrainWithStringKey
     Task<UserProfile?> GetProfile();
 
     Task<bool> IsOnline();
+
+    /// <summary>
+    /// The gateways holding this user's live connections. Interleaves, because a private chat asks while the user
+    /// may be waiting for that chat to take the user's own announcement of a change.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<UserGateways> GetGateways();
 
     /// <summary>Pushes a frame to every gateway holding a connection of this user.</summary>
     Task Deliver(ServerFrame frame);

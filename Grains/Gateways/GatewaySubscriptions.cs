@@ -19,6 +19,9 @@ public sealed class GatewaySubscriptions(TimeProvider time, TimeSpan expiry)
     /// <summary>The observers of the gateways seen within the expiry: the ones to notify.</summary>
     public IReadOnlyList<IGatewayObserver> LiveObservers => [.. LiveEntries().Select(e => e.Observer)];
 
+    /// <summary>The gateways seen within the expiry, as grains address them.</summary>
+    public IReadOnlyList<GatewayRef> LiveGateways => [.. LiveEntries().Select(e => new GatewayRef(e.GatewayId, e.Observer))];
+
     public int LiveCount => LiveEntries().Count();
 
     /// <summary>Whether any live gateway lists <paramref name="member"/>.</summary>

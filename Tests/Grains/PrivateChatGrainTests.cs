@@ -123,7 +123,7 @@ public sealed class PrivateChatGrainTests(ClusterFixture fixture) : IAsyncLifeti
         await AssertRefused(ChatErrorCode.Forbidden, () => Dm.Send(mallory, null, new TextBody("psst")));
         await AssertRefused(ChatErrorCode.Forbidden, () => Dm.ReadBefore(mallory.Id, null, 10));
         await AssertRefused(ChatErrorCode.Forbidden, () => Dm.ReadAfter(mallory.Id, 0, 10));
-        await AssertRefused(ChatErrorCode.Forbidden, () => Dm.PresenceChanged(mallory.Id, true, 1));
+        await AssertRefused(ChatErrorCode.Forbidden, () => Dm.UserGatewaysChanged(new UserGateways(mallory.Id, [], 1), presenceChanged: true));
     }
 
     [Fact]
@@ -144,6 +144,49 @@ public sealed class PrivateChatGrainTests(ClusterFixture fixture) : IAsyncLifeti
         Assert.Equal(Conv, presence[0].Conv);
         Assert.True(await fixture.Client.GetGrain<IUserGrain>(_alice.Id).IsOnline());
         Assert.Empty(_aliceGateway.Recorder.Frames<DmPresenceEvent>(_alice.Id)); // bob never changed
+    }
+
+    [Fact]
+    public async Task A_message_between_two_users_on_one_gateway_costs_one_gateway_call()
+    {
+        await using var shared = fixture.NewGateway();
+        var (carol, dave) = (Names.User("carol"), Names.User("dave"));
+        await shared.Connect(carol);
+        await shared.Connect(dave);
+        var dm = fixture.Client.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(carol.Id, dave.Id));
+        await dm.Request(carol);
+        await dm.Accept(dave);
+        await shared.Recorder.WaitForFrames<DmOpenEvent>(carol.Id);
+        await shared.Recorder.WaitForFrames<DmOpenEvent>(dave.Id);
+        var before = shared.Recorder.UserDeliveryCalls;
+
+        for (var i = 1; i <= 5; i++)
+        {
+            await dm.Send(i % 2 == 0 ? dave : carol, $"m{i}", new TextBody($"hello {i}"));
+        }
+
+        await shared.Recorder.WaitForFrames<DmMessageEvent>(dave.Id, 5); // the peer and the sender's own devices
+        await shared.Recorder.WaitForFrames<DmMessageEvent>(carol.Id, 5);
+        Assert.Equal(5, shared.Recorder.UserDeliveryCalls - before);
+    }
+
+    [Fact]
+    public async Task Messages_follow_the_users_to_the_gateways_they_connect_to_and_leave()
+    {
+        await Dm.Request(_alice);
+        await Dm.Accept(_bob);
+        await using var laptop = fixture.NewGateway();
+
+        await laptop.Connect(_alice, "alice-laptop"); // a gateway the conversation has not delivered to before
+        await Dm.Send(_bob, "m1", new TextBody("to both of alice's devices"));
+        Assert.Equal("m1", Assert.Single(await laptop.Recorder.WaitForFrames<DmMessageEvent>(_alice.Id)).Id);
+        await _aliceGateway.Recorder.WaitForFrames<DmMessageEvent>(_alice.Id);
+
+        await laptop.Disconnect(_alice.Id, "alice-laptop");
+        await Dm.Send(_bob, "m2", new TextBody("to the phone only"));
+        await _aliceGateway.Recorder.WaitForFrames<DmMessageEvent>(_alice.Id, 2);
+        await _bobGateway.Recorder.WaitForFrames<DmMessageEvent>(_bob.Id, 2);
+        Assert.Equal(["m1"], laptop.Recorder.Frames<DmMessageEvent>(_alice.Id).Select(m => m.Id));
     }
 
     private static async Task AssertRefused(ChatErrorCode code, Func<Task> call)

@@ -14,6 +14,7 @@ public sealed class RecordingGatewayObserver : IGatewayObserver
 
     private readonly List<GatewayCall> _calls = [];
     private readonly Lock _lock = new();
+    private int _userDeliveryCalls;
 
     public IReadOnlyList<GatewayCall> Calls
     {
@@ -28,7 +29,20 @@ public sealed class RecordingGatewayObserver : IGatewayObserver
 
     public Task DeliverToRoom(string room, ServerFrame frame) => Record(new GatewayCall(nameof(DeliverToRoom), room, frame));
 
-    public Task DeliverToUser(string userId, ServerFrame frame) => Record(new GatewayCall(nameof(DeliverToUser), userId, frame));
+    /// <summary>Recorded as one call per user, so that tests find a user's frames by target; <see cref="UserDeliveryCalls"/> counts the calls.</summary>
+    public Task DeliverToUsers(IReadOnlyList<string> userIds, ServerFrame frame)
+    {
+        Interlocked.Increment(ref _userDeliveryCalls);
+        foreach (var userId in userIds)
+        {
+            Record(new GatewayCall(nameof(DeliverToUsers), userId, frame));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>How many <see cref="DeliverToUsers"/> calls this gateway received.</summary>
+    public int UserDeliveryCalls => Volatile.Read(ref _userDeliveryCalls);
 
     public Task RoomMembershipChanged(string userId, string room, bool joined) =>
         Record(new GatewayCall(nameof(RoomMembershipChanged), userId, null, room, joined));
