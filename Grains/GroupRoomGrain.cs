@@ -28,22 +28,23 @@ public sealed partial class GroupRoomGrain(
 
     private long NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    public async Task Join(UserProfile user, GatewayRef gateway)
+    public async Task<long> Join(UserProfile user, GatewayRef gateway)
     {
         EnsureValidName();
         if (IsMember(user.Id))
         {
             _gateways.Add(gateway, user.Id);
-            return;
+            return await Sequencer.LastSeqAsync();
         }
 
         EnsureMayJoin(user.Id);
         await ReserveRoomAsync(user.Id);
         _gateways.Add(gateway, user.Id); // before the announcement, which the joiner sees too
         await AddMemberAsync(user);
+        return await Sequencer.LastSeqAsync(); // in the same turn: no message can slip in between
     }
 
-    public async Task Create(UserProfile owner, RoomVisibility visibility, GatewayRef gateway)
+    public async Task<long> Create(UserProfile owner, RoomVisibility visibility, GatewayRef gateway)
     {
         EnsureValidName();
         if (State.CreatedAt is not null || State.Members.Count > 0)
@@ -55,6 +56,7 @@ public sealed partial class GroupRoomGrain(
         State.Visibility = visibility;
         _gateways.Add(gateway, owner.Id);
         await AddMemberAsync(owner);
+        return await Sequencer.LastSeqAsync();
     }
 
     public async Task Leave(string userId)

@@ -115,17 +115,11 @@ public sealed partial class ChatSession(
         _ => throw ChatException.BadRequest($"unsupported frame {frame.GetType().Name}"),
     };
 
-    private async Task<ServerFrame> JoinAsync(RoomJoinCommand c)
-    {
-        await gateway.JoinRoomAsync(c.Room, connection);
-        return new AckReply(c.Id, ConversationId.ForRoom(c.Room));
-    }
+    private async Task<ServerFrame> JoinAsync(RoomJoinCommand c) =>
+        new AckReply(c.Id, ConversationId.ForRoom(c.Room), Seq: await gateway.JoinRoomAsync(c.Room, connection));
 
-    private async Task<ServerFrame> CreateAsync(RoomCreateCommand c)
-    {
-        await gateway.CreateRoomAsync(c.Room, c.Visibility, connection);
-        return new AckReply(c.Id, ConversationId.ForRoom(c.Room));
-    }
+    private async Task<ServerFrame> CreateAsync(RoomCreateCommand c) =>
+        new AckReply(c.Id, ConversationId.ForRoom(c.Room), Seq: await gateway.CreateRoomAsync(c.Room, c.Visibility, connection));
 
     /// <summary>A room request whose only answer is an <c>ack</c> naming the room's conversation.</summary>
     private async Task<ServerFrame> RoomAckAsync(ClientFrame c, string room, Func<IGroupRoomGrain, Task> request)

@@ -51,20 +51,23 @@ public sealed partial class LocalGateway : IGatewayObserver
         await User(connection.User.Id).Disconnect(Id, connection.Id);
     }
 
-    /// <summary>Joins the room; the socket is indexed first so that it sees its own <c>room.joined</c>.</summary>
-    public Task JoinRoomAsync(string room, ClientConnection connection) =>
+    /// <summary>
+    /// Joins the room; the socket is indexed first so that it sees its own <c>room.joined</c> and every message after
+    /// the returned seq (the room's last as of the join).
+    /// </summary>
+    public Task<long> JoinRoomAsync(string room, ClientConnection connection) =>
         EnterAsync(room, connection, grain => grain.Join(connection.User, Ref));
 
     /// <summary>Creates the room with this socket's user as owner; indexed first, like a join.</summary>
-    public Task CreateRoomAsync(string room, RoomVisibility visibility, ClientConnection connection) =>
+    public Task<long> CreateRoomAsync(string room, RoomVisibility visibility, ClientConnection connection) =>
         EnterAsync(room, connection, grain => grain.Create(connection.User, visibility, Ref));
 
-    private async Task EnterAsync(string room, ClientConnection connection, Func<IGroupRoomGrain, Task> enter)
+    private async Task<long> EnterAsync(string room, ClientConnection connection, Func<IGroupRoomGrain, Task<long>> enter)
     {
         _registry.AddToRoom(room, connection);
         try
         {
-            await enter(Room(room));
+            return await enter(Room(room));
         }
         catch
         {

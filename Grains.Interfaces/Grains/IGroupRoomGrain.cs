@@ -13,11 +13,15 @@ public interface IGroupRoomGrain : IConversationGrain
     /// Makes <paramref name="user"/> a member, online through <paramref name="gateway"/>. Joining twice is a no-op.
     /// The first joiner of an empty room becomes its owner (a room that never existed is created public).
     /// Refused with <see cref="ChatErrorCode.Forbidden"/> for banned users, and for uninvited users of a private room.
+    /// Returns the room's last seq as of the join: every later message reaches the joiner live, earlier ones are history.
     /// </summary>
-    Task Join(UserProfile user, GatewayRef gateway);
+    Task<long> Join(UserProfile user, GatewayRef gateway);
 
-    /// <summary>Creates the room with <paramref name="owner"/> as owner and first member; <see cref="ChatErrorCode.Conflict"/> if it exists.</summary>
-    Task Create(UserProfile owner, RoomVisibility visibility, GatewayRef gateway);
+    /// <summary>
+    /// Creates the room with <paramref name="owner"/> as owner and first member; <see cref="ChatErrorCode.Conflict"/> if it
+    /// exists. Returns the room's last seq, like <see cref="Join"/>.
+    /// </summary>
+    Task<long> Create(UserProfile owner, RoomVisibility visibility, GatewayRef gateway);
 
     /// <summary>Owner or admin: lets <paramref name="userId"/> join (a private room) and tells them.</summary>
     Task Invite(UserProfile by, string userId);

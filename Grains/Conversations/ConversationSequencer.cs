@@ -27,7 +27,7 @@ public sealed class ConversationSequencer(string conv, IMessageLog log, ChatOpti
             return new AppendResult(remembered, Duplicate: true);
         }
 
-        var lastSeq = _lastSeq ??= await log.GetLastSeqAsync(Conv);
+        var lastSeq = await LastSeqAsync();
         AppendResult result;
         try
         {
@@ -48,6 +48,9 @@ public sealed class ConversationSequencer(string conv, IMessageLog log, ChatOpti
         Remember(result.Message, nowMs);
         return result;
     }
+
+    /// <summary>The seq of the newest message (0 for none).</summary>
+    public async Task<long> LastSeqAsync() => _lastSeq ??= await log.GetLastSeqAsync(Conv);
 
     public Task<MessagePage> ReadBeforeAsync(long? beforeSeq, int limit) =>
         log.ReadBeforeAsync(Conv, beforeSeq, ClampLimit(limit));

@@ -213,4 +213,34 @@ public sealed class RoomChatTests(GatewayFixture fixture)
 
     private static List<int> Seqs(Frame page) =>
         page.Json.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("seq").GetInt32()).ToList();
+
+    [Fact]
+    public async Task TheJoinAckSaysWhichMessagesAreHistoryAndEveryLaterOneArrivesLive()
+    {
+        var room = GatewayServer.UniqueName("room");
+        await using var alice = await _server.ConnectAsync(GatewayServer.UniqueName("alice"));
+        await using var bob = await _server.ConnectAsync(GatewayServer.UniqueName("bob"));
+        Assert.Equal(0, (await alice.AckedAsync(id => new { type = "room.join", id, room })).Number("seq"));
+        await alice.AckedAsync(id => new { type = "room.send", id, room, body = new { kind = "text", text = "before bob" } });
+        await alice.AckedAsync(id => new { type = "room.send", id, room, body = new { kind = "text", text = "still before" } });
+
+        // Alice keeps sending while Bob joins: whatever his ack calls history, everything after it reaches him live.
+        var sending = Task.Run(async () =>
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                await alice.AckedAsync(id => new { type = "room.send", id, room, body = new { kind = "text", text = $"during {i}" } });
+            }
+        });
+        var joined = await bob.AckedAsync(id => new { type = "room.join", id, room });
+        await sending;
+
+        var lastBefore = joined.Number("seq");
+        Assert.InRange(lastBefore, 2, 22);
+        await bob.WaitForAsync(f => f.Type == "room.message" && f.Number("seq") == 22);
+        // (Bob's socket is in the room's local index before his join: a few earlier ones may arrive live too.)
+        var live = bob.Received.Where(f => f.Type == "room.message").Select(f => f.Number("seq")).ToHashSet();
+        Assert.All(Enumerable.Range((int)lastBefore + 1, 22 - (int)lastBefore), seq => Assert.Contains(seq, live));
+        Assert.Equal(22, (await bob.AckedAsync(id => new { type = "room.join", id, room })).Number("seq")); // a repeated join says the same
+    }
 }

@@ -248,11 +248,7 @@ export class ChatClient extends Emitter {
   }
 
   joinRoom(room) {
-    return this.request({ type: 'room.join', room }).then((ack) => {
-      this._remember(this.rooms, room);
-      this._baseline(roomConv(room));
-      return ack;
-    });
+    return this.request({ type: 'room.join', room }).then((ack) => this._entered(room, ack));
   }
 
   leaveRoom(room) {
@@ -269,11 +265,18 @@ export class ChatClient extends Emitter {
 
   /** Creates a room you own; `visibility` 'public' (anyone may join) or 'private' (invited users only). */
   createRoom(room, { visibility = 'public' } = {}) {
-    return this.request({ type: 'room.create', room, visibility }).then((ack) => {
-      this._remember(this.rooms, room);
-      this._baseline(roomConv(room));
-      return ack;
-    });
+    return this.request({ type: 'room.create', room, visibility }).then((ack) => this._entered(room, ack));
+  }
+
+  /**
+   * After a join or create: the ack's seq is the room's last message as of the join, so everything after it is
+   * shown live and everything up to it is history. (A server without it: baseline from the newest message.)
+   */
+  _entered(room, ack) {
+    this._remember(this.rooms, room);
+    if (Number.isInteger(ack.seq)) this.cursors.baseline(roomConv(room), ack.seq);
+    else this._baseline(roomConv(room));
+    return ack;
   }
 
   // Moderation (owner or admin; see the permission matrix in docs/protocol.md). Each resolves with the ack.

@@ -61,6 +61,31 @@ test('connect derives the socket URL and resolves on welcome; requests resolve o
   client.close();
 });
 
+test('a join ack says where history ends: messages after its seq are shown live, earlier ones are not', async () => {
+  const t = fakeTransport();
+  const client = newClient(t);
+  const connected = client.connect();
+  await tick();
+  t.last.welcome({ rooms: [] });
+  await connected;
+  const seen = [];
+  client.on('message', (m) => seen.push(m.seq));
+
+  const joined = client.joinRoom('club');
+  const join = t.last.sent.at(-1);
+  assert.equal(join.type, 'room.join');
+  t.last.push({ type: 'ack', re: join.id, conv: 'room:club', seq: 8 });
+  await joined;
+  t.last.push(msg('room:club', 8)); // the socket is indexed before the join: history may still trickle in
+  t.last.push(msg('room:club', 9)); // the first message after the join
+  t.last.push(msg('room:club', 10));
+  await tick();
+  assert.deepEqual(seen, [9, 10]);
+  assert.equal(client.cursors.get('room:club'), 10);
+  assert.equal(t.last.sent.filter((f) => f.type === 'history').length, 0, 'no baseline request needed');
+  client.close();
+});
+
 test('an error reply rejects with its code; no reply rejects with timeout', async () => {
   const t = fakeTransport();
   const client = newClient(t, { requestTimeoutMs: 50 });
