@@ -142,7 +142,13 @@ public sealed class ClientConnection : IDisposable
         // leaving at once would abort the socket, and the reset can destroy our close frame unread on the client.
         while (_socket.State is WebSocketState.Open or WebSocketState.CloseSent)
         {
-            var (type, length) = await ReceiveMessageAsync();
+            // Wait for the next message with a zero-byte read, so that an idle socket holds no receive buffer; the
+            // buffer is rented from the pool only while a message is being read and handled. Waiting here rather
+            // than in ReceiveMessageAsync also keeps that method's state machine off an idle socket.
+            var next = await _socket.ReceiveAsync(Memory<byte>.Empty, _abort.Token);
+            var (type, length) = next.MessageType == WebSocketMessageType.Close || next.EndOfMessage
+                ? (next.MessageType, 0)
+                : await ReceiveMessageAsync();
             try
             {
                 if (type == WebSocketMessageType.Close)
@@ -165,19 +171,11 @@ public sealed class ClientConnection : IDisposable
     }
 
     /// <summary>
-    /// Reads one whole message into the receive buffer, grown from the pool up to the limit. A message over the
-    /// limit starts a close with 1009 and is discarded as it arrives.
+    /// Reads the rest of a message whose first bytes have arrived into the receive buffer, grown from the pool up to
+    /// the limit. A message over the limit starts a close with 1009 and is discarded as it arrives.
     /// </summary>
     private async ValueTask<(WebSocketMessageType Type, int Length)> ReceiveMessageAsync()
     {
-        // Wait for the next message with a zero-byte read, so that an idle socket holds no receive buffer; the
-        // buffer is rented from the pool only while a message is being read and handled.
-        var next = await _socket.ReceiveAsync(Memory<byte>.Empty, _abort.Token);
-        if (next.MessageType == WebSocketMessageType.Close || next.EndOfMessage)
-        {
-            return (next.MessageType, 0);
-        }
-
         _receiveBuffer = ArrayPool<byte>.Shared.Rent(ReceiveChunkBytes);
         var length = 0;
         var discarding = false;
