@@ -58,7 +58,7 @@ public sealed partial class EncryptedSession : IFrameHandler, IOutboundEncoder, 
         _ => ValueTask.CompletedTask,
     };
 
-    public bool TryEnqueue(ReadOnlyMemory<byte> utf8Frame)
+    public bool TryEnqueue(ReadOnlyMemory<byte> utf8Frame, WriteMode mode)
     {
         // One lock orders counter assignment and queueing, so frames leave in counter order.
         lock (_sendLock)
@@ -66,13 +66,13 @@ public sealed partial class EncryptedSession : IFrameHandler, IOutboundEncoder, 
             switch (_state)
             {
                 case State.Encrypted:
-                    return _connection.TryEnqueueFrame(_cipher!.Seal(utf8Frame.Span), WebSocketMessageType.Binary);
+                    return _connection.TryEnqueueFrame(_cipher!.Seal(utf8Frame.Span), WebSocketMessageType.Binary, mode);
                 case State.AwaitingFirstFrame when _mode == EncryptionMode.Required:
                     return Hold(utf8Frame);
                 case State.Refused:
                     return false;
                 default:
-                    return _connection.TryEnqueueFrame(utf8Frame, WebSocketMessageType.Text);
+                    return _connection.TryEnqueueFrame(utf8Frame, WebSocketMessageType.Text, mode);
             }
         }
     }

@@ -14,7 +14,17 @@ public interface IFrameHandler
 /// <summary>Takes over a connection's outbound JSON frames to re-frame them (session encryption does).</summary>
 public interface IOutboundEncoder
 {
-    bool TryEnqueue(ReadOnlyMemory<byte> utf8Frame);
+    bool TryEnqueue(ReadOnlyMemory<byte> utf8Frame, WriteMode mode);
+}
+
+/// <summary>How a frame may reach a socket that has nothing queued or being sent.</summary>
+public enum WriteMode
+{
+    /// <summary>Written on the caller's thread (a reply, a user's few sockets): no writer-loop wake-up per frame.</summary>
+    Inline,
+
+    /// <summary>Always through the queue and the socket's writer loop: for fan-outs to many sockets, which would otherwise be written one after another on the caller's thread.</summary>
+    Queued,
 }
 
 /// <summary>
@@ -25,8 +35,6 @@ public interface IOutboundEncoder
 public sealed class ClientConnection : IDisposable
 {
     private const int ReceiveChunkBytes = 4096;
-
-    private static int s_lastOrdinal;
 
     private readonly WebSocket _socket;
     private readonly SocketOptions _options;
@@ -58,8 +66,6 @@ public sealed class ClientConnection : IDisposable
 
     public string Id { get; }
 
-    /// <summary>A number unique in this process, stable for the connection's life (it picks the fan-out lane).</summary>
-    public int Ordinal { get; } = Interlocked.Increment(ref s_lastOrdinal);
 
     /// <summary>Where frame counts and overflows are recorded (none in isolation tests).</summary>
     public Observability.GatewayMetrics? Metrics { get; init; }
@@ -74,14 +80,14 @@ public sealed class ClientConnection : IDisposable
     /// <summary>From now on every outbound JSON frame goes through <paramref name="encoder"/> (set before the socket runs).</summary>
     public void UseEncoder(IOutboundEncoder encoder) => _encoder = encoder;
 
-    /// <summary>Queues a UTF-8 JSON frame: as a text frame, or through the encoder when one is set.</summary>
-    public bool TryEnqueue(ReadOnlyMemory<byte> utf8Frame) =>
-        _encoder is { } encoder ? encoder.TryEnqueue(utf8Frame) : TryEnqueueFrame(utf8Frame, WebSocketMessageType.Text);
+    /// <summary>Sends or queues a UTF-8 JSON frame: as a text frame, or through the encoder when one is set.</summary>
+    public bool TryEnqueue(ReadOnlyMemory<byte> utf8Frame, WriteMode mode = WriteMode.Inline) =>
+        _encoder is { } encoder ? encoder.TryEnqueue(utf8Frame, mode) : TryEnqueueFrame(utf8Frame, WebSocketMessageType.Text, mode);
 
-    /// <summary>Queues one frame as it is. A full queue means the client cannot keep up: it is closed with 1013.</summary>
-    public bool TryEnqueueFrame(ReadOnlyMemory<byte> payload, WebSocketMessageType type)
+    /// <summary>Sends or queues one frame as it is. A full queue means the client cannot keep up: it is closed with 1013.</summary>
+    public bool TryEnqueueFrame(ReadOnlyMemory<byte> payload, WebSocketMessageType type, WriteMode mode = WriteMode.Inline)
     {
-        if (TrySendInline(payload, type) || _outbound.Writer.TryWrite(new OutboundFrame(payload, type)))
+        if ((mode == WriteMode.Inline && TrySendInline(payload, type)) || _outbound.Writer.TryWrite(new OutboundFrame(payload, type)))
         {
             return true;
         }

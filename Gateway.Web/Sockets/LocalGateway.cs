@@ -16,11 +16,9 @@ public sealed partial class LocalGateway : IGatewayObserver
     private readonly ILogger<LocalGateway> _logger;
     private readonly Lazy<GatewayRef> _ref;
     private readonly Observability.GatewayMetrics _metrics;
-    private readonly FanoutLanes _lanes;
 
-    public LocalGateway(IGrainFactory grains, ConnectionRegistry registry, FanoutLanes lanes, ILogger<LocalGateway> logger, Observability.GatewayMetrics metrics)
+    public LocalGateway(IGrainFactory grains, ConnectionRegistry registry, ILogger<LocalGateway> logger, Observability.GatewayMetrics metrics)
     {
-        _lanes = lanes;
         _metrics = metrics;
         _grains = grains;
         _registry = registry;
@@ -90,19 +88,16 @@ public sealed partial class LocalGateway : IGatewayObserver
     public Task DeliverToRoom(string room, ServerFrame frame)
     {
         _metrics.FannedOut(frame);
-        var members = _registry.InRoom(room);
-        if (members.Length > 0)
-        {
-            _lanes.Post(members, ProtocolJson.Serialize(frame));
-        }
-
+        // Queued: written inline, a big room's sockets would be written one after another on this one thread
+        // (Orleans hands the observer its calls one at a time); their writer loops spread over the thread pool.
+        Fanout(_registry.InRoom(room), frame, WriteMode.Queued);
         return Task.CompletedTask;
     }
 
     public Task DeliverToUsers(IReadOnlyList<string> userIds, ServerFrame frame)
     {
         _metrics.FannedOut(frame);
-        Fanout(userIds.Count == 1 ? _registry.OfUser(userIds[0]) : [.. userIds.SelectMany(_registry.OfUser)], frame);
+        Fanout(userIds.Count == 1 ? _registry.OfUser(userIds[0]) : [.. userIds.SelectMany(_registry.OfUser)], frame, WriteMode.Inline);
         return Task.CompletedTask;
     }
 
@@ -137,7 +132,7 @@ public sealed partial class LocalGateway : IGatewayObserver
         }
     }
 
-    private static void Fanout(ClientConnection[] targets, ServerFrame frame)
+    private static void Fanout(ClientConnection[] targets, ServerFrame frame, WriteMode mode)
     {
         if (targets.Length == 0)
         {
@@ -147,7 +142,7 @@ public sealed partial class LocalGateway : IGatewayObserver
         ReadOnlyMemory<byte> utf8 = ProtocolJson.Serialize(frame);
         foreach (var connection in targets)
         {
-            connection.TryEnqueue(utf8);
+            connection.TryEnqueue(utf8, mode);
         }
     }
 

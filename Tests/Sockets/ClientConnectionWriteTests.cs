@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.WebSockets;
 using System.Text;
 using OrleansChat.Gateway.Sockets;
@@ -6,33 +7,40 @@ using OrleansChat.Tests.Infrastructure;
 
 namespace OrleansChat.Tests.Sockets;
 
-public sealed class FanoutLanesTests
+public sealed class ClientConnectionWriteTests
 {
     [Fact]
-    public async Task Every_socket_gets_every_frame_in_order_whether_it_is_written_inline_or_queued()
+    public async Task Every_socket_gets_every_frame_in_order_whether_it_is_written_inline_late_or_queued()
     {
-        using var lanes = new FanoutLanes(3);
         // Every third socket completes some writes late: those sends go pending, later frames queue behind them, and
-        // the next ones must not overtake the queue once the pending send is done.
+        // the next ones must not overtake the queue once the pending send is done. Frames alternate between the
+        // two write modes, as replies (inline) and room fan-outs (queued) do on a real socket.
         var sockets = Enumerable.Range(0, 30).Select(i => new TestSocket(slow: i % 3 == 0)).ToArray();
         var running = sockets.Select(s => s.Connection.RunAsync(new IgnoreFrames())).ToArray();
-        var targets = sockets.Select(s => s.Connection).ToArray();
 
         const int Frames = 300;
-        for (var n = 0; n < Frames; n++)
+        var producers = Enumerable.Range(0, 3).Select(p => Task.Run(async () =>
         {
-            lanes.Post(n % 2 == 0 ? targets : targets[..20], Encoding.UTF8.GetBytes(n.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            if (n % 10 == 9)
+            // Three producers, each over its own sockets: the order promised is per producer and socket.
+            for (var n = 0; n < Frames; n++)
             {
-                await Task.Delay(1); // paced, so frames keep arriving while late writes complete and queues drain
-            }
-        }
+                var payload = Encoding.UTF8.GetBytes(n.ToString(CultureInfo.InvariantCulture));
+                foreach (var socket in sockets.Where((_, i) => i % 3 == p))
+                {
+                    socket.Connection.TryEnqueue(payload, n % 3 == 0 ? WriteMode.Queued : WriteMode.Inline);
+                }
 
-        var expectedAll = Enumerable.Range(0, Frames).Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
-        var expectedEven = expectedAll.Where((_, n) => n % 2 == 0).ToList();
+                if (n % 10 == 9)
+                {
+                    await Task.Delay(1); // paced, so frames keep arriving while late writes complete and queues drain
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(producers);
+
+        var expected = Enumerable.Range(0, Frames).Select(n => n.ToString(CultureInfo.InvariantCulture)).ToList();
         for (var i = 0; i < sockets.Length; i++)
         {
-            var expected = i < 20 ? expectedAll : expectedEven;
             await Eventually.TrueAsync(() => Task.FromResult(sockets[i].Texts().Count >= expected.Count), $"socket {i} got all its frames");
             Assert.Equal(expected, sockets[i].Texts());
         }
