@@ -28,9 +28,9 @@ public enum WriteMode
 }
 
 /// <summary>
-/// One client WebSocket: a receive loop that assembles messages up to a size limit, and a bounded outbound
-/// queue drained by a single writer, so any thread may enqueue and no send ever waits on another socket.
-/// Knows bytes, not the protocol.
+/// One client WebSocket: a receive loop that assembles messages up to a size limit, and one writer at a time: the
+/// caller itself while the socket is idle, else a bounded outbound queue drained by a writer loop, so any thread
+/// may send and no send ever waits on another socket. Knows bytes, not the protocol.
 /// </summary>
 public sealed class ClientConnection : IDisposable
 {
@@ -38,7 +38,7 @@ public sealed class ClientConnection : IDisposable
 
     private readonly WebSocket _socket;
     private readonly SocketOptions _options;
-    private readonly Channel<OutboundFrame> _outbound;
+    private readonly Lock _outboundLock = new();
     private IOutboundEncoder? _encoder;
     private readonly CancellationTokenSource _abort = new();
 
@@ -49,6 +49,11 @@ public sealed class ClientConnection : IDisposable
     private CloseRequest? _close;
     private long _lastReceived;
 
+    // The queue and its writer loop, made when a frame first has to wait (or at close): a socket that is always
+    // written inline, as most idle ones are, never holds them.
+    private Channel<OutboundFrame>? _outbound;
+    private Task? _writer;
+
     public ClientConnection(string id, UserProfile user, WebSocket socket, SocketOptions options, TimeProvider time)
     {
         Id = id;
@@ -57,11 +62,6 @@ public sealed class ClientConnection : IDisposable
         _options = options;
         _time = time;
         _lastReceived = time.GetTimestamp();
-        _outbound = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(options.SendQueueCapacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
     }
 
     public string Id { get; }
@@ -87,7 +87,7 @@ public sealed class ClientConnection : IDisposable
     /// <summary>Sends or queues one frame as it is. A full queue means the client cannot keep up: it is closed with 1013.</summary>
     public bool TryEnqueueFrame(ReadOnlyMemory<byte> payload, WebSocketMessageType type, WriteMode mode = WriteMode.Inline)
     {
-        if ((mode == WriteMode.Inline && TrySendInline(payload, type)) || _outbound.Writer.TryWrite(new OutboundFrame(payload, type)))
+        if ((mode == WriteMode.Inline && TrySendInline(payload, type)) || Outbound.Writer.TryWrite(new OutboundFrame(payload, type)))
         {
             return true;
         }
@@ -112,7 +112,7 @@ public sealed class ClientConnection : IDisposable
             return;
         }
 
-        _outbound.Writer.TryComplete();
+        Outbound.Writer.TryComplete(); // the writer loop sends the close frame after what is queued
         AbortAfter(_options.CloseTimeout);
     }
 
@@ -124,7 +124,6 @@ public sealed class ClientConnection : IDisposable
         // Sends pass no token (a cancellable send takes the WebSocket's slower, allocating path); an abort fails
         // them by aborting the socket instead.
         using var abortSends = _abort.Token.UnsafeRegister(static socket => ((WebSocket)socket!).Abort(), _socket);
-        var writer = WriteLoopAsync();
         try
         {
             await ReceiveLoopAsync(handler);
@@ -137,7 +136,7 @@ public sealed class ClientConnection : IDisposable
         {
             Close(WebSocketCloseStatus.NormalClosure, "closing", flush: false);
             AbortAfter(_options.CloseTimeout);
-            await writer;
+            await _writer!; // made by Close at the latest
             _socket.Abort();
         }
     }
@@ -234,12 +233,12 @@ public sealed class ClientConnection : IDisposable
     /// </summary>
     private bool TrySendInline(ReadOnlyMemory<byte> payload, WebSocketMessageType type)
     {
-        if (IsClosing || _outbound.Reader.Count > 0 || !_sendGate.Wait(0))
+        if (IsClosing || HasQueued || !_sendGate.Wait(0))
         {
             return false;
         }
 
-        if (IsClosing || _outbound.Reader.Count > 0)
+        if (IsClosing || HasQueued)
         {
             _sendGate.Release(); // lost a race with a queued frame or a close: keep the order, queue behind them
             return false;
@@ -301,11 +300,33 @@ public sealed class ClientConnection : IDisposable
         }
     }
 
-    private async Task WriteLoopAsync()
+    private bool HasQueued => Volatile.Read(ref _outbound) is { } queue && queue.Reader.Count > 0;
+
+    private Channel<OutboundFrame> Outbound => Volatile.Read(ref _outbound) ?? CreateOutbound();
+
+    private Channel<OutboundFrame> CreateOutbound()
+    {
+        lock (_outboundLock)
+        {
+            if (_outbound is null)
+            {
+                var queue = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(_options.SendQueueCapacity)
+                {
+                    SingleReader = true,
+                    FullMode = BoundedChannelFullMode.Wait,
+                });
+                _writer = WriteLoopAsync(queue.Reader);
+                Volatile.Write(ref _outbound, queue);
+            }
+
+            return _outbound;
+        }
+    }
+
+    private async Task WriteLoopAsync(ChannelReader<OutboundFrame> reader)
     {
         try
         {
-            var reader = _outbound.Reader;
             while (await reader.WaitToReadAsync(_abort.Token))
             {
                 await _sendGate.WaitAsync(_abort.Token);
