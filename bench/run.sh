@@ -6,7 +6,8 @@
 #
 #   bench/run.sh [scenario...] [-- extra bench args]      scenarios: bigroom smallgroups dm idle (default: all)
 #   e.g. bench/run.sh bigroom idle -- --clients 2000
-#   SERVERS="orleans floor" (default) chooses the servers; NO_BUILD=1 skips the build.
+#   SERVERS="orleans floor" (default) chooses the servers; NO_BUILD=1 skips the build; SERVER_ENV="DOTNET_gcServer=0"
+#   runs OrleansChat with those environment variables (A/B runs of runtime settings; the client keeps its own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -58,7 +59,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 start_server() { # $1 = orleans|floor; sets SERVER_PID and URL
   local port; port=$(free_port); URL=http://127.0.0.1:$port
   if [[ $1 == orleans ]]; then
-    (cd "$GATEWAY_DIR" && exec dotnet Gateway.Web.dll --Urls "$URL" \
+    (cd "$GATEWAY_DIR" && exec env ${SERVER_ENV:-} dotnet Gateway.Web.dll --Urls "$URL" \
       --Cluster:Mode Embedded --Cluster:SiloPort "$(free_port)" --Cluster:GatewayPort "$(free_port)" \
       --Cluster:ClusterId "bench-$port" --Auth:DevLoginEnabled true \
       --Sockets:IdleTimeout 01:00:00 --Sockets:MaxConnectionsPerAddress 0 --RateLimits:Enabled false \
