@@ -9,8 +9,10 @@ namespace OrleansChat.Grains.Conversations;
 /// </summary>
 public sealed class ConversationSequencer(string conv, IMessageLog log, ChatOptions options)
 {
-    private readonly Dictionary<(string SenderId, string ClientId), ChatMessage> _recent = [];
-    private readonly Queue<(long RememberedAtMs, (string SenderId, string ClientId) Key)> _recentOrder = new();
+    // Recent sends by "sender\nclient id": only the seq and ts an answer to a resend needs, not the message, since
+    // the window holds every message of the last Chat:IdempotencyWindow (minutes of traffic, all surviving GCs).
+    private readonly Dictionary<string, (long Seq, long Ts)> _recent = new(StringComparer.Ordinal);
+    private readonly Queue<(long RememberedAtMs, string Key)> _recentOrder = new();
     private long? _lastSeq;
 
     public string Conv { get; } = conv;
@@ -22,9 +24,10 @@ public sealed class ConversationSequencer(string conv, IMessageLog log, ChatOpti
     public async Task<AppendResult> AppendAsync(UserProfile from, string? clientId, MessageBody body, long nowMs)
     {
         Forget(nowMs);
-        if (clientId is not null && _recent.TryGetValue((from.Id, clientId), out var remembered))
+        if (clientId is not null && _recent.TryGetValue(RecentKey(from.Id, clientId), out var remembered))
         {
-            return new AppendResult(remembered, Duplicate: true);
+            // The resend as it came, with the original's seq and ts (a duplicate is answered, never delivered).
+            return new AppendResult(new ChatMessage(Conv, remembered.Seq, remembered.Ts, from, body, clientId), Duplicate: true);
         }
 
         var lastSeq = await LastSeqAsync();
@@ -62,13 +65,19 @@ public sealed class ConversationSequencer(string conv, IMessageLog log, ChatOpti
 
     private void Remember(ChatMessage message, long nowMs)
     {
-        if (message.ClientId is null || !_recent.TryAdd((message.From.Id, message.ClientId), message))
+        if (message.ClientId is null)
         {
             return;
         }
 
-        _recentOrder.Enqueue((nowMs, (message.From.Id, message.ClientId)));
+        var key = RecentKey(message.From.Id, message.ClientId);
+        if (_recent.TryAdd(key, (message.Seq, message.Ts)))
+        {
+            _recentOrder.Enqueue((nowMs, key));
+        }
     }
+
+    private static string RecentKey(string senderId, string clientId) => string.Concat(senderId, "\n", clientId);
 
     private void Forget(long nowMs)
     {
