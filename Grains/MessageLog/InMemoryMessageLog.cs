@@ -2,7 +2,11 @@ using OrleansChat.Model;
 
 namespace OrleansChat.Grains.MessageLog;
 
-/// <summary>The embedded default: every conversation in process memory, gone when the process ends.</summary>
+/// <summary>
+/// The embedded default: every conversation in process memory, gone when the process ends. A log only grows, so
+/// every message survives every GC: it keeps one sender profile per sender rather than a copy per message, and
+/// indexes resends by the message's own strings, so a message costs a few objects, not twice as many.
+/// </summary>
 public sealed class InMemoryMessageLog : IMessageLog
 {
     private readonly Dictionary<string, Conversation> _conversations = new(StringComparer.Ordinal);
@@ -13,8 +17,9 @@ public sealed class InMemoryMessageLog : IMessageLog
         lock (_lock)
         {
             var conversation = GetOrAdd(message.Conv);
+            message = message with { From = conversation.Sender(message.From) };
             var idempotencyKey = IdempotencyKey(message);
-            if (idempotencyKey is not null && conversation.ByClientId.TryGetValue(idempotencyKey, out var original))
+            if (idempotencyKey is { } key && conversation.ByClientId.TryGetValue(key, out var original))
             {
                 return Task.FromResult(new AppendResult(original, Duplicate: true));
             }
@@ -27,9 +32,9 @@ public sealed class InMemoryMessageLog : IMessageLog
             }
 
             conversation.BySeq.Add(message.Seq, message);
-            if (idempotencyKey is not null)
+            if (idempotencyKey is { } newKey)
             {
-                conversation.ByClientId.Add(idempotencyKey, message);
+                conversation.ByClientId.Add(newKey, message);
             }
 
             return Task.FromResult(new AppendResult(message, Duplicate: false));
@@ -81,8 +86,8 @@ public sealed class InMemoryMessageLog : IMessageLog
 
     private static MessagePage Empty { get; } = new([], More: false);
 
-    private static string? IdempotencyKey(ChatMessage message) =>
-        message.ClientId is null ? null : $"{message.From.Id}\n{message.ClientId}";
+    private static (string SenderId, string ClientId)? IdempotencyKey(ChatMessage message) =>
+        message.ClientId is null ? null : (message.From.Id, message.ClientId);
 
     private Conversation GetOrAdd(string conv)
     {
@@ -99,6 +104,20 @@ public sealed class InMemoryMessageLog : IMessageLog
     {
         public SortedList<long, ChatMessage> BySeq { get; } = [];
 
-        public Dictionary<string, ChatMessage> ByClientId { get; } = new(StringComparer.Ordinal);
+        public Dictionary<(string SenderId, string ClientId), ChatMessage> ByClientId { get; } = [];
+
+        private Dictionary<UserProfile, UserProfile> Senders { get; } = [];
+
+        /// <summary>The one instance kept for this sender profile (equal profiles share it).</summary>
+        public UserProfile Sender(UserProfile profile)
+        {
+            if (Senders.TryGetValue(profile, out var kept))
+            {
+                return kept;
+            }
+
+            Senders.Add(profile, profile);
+            return profile;
+        }
     }
 }
