@@ -204,7 +204,8 @@ public sealed partial class PrivateChatGrain(
     {
         try
         {
-            foreach (var (gateway, users) in ByGateway(await WhereConnected(userIds)))
+            await LearnWhereConnected(userIds);
+            foreach (var (_, gateway, users) in ByGateway(userIds))
             {
                 ChatMetrics.FanOutCall("dm");
                 gateway.DeliverToUsers(users, frame).Ignore();
@@ -216,27 +217,55 @@ public sealed partial class PrivateChatGrain(
         }
     }
 
-    /// <summary>The users' gateways: from what they announced while open, else asked now.</summary>
-    private async Task<List<UserGateways>> WhereConnected(string[] userIds)
+    /// <summary>Asks the users where they are connected unless they have been telling this open conversation.</summary>
+    private async ValueTask LearnWhereConnected(string[] userIds)
     {
-        var found = new List<UserGateways>(userIds.Length);
         foreach (var userId in userIds)
         {
             if (Status != DmStatus.Open || !_whereConnected.ContainsKey(userId))
             {
                 Remember(await User(userId).GetGateways());
             }
-
-            found.Add(_whereConnected[userId]);
         }
-
-        return found;
     }
 
-    private static IEnumerable<(IGatewayObserver Gateway, string[] Users)> ByGateway(List<UserGateways> users) =>
-        users.SelectMany(u => u.Gateways, (u, g) => (g, u.UserId))
-            .GroupBy(x => x.g.GatewayId)
-            .Select(group => (group.First().g.Observer, group.Select(x => x.UserId).ToArray()));
+    /// <summary>Each gateway holding a connection of the users, with the users it holds (plain loops: this runs per message).</summary>
+    private List<(string Id, IGatewayObserver Gateway, List<string> Users)> ByGateway(string[] userIds)
+    {
+        var byGateway = new List<(string Id, IGatewayObserver Gateway, List<string> Users)>(2);
+        foreach (var userId in userIds)
+        {
+            var gateways = _whereConnected[userId].Gateways;
+            for (var g = 0; g < gateways.Count; g++)
+            {
+                var gateway = gateways[g];
+                var at = IndexOf(byGateway, gateway.GatewayId);
+                if (at < 0)
+                {
+                    byGateway.Add((gateway.GatewayId, gateway.Observer, [userId]));
+                }
+                else
+                {
+                    byGateway[at].Users.Add(userId);
+                }
+            }
+        }
+
+        return byGateway;
+    }
+
+    private static int IndexOf(List<(string Id, IGatewayObserver Gateway, List<string> Users)> byGateway, string gatewayId)
+    {
+        for (var i = 0; i < byGateway.Count; i++)
+        {
+            if (byGateway[i].Id == gatewayId)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
 
     /// <summary>Keeps the newest announcement per user: announcements can arrive swapped.</summary>
     private void Remember(UserGateways user)

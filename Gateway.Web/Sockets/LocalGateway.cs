@@ -97,7 +97,7 @@ public sealed partial class LocalGateway : IGatewayObserver
     public Task DeliverToUsers(IReadOnlyList<string> userIds, ServerFrame frame)
     {
         _metrics.FannedOut(frame);
-        Fanout(userIds.Count == 1 ? _registry.OfUser(userIds[0]) : [.. userIds.SelectMany(_registry.OfUser)], frame, WriteMode.Inline);
+        Fanout(userIds.Count == 1 ? _registry.OfUser(userIds[0]) : ConnectionsOf(userIds), frame, WriteMode.Inline);
         return Task.CompletedTask;
     }
 
@@ -130,6 +130,17 @@ public sealed partial class LocalGateway : IGatewayObserver
         {
             await Room(room).Detach(Id, connection.User.Id);
         }
+    }
+
+    private ClientConnection[] ConnectionsOf(IReadOnlyList<string> userIds)
+    {
+        var connections = new List<ClientConnection>();
+        foreach (var userId in userIds)
+        {
+            connections.AddRange(_registry.OfUser(userId));
+        }
+
+        return [.. connections];
     }
 
     private static void Fanout(ClientConnection[] targets, ServerFrame frame, WriteMode mode)
