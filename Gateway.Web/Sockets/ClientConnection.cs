@@ -66,7 +66,6 @@ public sealed class ClientConnection : IDisposable
 
     public string Id { get; }
 
-
     /// <summary>Where frame counts and overflows are recorded (none in isolation tests).</summary>
     public Observability.GatewayMetrics? Metrics { get; init; }
 
@@ -136,7 +135,7 @@ public sealed class ClientConnection : IDisposable
         {
             Close(WebSocketCloseStatus.NormalClosure, "closing", flush: false);
             AbortAfter(_options.CloseTimeout);
-            await _writer!; // made by Close at the latest
+            await WriterLoop;
             _socket.Abort();
         }
     }
@@ -303,6 +302,16 @@ public sealed class ClientConnection : IDisposable
     private bool HasQueued => Volatile.Read(ref _outbound) is { } queue && queue.Reader.Count > 0;
 
     private Channel<OutboundFrame> Outbound => Volatile.Read(ref _outbound) ?? CreateOutbound();
+
+    /// <summary>The writer loop, made now if need be (a close, even one another thread is making, ends with it).</summary>
+    private Task WriterLoop
+    {
+        get
+        {
+            _ = Outbound; // published after _writer is set
+            return _writer!;
+        }
+    }
 
     private Channel<OutboundFrame> CreateOutbound()
     {

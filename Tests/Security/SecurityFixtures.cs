@@ -5,7 +5,8 @@ namespace OrleansChat.Tests.Security;
 /// <summary>A gateway with optional session encryption and WeChat login against a local stand-in for WeChat's API.</summary>
 public sealed class SecureGatewayFixture : IAsyncLifetime
 {
-    public static readonly TimeSpan WeChatTimeout = TimeSpan.FromSeconds(1);
+    // Long enough that a loaded CI machine does not turn a quick WeChat failure (502) into a timeout (504).
+    public static readonly TimeSpan WeChatTimeout = TimeSpan.FromSeconds(3);
 
     public FakeWeChatServer WeChat { get; private set; } = null!;
 
