@@ -226,11 +226,7 @@ public sealed class RoomChatTests(GatewayFixture fixture)
         await using var reader = await ChatClient.ConnectAsync(_server.WebSocketUri(readerToken), receive: false);
         await sender.AckedAsync(id => new { type = "room.join", id, room });
         await reader.SendAsync(new { type = "room.join", id = "j", room });
-        await Eventually.TrueAsync(async () =>
-        {
-            var members = await sender.AckedAsync(id => new { type = "room.members", id, room });
-            return members.Json.GetProperty("members").GetArrayLength() == 2;
-        }, "the reader has joined");
+        await sender.WaitForMemberCountAsync(room, 2); // the reader has joined
 
         const int Messages = 400;
         var text = new string('中', 3900);

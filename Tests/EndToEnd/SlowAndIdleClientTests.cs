@@ -38,11 +38,7 @@ public sealed class SlowAndIdleClientTests(TightGatewayFixture fixture)
         await using var reader = await _server.ConnectAsync(GatewayServer.UniqueName("reader"));
         await sender.AckedAsync(id => new { type = "room.join", id, room });
         await reader.AckedAsync(id => new { type = "room.join", id, room });
-        await Eventually.TrueAsync(async () =>
-        {
-            var members = await reader.AckedAsync(id => new { type = "room.members", id, room });
-            return members.Json.GetProperty("members").GetArrayLength() == 3;
-        }, "the stalled client has joined");
+        await reader.WaitForMemberCountAsync(room, 3); // the stalled client has joined
 
         // Big messages (3 UTF-8 bytes a character) fill the stalled socket's TCP buffers, then its bounded
         // queue; the sender waits every 20 so a reading client's queue never holds more than a burst.

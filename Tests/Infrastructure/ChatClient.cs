@@ -110,6 +110,14 @@ public sealed class ChatClient : IAsyncDisposable
         return reply;
     }
 
+    /// <summary>Polls <c>room.members</c> until the room lists <paramref name="count"/> members (e.g. a silent client's join went through).</summary>
+    public Task WaitForMemberCountAsync(string room, int count) =>
+        Eventually.TrueAsync(async () =>
+        {
+            var members = await AckedAsync(id => new { type = "room.members", id, room });
+            return members.Json.GetProperty("members").GetArrayLength() == count;
+        }, $"room {room} has {count} members");
+
     public async Task<Frame> WaitForAsync(Func<Frame, bool> match, TimeSpan? timeout = null)
     {
         Frame? found = null;
