@@ -51,6 +51,7 @@ public static class GatewayApp
         services.AddSingleton<TokenService>();
         AddIdentityServices(services, configuration);
         services.AddSingleton<ConnectionRegistry>();
+        services.AddSingleton<FanoutLanes>();
         services.AddSingleton<LocalGateway>();
         services.AddSingleton<FrameReader>();
         services.AddSingleton<FrameValidator>();

@@ -23,7 +23,7 @@ public enum WriteMode
     /// <summary>Written on the caller's thread (a reply, a user's few sockets): no writer-loop wake-up per frame.</summary>
     Inline,
 
-    /// <summary>Always through the queue and the socket's writer loop: for fan-outs to many sockets, which would otherwise be written one after another on the caller's thread.</summary>
+    /// <summary>Always through the queue and the socket's writer loop, for a caller that must not write on its own thread.</summary>
     Queued,
 }
 
@@ -35,6 +35,8 @@ public enum WriteMode
 public sealed class ClientConnection : IDisposable
 {
     private const int ReceiveChunkBytes = 4096;
+
+    private static int s_lastOrdinal;
 
     private readonly WebSocket _socket;
     private readonly SocketOptions _options;
@@ -65,6 +67,9 @@ public sealed class ClientConnection : IDisposable
     }
 
     public string Id { get; }
+
+    /// <summary>A number unique in this process, stable for the connection's life (it picks the fan-out lane).</summary>
+    public int Ordinal { get; } = Interlocked.Increment(ref s_lastOrdinal);
 
     /// <summary>Where frame counts and overflows are recorded (none in isolation tests).</summary>
     public Observability.GatewayMetrics? Metrics { get; init; }

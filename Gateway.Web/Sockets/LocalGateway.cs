@@ -17,8 +17,11 @@ public sealed partial class LocalGateway : IGatewayObserver
     private readonly Lazy<GatewayRef> _ref;
     private readonly Observability.GatewayMetrics _metrics;
 
-    public LocalGateway(IGrainFactory grains, ConnectionRegistry registry, ILogger<LocalGateway> logger, Observability.GatewayMetrics metrics)
+    private readonly FanoutLanes _lanes;
+
+    public LocalGateway(IGrainFactory grains, ConnectionRegistry registry, FanoutLanes lanes, ILogger<LocalGateway> logger, Observability.GatewayMetrics metrics)
     {
+        _lanes = lanes;
         _metrics = metrics;
         _grains = grains;
         _registry = registry;
@@ -88,9 +91,12 @@ public sealed partial class LocalGateway : IGatewayObserver
     public Task DeliverToRoom(string room, ServerFrame frame)
     {
         _metrics.FannedOut(frame);
-        // Queued: written inline, a big room's sockets would be written one after another on this one thread
-        // (Orleans hands the observer its calls one at a time); their writer loops spread over the thread pool.
-        Fanout(_registry.InRoom(room), frame, WriteMode.Queued);
+        var members = _registry.InRoom(room);
+        if (members.Length > 0)
+        {
+            _lanes.Post(members, ProtocolJson.Serialize(frame));
+        }
+
         return Task.CompletedTask;
     }
 
