@@ -1,9 +1,6 @@
 using System.Globalization;
-using System.Net.WebSockets;
 using System.Text;
 using OrleansChat.Gateway.Sockets;
-using OrleansChat.Model;
-using OrleansChat.Tests.Infrastructure;
 
 namespace OrleansChat.Tests.Sockets;
 
@@ -39,18 +36,7 @@ public sealed class ClientConnectionWriteTests
         await Task.WhenAll(producers);
 
         var expected = Enumerable.Range(0, Frames).Select(n => n.ToString(CultureInfo.InvariantCulture)).ToList();
-        for (var i = 0; i < sockets.Length; i++)
-        {
-            await Eventually.TrueAsync(() => Task.FromResult(sockets[i].Texts().Count >= expected.Count), $"socket {i} got all its frames");
-            Assert.Equal(expected, sockets[i].Texts());
-        }
-
-        foreach (var socket in sockets)
-        {
-            socket.Connection.Close(WebSocketCloseStatus.NormalClosure, "done", flush: false);
-        }
-
-        await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(10));
-        Array.ForEach(sockets, s => s.Dispose());
+        await TestSocket.AssertEachReceivedAsync(sockets, _ => expected);
+        await TestSocket.CloseAllAsync(sockets, running);
     }
 }

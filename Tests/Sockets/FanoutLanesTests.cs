@@ -1,8 +1,5 @@
-using System.Net.WebSockets;
 using System.Text;
 using OrleansChat.Gateway.Sockets;
-using OrleansChat.Model;
-using OrleansChat.Tests.Infrastructure;
 
 namespace OrleansChat.Tests.Sockets;
 
@@ -30,19 +27,7 @@ public sealed class FanoutLanesTests
 
         var expectedAll = Enumerable.Range(0, Frames).Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
         var expectedEven = expectedAll.Where((_, n) => n % 2 == 0).ToList();
-        for (var i = 0; i < sockets.Length; i++)
-        {
-            var expected = i < 20 ? expectedAll : expectedEven;
-            await Eventually.TrueAsync(() => Task.FromResult(sockets[i].Texts().Count >= expected.Count), $"socket {i} got all its frames");
-            Assert.Equal(expected, sockets[i].Texts());
-        }
-
-        foreach (var socket in sockets)
-        {
-            socket.Connection.Close(WebSocketCloseStatus.NormalClosure, "done", flush: false);
-        }
-
-        await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(10));
-        Array.ForEach(sockets, s => s.Dispose());
+        await TestSocket.AssertEachReceivedAsync(sockets, i => i < 20 ? expectedAll : expectedEven);
+        await TestSocket.CloseAllAsync(sockets, running);
     }
 }

@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using OrleansChat.Gateway.Sockets;
 using OrleansChat.Model;
+using OrleansChat.Tests.Infrastructure;
 
 namespace OrleansChat.Tests.Sockets;
 
@@ -24,6 +25,29 @@ internal sealed class TestSocket : IDisposable
     }
 
     public ClientConnection Connection { get; }
+
+    /// <summary>Waits until each socket got as many frames as expected for it, then checks they are exactly those, in order.</summary>
+    public static async Task AssertEachReceivedAsync(TestSocket[] sockets, Func<int, IReadOnlyList<string>> expectedFor)
+    {
+        for (var i = 0; i < sockets.Length; i++)
+        {
+            var expected = expectedFor(i);
+            await Eventually.TrueAsync(() => Task.FromResult(sockets[i].Texts().Count >= expected.Count), $"socket {i} got all its frames");
+            Assert.Equal(expected, sockets[i].Texts());
+        }
+    }
+
+    /// <summary>Closes every socket, waits for their loops to end and disposes them.</summary>
+    public static async Task CloseAllAsync(TestSocket[] sockets, Task[] running)
+    {
+        foreach (var socket in sockets)
+        {
+            socket.Connection.Close(WebSocketCloseStatus.NormalClosure, "done", flush: false);
+        }
+
+        await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(10));
+        Array.ForEach(sockets, s => s.Dispose());
+    }
 
     public void Dispose()
     {
