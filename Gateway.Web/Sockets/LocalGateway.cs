@@ -103,7 +103,8 @@ public sealed partial class LocalGateway : IGatewayObserver
     public Task DeliverToUsers(IReadOnlyList<string> userIds, ServerFrame frame)
     {
         _metrics.FannedOut(frame);
-        Fanout(userIds.Count == 1 ? _registry.OfUser(userIds[0]) : ConnectionsOf(userIds), frame, WriteMode.Inline);
+        // A user's few sockets are written right here (inline when idle); a room's go through the lanes.
+        Fanout(userIds.Count == 1 ? _registry.OfUser(userIds[0]) : ConnectionsOf(userIds), frame);
         return Task.CompletedTask;
     }
 
@@ -149,7 +150,7 @@ public sealed partial class LocalGateway : IGatewayObserver
         return [.. connections];
     }
 
-    private static void Fanout(ClientConnection[] targets, ServerFrame frame, WriteMode mode)
+    private static void Fanout(ClientConnection[] targets, ServerFrame frame)
     {
         if (targets.Length == 0)
         {
@@ -159,7 +160,7 @@ public sealed partial class LocalGateway : IGatewayObserver
         ReadOnlyMemory<byte> utf8 = ProtocolJson.Serialize(frame);
         foreach (var connection in targets)
         {
-            connection.TryEnqueue(utf8, mode);
+            connection.TryEnqueue(utf8);
         }
     }
 
