@@ -11,18 +11,20 @@ namespace OrleansChat.Gateway.Sockets;
 /// lane per core (2 here) each wrote 500 sockets in a row and the big room's p99 got worse; with 16 it is below the
 /// per-socket writers' and CPU per delivery is ~7 % lower (docs/performance.md, "Fan-out lanes").
 /// </summary>
-public sealed class FanoutLanes : IDisposable
+public sealed partial class FanoutLanes : IDisposable
 {
     private readonly Channel<Batch>[] _lanes;
+    private readonly ILogger _logger;
 
-    public FanoutLanes()
-        : this(Math.Max(16, Environment.ProcessorCount * 4))
+    public FanoutLanes(ILogger<FanoutLanes> logger)
+        : this(Math.Max(16, Environment.ProcessorCount * 4), logger)
     {
     }
 
-    public FanoutLanes(int count)
+    public FanoutLanes(int count, ILogger logger)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        _logger = logger;
         _lanes = [.. Enumerable.Range(0, count).Select(_ => Channel.CreateUnbounded<Batch>(new UnboundedChannelOptions { SingleReader = true }))];
         foreach (var lane in _lanes)
         {
@@ -72,7 +74,7 @@ public sealed class FanoutLanes : IDisposable
 
     private int LaneOf(ClientConnection connection) => (int)((uint)connection.Ordinal % (uint)_lanes.Length);
 
-    private static async Task RunAsync(ChannelReader<Batch> lane)
+    private async Task RunAsync(ChannelReader<Batch> lane)
     {
         while (await lane.WaitToReadAsync().ConfigureAwait(false))
         {
@@ -80,11 +82,27 @@ public sealed class FanoutLanes : IDisposable
             {
                 foreach (var target in batch.Targets)
                 {
-                    target.TryEnqueue(batch.Frame, WriteMode.Inline);
+                    Write(target, batch.Frame);
                 }
             }
         }
     }
+
+    /// <summary>One socket's failure (say, a session torn down under the lane) must not stop its lane's other sockets.</summary>
+    private void Write(ClientConnection target, ReadOnlyMemory<byte> frame)
+    {
+        try
+        {
+            target.TryEnqueue(frame);
+        }
+        catch (Exception e)
+        {
+            LogWriteFailed(e, target.Id);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fan-out to connection {ConnectionId} failed; it catches up with sync")]
+    private partial void LogWriteFailed(Exception exception, string connectionId);
 
     private readonly record struct Batch(ClientConnection[] Targets, ReadOnlyMemory<byte> Frame);
 }
