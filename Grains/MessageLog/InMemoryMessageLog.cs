@@ -17,7 +17,10 @@ public sealed class InMemoryMessageLog : IMessageLog
         lock (_lock)
         {
             var conversation = GetOrAdd(message.Conv);
-            message = message with { From = conversation.Sender(message.From) };
+            if (conversation.Sender(message.From) is var sender && !ReferenceEquals(sender, message.From))
+            {
+                message = message with { From = sender };
+            }
             var idempotencyKey = IdempotencyKey(message);
             if (idempotencyKey is { } key && conversation.ByClientId.TryGetValue(key, out var original))
             {

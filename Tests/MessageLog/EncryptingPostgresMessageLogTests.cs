@@ -14,7 +14,7 @@ namespace OrleansChat.Tests.MessageLog;
 public sealed class EncryptingPostgresMessageLogTests(PostgresServer postgres) : MessageLogConformanceTests, IAsyncLifetime
 {
     private static readonly MessageLogKeySettings Key = EncryptingMessageLogTests.Key("pg-k1");
-    private NpgsqlDataSource? _dataSource;
+    private readonly MessageLogPool _pool = new(postgres);
 
     protected override async Task<IMessageLog> CreateLogAsync() =>
         new EncryptingMessageLog(new PostgresMessageLog(await DataSourceAsync()), new BodyCipher([Key]));
@@ -46,13 +46,7 @@ public sealed class EncryptingPostgresMessageLogTests(PostgresServer postgres) :
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        if (_dataSource is not null)
-        {
-            await _dataSource.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => _pool.CloseAsync();
 
-    private async Task<NpgsqlDataSource> DataSourceAsync() => _dataSource ??= NpgsqlDataSource.Create(await MessageLogDatabase.GetAsync(postgres));
+    private Task<NpgsqlDataSource> DataSourceAsync() => _pool.GetAsync();
 }

@@ -12,7 +12,7 @@ namespace OrleansChat.Tests.MessageLog;
 [Collection(PostgresFixtureDefinition.Name)]
 public sealed class PostgresMessageLogTests(PostgresServer postgres) : MessageLogConformanceTests, IAsyncLifetime
 {
-    private NpgsqlDataSource? _dataSource;
+    private readonly MessageLogPool _pool = new(postgres);
 
     protected override async Task<IMessageLog> CreateLogAsync() => new PostgresMessageLog(await DataSourceAsync());
 
@@ -72,13 +72,7 @@ public sealed class PostgresMessageLogTests(PostgresServer postgres) : MessageLo
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        if (_dataSource is not null)
-        {
-            await _dataSource.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => _pool.CloseAsync();
 
     private static async Task<string> ExplainAsync(NpgsqlDataSource dataSource, string sql, (string Name, object Value)[] parameters)
     {
@@ -98,5 +92,5 @@ public sealed class PostgresMessageLogTests(PostgresServer postgres) : MessageLo
         return string.Join('\n', lines);
     }
 
-    private async Task<NpgsqlDataSource> DataSourceAsync() => _dataSource ??= NpgsqlDataSource.Create(await MessageLogDatabase.GetAsync(postgres));
+    private Task<NpgsqlDataSource> DataSourceAsync() => _pool.GetAsync();
 }
