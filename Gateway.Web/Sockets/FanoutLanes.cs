@@ -35,28 +35,6 @@ public sealed partial class FanoutLanes : IDisposable
     /// <summary>Hands the frame to the lanes of the targets; returns at once.</summary>
     public void Post(ClientConnection[] targets, ReadOnlyMemory<byte> frame)
     {
-        if (_lanes.Length == 1)
-        {
-            _lanes[0].Writer.TryWrite(new Batch(targets, frame));
-            return;
-        }
-
-        foreach (var (lane, members) in Partition(targets))
-        {
-            _lanes[lane].Writer.TryWrite(new Batch(members, frame));
-        }
-    }
-
-    public void Dispose()
-    {
-        foreach (var lane in _lanes)
-        {
-            lane.Writer.TryComplete();
-        }
-    }
-
-    private IEnumerable<(int Lane, ClientConnection[] Members)> Partition(ClientConnection[] targets)
-    {
         var byLane = new List<ClientConnection>?[_lanes.Length];
         foreach (var target in targets)
         {
@@ -67,8 +45,16 @@ public sealed partial class FanoutLanes : IDisposable
         {
             if (byLane[lane] is { } members)
             {
-                yield return (lane, [.. members]);
+                _lanes[lane].Writer.TryWrite(new Batch(members, frame));
             }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var lane in _lanes)
+        {
+            lane.Writer.TryComplete();
         }
     }
 
@@ -104,5 +90,5 @@ public sealed partial class FanoutLanes : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Fan-out to connection {ConnectionId} failed; it catches up with sync")]
     private partial void LogWriteFailed(Exception exception, string connectionId);
 
-    private readonly record struct Batch(ClientConnection[] Targets, ReadOnlyMemory<byte> Frame);
+    private readonly record struct Batch(List<ClientConnection> Targets, ReadOnlyMemory<byte> Frame);
 }
