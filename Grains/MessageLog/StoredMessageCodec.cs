@@ -58,7 +58,7 @@ internal static class StoredMessageCodec
         ImageBody image => ByteSpanWriter.SizeOf(image.Url) + ByteSpanWriter.SizeOf(image.Width) + ByteSpanWriter.SizeOf(image.Height),
         AudioBody audio => ByteSpanWriter.SizeOf(audio.Url) + sizeof(int),
         EncryptedBody encrypted => ByteSpanWriter.SizeOf(encrypted.KeyId) + ByteSpanWriter.SizeOf(encrypted.Data),
-        _ => throw new ArgumentException($"The in-memory message log cannot store a body of kind {body.GetType().Name}.", nameof(body)),
+        _ => throw Unstorable(body),
     };
 
     private static void WriteBody(ref ByteSpanWriter writer, MessageBody body)
@@ -86,9 +86,12 @@ internal static class StoredMessageCodec
                 writer.WriteString(encrypted.Data);
                 break;
             default:
-                throw new ArgumentException($"The in-memory message log cannot store a body of kind {body.GetType().Name}.", nameof(body));
+                throw Unstorable(body);
         }
     }
+
+    private static ArgumentException Unstorable(MessageBody body) =>
+        new($"The in-memory message log cannot store a body of kind {body.GetType().Name}.", nameof(body));
 
     private static MessageBody ReadBody(ref ByteSpanReader reader) => (BodyKind)reader.ReadByte() switch
     {
