@@ -23,6 +23,9 @@ public sealed partial class ChatSession(
     ILogger<ChatSession> logger,
     Observability.GatewayMetrics metrics) : IFrameHandler
 {
+    private readonly RecentGrains<IGroupRoomGrain> _rooms = new(room => grains.GetGrain<IGroupRoomGrain>(room));
+    private RecentGrains<IPrivateChatGrain>? _dms;
+
     private UserProfile Me => connection.User;
 
     public async ValueTask OnMessageAsync(WebSocketMessageType type, ReadOnlyMemory<byte> payload)
@@ -175,12 +178,12 @@ public sealed partial class ChatSession(
 
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private IGroupRoomGrain Room(string room) => grains.GetGrain<IGroupRoomGrain>(room);
+    private IGroupRoomGrain Room(string room) => _rooms.Get(room);
 
     private IPrivateChatGrain Dm(string peer) =>
         string.Equals(peer, Me.Id, StringComparison.Ordinal)
             ? throw ChatException.BadRequest("a private conversation needs another user")
-            : grains.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(Me.Id, peer));
+            : (_dms ??= new(p => grains.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(Me.Id, p)))).Get(peer);
 
     private IConversationGrain Conversation(string conv) =>
         ConversationId.TryParseRoom(conv, out var room) ? Room(room)

@@ -56,13 +56,12 @@ public sealed class FrameReader(IOptions<ProtocolOptions> options)
         string? id = null;
         if (root.TryGetProperty("id", out var idElement))
         {
-            if (idElement.ValueKind != JsonValueKind.String || idElement.GetString()!.Length is 0 || idElement.GetString()!.Length > _maxIdLength)
+            id = idElement.ValueKind == JsonValueKind.String ? idElement.GetString() : null;
+            if (id is null || id.Length is 0 || id.Length > _maxIdLength)
             {
                 error = new FrameError(null, ChatErrorCode.BadRequest, $"\"id\" must be a string of 1-{_maxIdLength} characters");
                 return null;
             }
-
-            id = idElement.GetString();
         }
 
         if (!root.TryGetProperty("type", out var typeElement) || typeElement.ValueKind != JsonValueKind.String)
