@@ -14,10 +14,16 @@ public sealed class FrameReader(IOptions<ProtocolOptions> options)
     private readonly JsonSerializerOptions _json = ProtocolJson.Create(options.Value.MaxJsonDepth);
     private readonly JsonDocumentOptions _documentOptions = new() { MaxDepth = options.Value.MaxJsonDepth };
     private readonly int _maxIdLength = options.Value.MaxClientIdLength;
+    private readonly int _maxDepth = options.Value.MaxJsonDepth;
 
     public ClientFrame? Read(ReadOnlyMemory<byte> utf8, out FrameError? error)
     {
         error = null;
+        if (HotFrameReader.TryRead(utf8.Span, _maxIdLength, _maxDepth) is { } hot)
+        {
+            return hot;
+        }
+
         JsonDocument document;
         try
         {
