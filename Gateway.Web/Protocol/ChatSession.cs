@@ -23,6 +23,9 @@ public sealed partial class ChatSession(
     ILogger<ChatSession> logger,
     Observability.GatewayMetrics metrics) : IFrameHandler
 {
+    private readonly RecentGrains<IGroupRoomGrain> _rooms = new(room => grains.GetGrain<IGroupRoomGrain>(room));
+    private RecentGrains<IPrivateChatGrain>? _dms;
+
     private UserProfile Me => connection.User;
 
     public async ValueTask OnMessageAsync(WebSocketMessageType type, ReadOnlyMemory<byte> payload)
@@ -105,14 +108,23 @@ public sealed partial class ChatSession(
         HistoryCommand c => await HistoryAsync(c),
         SyncCommand c => await SyncAsync(c),
         RoomCreateCommand c => await CreateAsync(c),
-        RoomInviteCommand c => await RoomAckAsync(c, c.Room, room => room.Invite(Me, c.User)),
-        RoomKickCommand c => await RoomAckAsync(c, c.Room, room => room.Kick(Me, c.User, c.Reason)),
-        RoomMuteCommand c => await RoomAckAsync(c, c.Room, room => room.Mute(Me, c.User, TimeSpan.FromMilliseconds(c.DurationMs))),
-        RoomUnmuteCommand c => await RoomAckAsync(c, c.Room, room => room.Unmute(Me, c.User)),
-        RoomBanCommand c => await RoomAckAsync(c, c.Room, room => room.Ban(Me, c.User, c.Reason)),
-        RoomUnbanCommand c => await RoomAckAsync(c, c.Room, room => room.Unban(Me, c.User)),
-        RoomRoleCommand c => await RoomAckAsync(c, c.Room, room => room.SetRole(Me, c.User, c.Role)),
+        RoomInviteCommand or RoomKickCommand or RoomMuteCommand or RoomUnmuteCommand or RoomBanCommand or RoomUnbanCommand or RoomRoleCommand =>
+            await ModerateAsync(frame),
         _ => throw ChatException.BadRequest($"unsupported frame {frame.GetType().Name}"),
+    };
+
+    // Apart from HandleAsync because these lambdas capture the frame, and the closure would be allocated for every
+    // frame HandleAsync handles, sends included.
+    private Task<ServerFrame> ModerateAsync(ClientFrame frame) => frame switch
+    {
+        RoomInviteCommand c => RoomAckAsync(c, c.Room, room => room.Invite(Me, c.User)),
+        RoomKickCommand c => RoomAckAsync(c, c.Room, room => room.Kick(Me, c.User, c.Reason)),
+        RoomMuteCommand c => RoomAckAsync(c, c.Room, room => room.Mute(Me, c.User, TimeSpan.FromMilliseconds(c.DurationMs))),
+        RoomUnmuteCommand c => RoomAckAsync(c, c.Room, room => room.Unmute(Me, c.User)),
+        RoomBanCommand c => RoomAckAsync(c, c.Room, room => room.Ban(Me, c.User, c.Reason)),
+        RoomUnbanCommand c => RoomAckAsync(c, c.Room, room => room.Unban(Me, c.User)),
+        RoomRoleCommand c => RoomAckAsync(c, c.Room, room => room.SetRole(Me, c.User, c.Role)),
+        _ => throw new ArgumentOutOfRangeException(nameof(frame), frame.GetType().Name, "not a room moderation frame"),
     };
 
     private async Task<ServerFrame> JoinAsync(RoomJoinCommand c) =>
@@ -175,12 +187,12 @@ public sealed partial class ChatSession(
 
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private IGroupRoomGrain Room(string room) => grains.GetGrain<IGroupRoomGrain>(room);
+    private IGroupRoomGrain Room(string room) => _rooms.Get(room);
 
     private IPrivateChatGrain Dm(string peer) =>
         string.Equals(peer, Me.Id, StringComparison.Ordinal)
             ? throw ChatException.BadRequest("a private conversation needs another user")
-            : grains.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(Me.Id, peer));
+            : (_dms ??= new(p => grains.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(Me.Id, p)))).Get(peer);
 
     private IConversationGrain Conversation(string conv) =>
         ConversationId.TryParseRoom(conv, out var room) ? Room(room)

@@ -14,10 +14,16 @@ public sealed class FrameReader(IOptions<ProtocolOptions> options)
     private readonly JsonSerializerOptions _json = ProtocolJson.Create(options.Value.MaxJsonDepth);
     private readonly JsonDocumentOptions _documentOptions = new() { MaxDepth = options.Value.MaxJsonDepth };
     private readonly int _maxIdLength = options.Value.MaxClientIdLength;
+    private readonly int _maxDepth = options.Value.MaxJsonDepth;
 
     public ClientFrame? Read(ReadOnlyMemory<byte> utf8, out FrameError? error)
     {
         error = null;
+        if (HotFrameReader.TryRead(utf8.Span, _maxIdLength, _maxDepth) is { } hot)
+        {
+            return hot;
+        }
+
         JsonDocument document;
         try
         {
@@ -56,13 +62,12 @@ public sealed class FrameReader(IOptions<ProtocolOptions> options)
         string? id = null;
         if (root.TryGetProperty("id", out var idElement))
         {
-            if (idElement.ValueKind != JsonValueKind.String || idElement.GetString()!.Length is 0 || idElement.GetString()!.Length > _maxIdLength)
+            id = idElement.ValueKind == JsonValueKind.String ? idElement.GetString() : null;
+            if (id is null || id.Length is 0 || id.Length > _maxIdLength)
             {
                 error = new FrameError(null, ChatErrorCode.BadRequest, $"\"id\" must be a string of 1-{_maxIdLength} characters");
                 return null;
             }
-
-            id = idElement.GetString();
         }
 
         if (!root.TryGetProperty("type", out var typeElement) || typeElement.ValueKind != JsonValueKind.String)

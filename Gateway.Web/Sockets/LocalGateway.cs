@@ -103,8 +103,22 @@ public sealed partial class LocalGateway : IGatewayObserver
     public Task DeliverToUsers(IReadOnlyList<string> userIds, ServerFrame frame)
     {
         _metrics.FannedOut(frame);
-        // A user's few sockets are written right here (inline when idle); a room's go through the lanes.
-        Fanout(userIds.Count == 1 ? _registry.OfUser(userIds[0]) : ConnectionsOf(userIds), frame);
+        // A user's few sockets are written right here (inline when idle); a room's go through the lanes. Plain loops,
+        // no list of targets: this runs for every private message.
+        ReadOnlyMemory<byte> utf8 = default;
+        for (var i = 0; i < userIds.Count; i++)
+        {
+            foreach (var connection in _registry.OfUser(userIds[i]))
+            {
+                if (utf8.IsEmpty)
+                {
+                    utf8 = ProtocolJson.Serialize(frame);
+                }
+
+                connection.TryEnqueue(utf8);
+            }
+        }
+
         return Task.CompletedTask;
     }
 
@@ -136,31 +150,6 @@ public sealed partial class LocalGateway : IGatewayObserver
         if (_registry.RemoveFromRoom(room, connection))
         {
             await Room(room).Detach(Id, connection.User.Id);
-        }
-    }
-
-    private ClientConnection[] ConnectionsOf(IReadOnlyList<string> userIds)
-    {
-        var connections = new List<ClientConnection>();
-        foreach (var userId in userIds)
-        {
-            connections.AddRange(_registry.OfUser(userId));
-        }
-
-        return [.. connections];
-    }
-
-    private static void Fanout(ClientConnection[] targets, ServerFrame frame)
-    {
-        if (targets.Length == 0)
-        {
-            return;
-        }
-
-        ReadOnlyMemory<byte> utf8 = ProtocolJson.Serialize(frame);
-        foreach (var connection in targets)
-        {
-            connection.TryEnqueue(utf8);
         }
     }
 

@@ -38,5 +38,5 @@ public static class ProtocolJson
         .Select(a => (string)a.TypeDiscriminator!)
         .ToHashSet(StringComparer.Ordinal);
 
-    public static byte[] Serialize(ServerFrame frame) => JsonSerializer.SerializeToUtf8Bytes(frame, Options);
+    public static byte[] Serialize(ServerFrame frame) => HotFrameWriter.TryWrite(frame) ?? JsonSerializer.SerializeToUtf8Bytes(frame, Options);
 }
