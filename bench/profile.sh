@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A quick profile of one server under a fixed load: runs one scenario at a fixed send rate (--factor 1), and
 # meanwhile collects runtime counters (dotnet-counters), a CPU-sampling trace (dotnet-trace collect-linux, 8 s) and
-# every thread's managed stack a few times (dotnet-stack); then prints the counters, the trace's top methods by
-# inclusive CPU samples (kernel frames included) and the most frequent running frames.
+# every thread's managed stack a few times (dotnet-stack) and a GC trace (8 s); then prints the counters, the trace's
+# top methods by inclusive CPU samples (kernel frames included), the most frequent running frames, and the GC
+# report (bench/TraceReport: each collection's pause and promoted bytes, allocations by type, owner and stack).
 #
 #   bench/profile.sh orleans|floor SCENARIO RATE [extra bench args]
 #   e.g. bench/profile.sh orleans dm 1000
@@ -38,6 +39,8 @@ dotnet-counters collect -p "$PID" --format csv -o "$OUT/counters.csv" --duration
   --counters System.Runtime,Microsoft.AspNetCore.Server.Kestrel,System.Net.Sockets > /dev/null 2>&1 || true
 # collect-linux samples real CPU (perf events, kernel frames included; needs root); collect would sample wall clock.
 dotnet-trace collect-linux -p "$PID" --profile cpu-sampling --duration 00:00:00:08 -o "$OUT/cpu.nettrace" > /dev/null 2>&1 || true
+# GC keyword at verbose level: collections, mark times by root, and an allocation sample (with stack) per ~100 KB.
+dotnet-trace collect -p "$PID" --providers Microsoft-Windows-DotNETRuntime:0x1:5 --duration 00:00:00:08 -o "$OUT/gc.nettrace" > /dev/null 2>&1 || true
 for i in $(seq 15); do dotnet-stack report -p "$PID" > "$OUT/stack$i.txt" 2>&1 || true; sleep 0.5; done
 wait $BENCH || true
 cat "$OUT/bench.log"
@@ -55,3 +58,9 @@ awk '/^ *Thread \(/ { top = 1; next } /\[Native Frames\]/ { next } top && NF { f
 echo "--- any frame in OrleansChat/Orleans/Kestrel/WebSockets/Json, counted over all samples ---"
 grep -h -o -E '(OrleansChat|Orleans|System\.Net\.WebSockets|System\.Text\.Json|Microsoft\.AspNetCore)[A-Za-z0-9_.`<>+]*' "$OUT"/stack*.txt \
   | sort | uniq -c | sort -rn | head -25
+if [[ -f $OUT/gc.nettrace ]]; then
+  dotnet build bench/TraceReport/TraceReport.csproj -c Release -nologo -v q > /dev/null
+  dotnet bench/TraceReport/bin/Release/net10.0/TraceReport.dll "$OUT/gc.nettrace" > "$OUT/gc-report.txt" 2>&1 || true
+  echo "--- GC trace (full report: $OUT/gc-report.txt) ---"
+  sed -n '/^=== collections/,/^--- by type and/p' "$OUT/gc-report.txt" | head -60
+fi

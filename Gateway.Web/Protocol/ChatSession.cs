@@ -23,7 +23,8 @@ public sealed partial class ChatSession(
     ILogger<ChatSession> logger,
     Observability.GatewayMetrics metrics) : IFrameHandler
 {
-    private readonly RecentGrains<IGroupRoomGrain> _rooms = new(room => grains.GetGrain<IGroupRoomGrain>(room));
+    // Made on first use: an idle connection should not pay for them.
+    private RecentGrains<IGroupRoomGrain>? _rooms;
     private RecentGrains<IPrivateChatGrain>? _dms;
 
     private UserProfile Me => connection.User;
@@ -187,7 +188,7 @@ public sealed partial class ChatSession(
 
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private IGroupRoomGrain Room(string room) => _rooms.Get(room);
+    private IGroupRoomGrain Room(string room) => (_rooms ??= new(r => grains.GetGrain<IGroupRoomGrain>(r))).Get(room);
 
     private IPrivateChatGrain Dm(string peer) =>
         string.Equals(peer, Me.Id, StringComparison.Ordinal)
