@@ -146,7 +146,7 @@ internal sealed class BenchClient
             if (Utf8Parser.TryParse(rest, out int step, out var used) && rest[used] == (byte)':'
                 && Utf8Parser.TryParse(rest[(used + 1)..], out long sentAt, out _))
             {
-                _metrics.Delivered(step, now - sentAt);
+                _metrics.Delivered(step, sentAt, now);
             }
 
             return;

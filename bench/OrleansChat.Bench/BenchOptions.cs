@@ -8,7 +8,7 @@ internal sealed class BenchOptions
         usage: OrleansChat.Bench <bigroom|smallgroups|dm|idle> --url http://127.0.0.1:PORT [--pid SERVER_PID]
                [--clients N] [--rooms N] [--senders N] [--start-rate SENDS_PER_S] [--factor F]
                [--step-seconds S] [--budget-seconds S] [--max-seconds S] [--size TEXT_BYTES] [--hold-seconds S]
-               [--label NAME] [--out results.tsv]
+               [--label NAME] [--out results.tsv] [--timeline true]
         bigroom:     1 room of --clients (1000) members, --senders (4) senders, rate stepped until ratio < 0.99 or p99 > 100 ms
         smallgroups: --clients (5000) in rooms of 10, one sender per room, --size 128
         dm:          --clients/2 (1000) open DM pairs, one sender per pair
@@ -45,6 +45,9 @@ internal sealed class BenchOptions
     public int ConnectConcurrency { get; private set; } = 64;
 
     public string Label { get; private set; } = "server";
+
+    /// <summary>Also print, before each step's row, the slowest delivery of each quarter second of the step.</summary>
+    public bool Timeline { get; private set; }
 
     public string? Out { get; private set; }
 
@@ -85,6 +88,7 @@ internal sealed class BenchOptions
                 case "--hold-seconds": o.HoldSeconds = double.Parse(value, inv); break;
                 case "--connect-concurrency": o.ConnectConcurrency = int.Parse(value, inv); break;
                 case "--label": o.Label = value; break;
+                case "--timeline": o.Timeline = bool.Parse(value); break;
                 case "--out": o.Out = value; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }

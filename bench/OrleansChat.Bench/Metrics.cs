@@ -12,6 +12,13 @@ internal sealed class Metrics
     public const int MaxSteps = 64;
     private const long MaxLatencyMicros = 120_000_000;
 
+    /// <summary>The timeline's resolution: the slowest delivery of the sends due in each quarter second.</summary>
+    public static readonly long SliceTicks = Stopwatch.Frequency / 4;
+
+    private const int Slices = 8192; // 34 minutes of quarter seconds
+
+    private readonly long _origin = Stopwatch.GetTimestamp();
+    private readonly long[] _sliceMaxMicros = new long[Slices];
     private readonly long[] _delivered = new long[MaxSteps];
     private readonly LongConcurrentHistogram[] _latency = new LongConcurrentHistogram[MaxSteps];
     private readonly ConcurrentDictionary<string, int> _closes = new(StringComparer.Ordinal);
@@ -34,7 +41,7 @@ internal sealed class Metrics
 
     public IReadOnlyDictionary<string, int> Closes => _closes;
 
-    public void Delivered(int step, long elapsedTicks)
+    public void Delivered(int step, long dueAt, long receivedAt)
     {
         if ((uint)step >= MaxSteps)
         {
@@ -42,8 +49,32 @@ internal sealed class Metrics
         }
 
         Interlocked.Increment(ref _delivered[step]);
-        var micros = Math.Clamp(elapsedTicks * 1_000_000 / Stopwatch.Frequency, 1, MaxLatencyMicros);
+        var micros = Math.Clamp((receivedAt - dueAt) * 1_000_000 / Stopwatch.Frequency, 1, MaxLatencyMicros);
         _latency[step].RecordValue(micros);
+        RecordSlice(dueAt, micros);
+    }
+
+    /// <summary>The slowest delivery (ms) of the sends due in the quarter second starting at <paramref name="dueAt"/>.</summary>
+    public double SliceMaxMs(long dueAt) => SliceOf(dueAt) is var slice and >= 0 and < Slices ? Interlocked.Read(ref _sliceMaxMicros[slice]) / 1000.0 : 0;
+
+    private long SliceOf(long dueAt) => (dueAt - _origin) / SliceTicks;
+
+    private void RecordSlice(long dueAt, long micros)
+    {
+        var slice = SliceOf(dueAt);
+        if (slice is < 0 or >= Slices)
+        {
+            return;
+        }
+
+        ref var max = ref _sliceMaxMicros[slice];
+        for (var seen = Interlocked.Read(ref max); micros > seen; seen = Interlocked.Read(ref max))
+        {
+            if (Interlocked.CompareExchange(ref max, micros, seen) == seen)
+            {
+                return;
+            }
+        }
     }
 
     public long DeliveredIn(int step) => Interlocked.Read(ref _delivered[step]);

@@ -238,10 +238,16 @@ internal sealed class Scenarios(BenchOptions o, Results results)
 
     private async Task<StepResult> RunStepAsync(int step, double rate, Sender[] senders, int fanout)
     {
+        // The load client's own full GC is blocking (non-concurrent, to stay small on 2 shared cores) and took 55 ms
+        // in the middle of a step (a GC trace of the client lined it up with that step's worst quarter second):
+        // collect between steps, where nothing is measured, so that it does not stall deliveries of either server.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
         var serverCpu0 = ProcStats.CpuSeconds(o.Pid);
         var selfCpu0 = ProcStats.CpuSeconds(Environment.ProcessId);
         var machine0 = ProcStats.MachineBusySeconds();
         var wall0 = Stopwatch.GetTimestamp();
+        var started = DateTime.UtcNow;
         var sent = await Task.Factory.StartNew(() => Pace(step, rate, senders), TaskCreationOptions.LongRunning);
         var sendSeconds = Stopwatch.GetElapsedTime(wall0).TotalSeconds;
         var expected = sent * fanout;
@@ -253,6 +259,11 @@ internal sealed class Scenarios(BenchOptions o, Results results)
         }
 
         var wall = Stopwatch.GetElapsedTime(wall0).TotalSeconds;
+        if (o.Timeline)
+        {
+            PrintTimeline(wall0, started);
+        }
+
         var serverCpu = ProcStats.CpuSeconds(o.Pid) - serverCpu0;
         var selfCpu = ProcStats.CpuSeconds(Environment.ProcessId) - selfCpu0;
         var otherCpu = ProcStats.MachineBusySeconds() - machine0 - serverCpu - selfCpu;
@@ -272,6 +283,14 @@ internal sealed class Scenarios(BenchOptions o, Results results)
             delivered == 0 ? 0 : Math.Max(0, serverCpu - (_idleCpuPerSecond * wall)) * 1e6 / delivered,
             ProcStats.RssKb(o.Pid) / 1024.0,
             Math.Max(0, otherCpu / wall * 100));
+    }
+
+    /// <summary>Where in a step its tail sits: a ramp at the start, one stall, or spread out.</summary>
+    private void PrintTimeline(long stepStart, DateTime startedUtc)
+    {
+        var slices = Enumerable.Range(0, (int)(o.StepSeconds * 4))
+            .Select(i => _metrics.SliceMaxMs(stepStart + (i * Metrics.SliceTicks)).ToString("0", System.Globalization.CultureInfo.InvariantCulture));
+        Console.WriteLine($"        from {startedUtc:HH:mm:ss.fff} UTC, slowest ms per 1/4 s: {string.Join(' ', slices)}");
     }
 
     /// <summary>Token bucket over all senders: sends are due at start + n / rate; each carries its due time (no coordinated omission).</summary>
