@@ -69,31 +69,26 @@ public static class HotFrameWriter
         w.WriteEndObject();
     }
 
-    private static void WriteDmMessage(Utf8JsonWriter w, DmMessageEvent m)
-    {
-        w.WriteStartObject();
-        w.WriteString("type", "dm.message");
-        w.WriteString("conv", m.Conv);
-        w.WriteNumber("seq", m.Seq);
-        w.WriteNumber("ts", m.Ts);
-        WriteProfile(w, "from", m.From);
-        w.WriteString("to", m.To);
-        WriteBody(w, m.Body);
-        WriteOptional(w, "id", m.Id);
-        w.WriteEndObject();
-    }
+    private static void WriteDmMessage(Utf8JsonWriter w, DmMessageEvent m) =>
+        WriteMessage(w, "dm.message", room: null, m.Conv, m.Seq, m.Ts, m.From, m.To, m.Body, m.Id);
 
-    private static void WriteRoomMessage(Utf8JsonWriter w, RoomMessageEvent m)
+    private static void WriteRoomMessage(Utf8JsonWriter w, RoomMessageEvent m) =>
+        WriteMessage(w, "room.message", m.Room, m.Conv, m.Seq, m.Ts, m.From, to: null, m.Body, m.Id);
+
+    /// <summary>Both message events, in their declaration order: a room event names its room, a private one its recipient.</summary>
+    private static void WriteMessage(
+        Utf8JsonWriter w, string type, string? room, string conv, long seq, long ts, UserProfile from, string? to, MessageBody body, string? id)
     {
         w.WriteStartObject();
-        w.WriteString("type", "room.message");
-        w.WriteString("room", m.Room);
-        w.WriteString("conv", m.Conv);
-        w.WriteNumber("seq", m.Seq);
-        w.WriteNumber("ts", m.Ts);
-        WriteProfile(w, "from", m.From);
-        WriteBody(w, m.Body);
-        WriteOptional(w, "id", m.Id);
+        w.WriteString("type", type);
+        WriteOptional(w, "room", room);
+        w.WriteString("conv", conv);
+        w.WriteNumber("seq", seq);
+        w.WriteNumber("ts", ts);
+        WriteProfile(w, "from", from);
+        WriteOptional(w, "to", to);
+        WriteBody(w, body);
+        WriteOptional(w, "id", id);
         w.WriteEndObject();
     }
 
