@@ -258,33 +258,8 @@ public sealed class ClientConnection : IDisposable
             sending = ValueTask.FromException(e);
         }
 
-        if (sending.IsCompleted)
-        {
-            EndInlineSend(sending);
-        }
-        else
-        {
-            _ = EndInlineSendAsync(sending);
-        }
-
+        _ = EndInlineSendAsync(sending); // a send already done finishes here, synchronously and without allocating
         return true;
-    }
-
-    private void EndInlineSend(ValueTask sending)
-    {
-        try
-        {
-            sending.GetAwaiter().GetResult();
-            Metrics?.FrameSent();
-        }
-        catch (Exception e) when (IsSendFailure(e))
-        {
-            AbortNow();
-        }
-        finally
-        {
-            _sendGate.Release();
-        }
     }
 
     private async Task EndInlineSendAsync(ValueTask sending)

@@ -22,11 +22,6 @@ public static class HotFrameWriter
 
     public static byte[]? TryWrite(ServerFrame frame)
     {
-        if (!IsHot(frame))
-        {
-            return null;
-        }
-
         var buffer = t_buffer ??= new ArrayBufferWriter<byte>(512);
         var writer = t_writer ??= new Utf8JsonWriter(buffer);
         buffer.ResetWrittenCount();
@@ -36,25 +31,19 @@ public static class HotFrameWriter
             case AckReply ack:
                 WriteAck(writer, ack);
                 break;
-            case DmMessageEvent dm:
+            case DmMessageEvent dm when IsKnown(dm.Body):
                 WriteDmMessage(writer, dm);
                 break;
-            case RoomMessageEvent room:
+            case RoomMessageEvent room when IsKnown(room.Body):
                 WriteRoomMessage(writer, room);
                 break;
+            default:
+                return null;
         }
 
         writer.Flush();
         return buffer.WrittenSpan.ToArray();
     }
-
-    private static bool IsHot(ServerFrame frame) => frame switch
-    {
-        AckReply => true,
-        DmMessageEvent dm => IsKnown(dm.Body),
-        RoomMessageEvent room => IsKnown(room.Body),
-        _ => false,
-    };
 
     private static bool IsKnown(MessageBody body) => body is TextBody or ImageBody or AudioBody;
 

@@ -14,8 +14,9 @@ internal ref struct ByteSpanWriter(Span<byte> destination)
 
     public readonly int Position => _position;
 
-    public static int SizeOf(string? value) =>
-        value is null ? 1 : SizeOfLength((uint)Encoding.UTF8.GetByteCount(value) + 1) + Encoding.UTF8.GetByteCount(value);
+    public static int SizeOf(string? value) => value is null ? 1 : SizeOfUtf8(Encoding.UTF8.GetByteCount(value));
+
+    private static int SizeOfUtf8(int byteCount) => SizeOfLength((uint)byteCount + 1) + byteCount;
 
     public static int SizeOf(int? value) => value is null ? 1 : 1 + sizeof(int);
 

@@ -107,7 +107,7 @@ internal static class StoredMessageCodec
         var start = reader.Position;
         if (senders is null)
         {
-            return new UserProfile(reader.ReadString(), reader.ReadString(), reader.ReadNullableString());
+            return ReadProfileFields(ref reader);
         }
 
         reader.SkipString();
@@ -120,6 +120,9 @@ internal static class StoredMessageCodec
         }
 
         var profileReader = new ByteSpanReader(encoded);
-        return senders.Add(encoded, new UserProfile(profileReader.ReadString(), profileReader.ReadString(), profileReader.ReadNullableString()));
+        return senders.Add(encoded, ReadProfileFields(ref profileReader));
     }
+
+    private static UserProfile ReadProfileFields(ref ByteSpanReader reader) =>
+        new(reader.ReadString(), reader.ReadString(), reader.ReadNullableString());
 }
