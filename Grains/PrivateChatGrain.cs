@@ -41,6 +41,9 @@ public sealed partial class PrivateChatGrain(
     /// </summary>
     private readonly Dictionary<string, UserGateways> _whereConnected = new(StringComparer.Ordinal);
 
+    /// <summary>The last delivery's users and gateways: messages go the same way until someone moves (see Remember).</summary>
+    private (string[] Users, List<(string Id, IGatewayObserver Gateway, List<string> Users)> ByGateway)? _route;
+
     private string Conv => ConversationId.DmPrefix + this.GetPrimaryKeyString();
 
     private ConversationSequencer Sequencer => _sequencer ??= new(Conv, log, options.Value);
@@ -148,6 +151,7 @@ public sealed partial class PrivateChatGrain(
         await SetStatus(DmStatus.Open, requestedBy: null);
         await Task.WhenAll(User(a).AddDmPeer(b), User(b).AddDmPeer(a));
         _whereConnected.Clear(); // the users announce to this conversation from now on; ask them afresh once
+        _route = null;
         var (profileA, profileB) = (await ProfileOf(a), await ProfileOf(b));
         await Task.WhenAll(Deliver(new DmOpenEvent(Conv, profileB), a), Deliver(new DmOpenEvent(Conv, profileA), b));
     }
@@ -232,6 +236,11 @@ public sealed partial class PrivateChatGrain(
     /// <summary>Each gateway holding a connection of the users, with the users it holds (plain loops: this runs per message).</summary>
     private List<(string Id, IGatewayObserver Gateway, List<string> Users)> ByGateway(string[] userIds)
     {
+        if (_route is { } route && route.Users.AsSpan().SequenceEqual(userIds))
+        {
+            return route.ByGateway;
+        }
+
         var byGateway = new List<(string Id, IGatewayObserver Gateway, List<string> Users)>(2);
         foreach (var userId in userIds)
         {
@@ -251,6 +260,7 @@ public sealed partial class PrivateChatGrain(
             }
         }
 
+        _route = (userIds, byGateway);
         return byGateway;
     }
 
@@ -273,6 +283,7 @@ public sealed partial class PrivateChatGrain(
         if (!_whereConnected.TryGetValue(user.UserId, out var known) || known.Version < user.Version)
         {
             _whereConnected[user.UserId] = user;
+            _route = null;
         }
     }
 
