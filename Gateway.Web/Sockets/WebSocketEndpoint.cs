@@ -11,29 +11,30 @@ namespace OrleansChat.Gateway.Sockets;
 
 /// <summary>
 /// <c>GET /ws</c>: authenticates the upgrade, then runs the socket with a <see cref="ChatSession"/> until it
-/// closes, and always deregisters it.
+/// closes, and always deregisters it. One instance for the process: its services are resolved once, not per
+/// request, because resolving them per request would keep a request scope (and its dictionary of resolved
+/// services) alive for as long as each socket lives.
 /// </summary>
-public static partial class WebSocketEndpoint
+public sealed partial class WebSocketEndpoint(
+    IServiceProvider services,
+    TokenService tokens,
+    LocalGateway gateway,
+    ConnectionLimiter limiter,
+    RateLimiter rateLimiter,
+    GatewayDrain drain,
+    Observability.GatewayMetrics metrics,
+    EncryptionKeyRing encryptionKeys,
+    IOptions<SocketOptions> socketOptions,
+    IOptions<SecurityOptions> security,
+    TimeProvider time,
+    ILogger<WebSocketEndpoint> logger)
 {
-    public static IEndpointRouteBuilder MapChatWebSocket(this IEndpointRouteBuilder endpoints)
-    {
-        endpoints.Map("/ws", HandleAsync);
-        return endpoints;
-    }
+    private static readonly ObjectFactory<ChatSession> NewSession =
+        ActivatorUtilities.CreateFactory<ChatSession>([typeof(ClientConnection), typeof(ConnectionRateLimit)]);
 
-    private static async Task HandleAsync(
-        HttpContext context,
-        TokenService tokens,
-        LocalGateway gateway,
-        ConnectionLimiter limiter,
-        RateLimiter rateLimiter,
-        GatewayDrain drain,
-        Observability.GatewayMetrics metrics,
-        EncryptionKeyRing encryptionKeys,
-        IOptions<SocketOptions> options,
-        IOptions<SecurityOptions> security,
-        TimeProvider time,
-        ILoggerFactory loggers)
+    private readonly SocketOptions _options = socketOptions.Value;
+
+    public async Task HandleAsync(HttpContext context)
     {
         if (drain.IsDraining)
         {
@@ -49,13 +50,13 @@ public static partial class WebSocketEndpoint
             return;
         }
 
-        if (!OriginAllowList.Allows(options.Value.AllowedOrigins, context.Request.Headers.Origin))
+        if (!OriginAllowList.Allows(_options.AllowedOrigins, context.Request.Headers.Origin))
         {
             await WriteErrorAsync(context, StatusCodes.Status403Forbidden, ChatErrorCode.Forbidden, "this origin may not connect (Sockets:AllowedOrigins)");
             return;
         }
 
-        var user = await AuthenticateAsync(context, tokens);
+        var user = await AuthenticateAsync(context);
         if (user is null)
         {
             await WriteErrorAsync(context, StatusCodes.Status401Unauthorized, ChatErrorCode.Unauthorized, "a valid token is required: ?access_token=, Authorization: Bearer, or Sec-WebSocket-Protocol bearer.TOKEN");
@@ -72,21 +73,20 @@ public static partial class WebSocketEndpoint
         UpgradeRequestTarget.Forget(context);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
-            KeepAliveInterval = options.Value.KeepAliveInterval,
+            KeepAliveInterval = _options.KeepAliveInterval,
             SubProtocol = BearerToken.SelectSubProtocol(context.WebSockets.WebSocketRequestedProtocols),
         });
-        using var connection = new ClientConnection(Guid.NewGuid().ToString("N"), user, socket, options.Value, time)
+        using var connection = new ClientConnection(Guid.NewGuid().ToString("N"), user, socket, _options, time)
         {
             Metrics = metrics,
         };
         using var rateLimit = rateLimiter.Open(user.Id);
-        var session = ActivatorUtilities.CreateInstance<ChatSession>(context.RequestServices, connection, rateLimit);
-        var logger = loggers.CreateLogger(typeof(WebSocketEndpoint));
+        var session = NewSession(services, [connection, rateLimit]);
         var handler = EncryptedSession.Decorate(
-            connection, session, security.Value.Encryption, encryptionKeys, options.Value.SendQueueCapacity, logger);
+            connection, session, security.Value.Encryption, encryptionKeys, _options.SendQueueCapacity, logger);
         try
         {
-            await RunAsync(connection, session, handler, gateway, time, logger);
+            await RunAsync(connection, session, handler);
         }
         finally
         {
@@ -94,7 +94,7 @@ public static partial class WebSocketEndpoint
         }
     }
 
-    private static async Task RunAsync(ClientConnection connection, ChatSession session, IFrameHandler handler, LocalGateway gateway, TimeProvider time, ILogger logger)
+    private async Task RunAsync(ClientConnection connection, ChatSession session, IFrameHandler handler)
     {
         try
         {
@@ -104,16 +104,16 @@ public static partial class WebSocketEndpoint
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            LogConnectionFailed(logger, e, connection.User.Id);
+            LogConnectionFailed(e, connection.User.Id);
             connection.Close(WebSocketCloseStatus.InternalServerError, "server error", flush: true);
         }
         finally
         {
-            await DisconnectQuietlyAsync(gateway, connection, logger);
+            await DisconnectQuietlyAsync(connection);
         }
     }
 
-    private static async Task DisconnectQuietlyAsync(LocalGateway gateway, ClientConnection connection, ILogger logger)
+    private async Task DisconnectQuietlyAsync(ClientConnection connection)
     {
         try
         {
@@ -122,12 +122,12 @@ public static partial class WebSocketEndpoint
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The registrations expire on their own when not renewed; this only makes it prompt.
-            LogDisconnectFailed(logger, e, connection.User.Id);
+            LogDisconnectFailed(e, connection.User.Id);
         }
     }
 
     /// <summary>The token comes from the query, the Authorization header or the sub-protocol list (<see cref="BearerToken"/>).</summary>
-    private static async Task<UserProfile?> AuthenticateAsync(HttpContext context, TokenService tokens) =>
+    private async Task<UserProfile?> AuthenticateAsync(HttpContext context) =>
         BearerToken.FromUpgrade(context) is { } token ? (await tokens.ValidateAsync(token))?.User : null;
 
     private static Task WriteErrorAsync(HttpContext context, int status, ChatErrorCode code, string message)
@@ -137,8 +137,18 @@ public static partial class WebSocketEndpoint
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Connection of user {UserId} failed")]
-    private static partial void LogConnectionFailed(ILogger logger, Exception exception, string userId);
+    private partial void LogConnectionFailed(Exception exception, string userId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deregistering a connection of user {UserId} failed")]
-    private static partial void LogDisconnectFailed(ILogger logger, Exception exception, string userId);
+    private partial void LogDisconnectFailed(Exception exception, string userId);
+}
+
+public static class WebSocketEndpointMapping
+{
+    public static IEndpointRouteBuilder MapChatWebSocket(this IEndpointRouteBuilder endpoints)
+    {
+        var endpoint = ActivatorUtilities.CreateInstance<WebSocketEndpoint>(endpoints.ServiceProvider);
+        endpoints.Map("/ws", endpoint.HandleAsync);
+        return endpoints;
+    }
 }
