@@ -13,8 +13,8 @@ public sealed class GatewayMetrics
     public const string MeterName = "OrleansChat.Gateway";
 
     private readonly TimeProvider _time;
-    private readonly Counter<long> _framesReceived;
-    private readonly Counter<long> _framesSent;
+    private readonly StripedCounter _framesReceived = new();
+    private readonly StripedCounter _framesSent = new();
     private readonly Counter<long> _messagesAccepted;
     private readonly Histogram<double> _fanOutLatency;
     private readonly Counter<long> _sendQueueOverflows;
@@ -25,8 +25,8 @@ public sealed class GatewayMetrics
         _time = time;
         var meter = meters.Create(MeterName);
         meter.CreateObservableUpDownCounter("orleanschat.gateway.connections", () => registry.ConnectionCount, "{connection}", "WebSocket connections open on this gateway");
-        _framesReceived = meter.CreateCounter<long>("orleanschat.gateway.frames.received", "{frame}", "WebSocket messages received from clients");
-        _framesSent = meter.CreateCounter<long>("orleanschat.gateway.frames.sent", "{frame}", "WebSocket messages written to clients");
+        meter.CreateObservableCounter("orleanschat.gateway.frames.received", () => _framesReceived.Sum, "{frame}", "WebSocket messages received from clients");
+        meter.CreateObservableCounter("orleanschat.gateway.frames.sent", () => _framesSent.Sum, "{frame}", "WebSocket messages written to clients");
         _messagesAccepted = meter.CreateCounter<long>("orleanschat.gateway.messages.accepted", "{message}", "room.send and dm.send acknowledged (first time, not resends)");
         _fanOutLatency = meter.CreateHistogram<double>(
             "orleanschat.gateway.fanout.latency", "ms", "From the grain's timestamp on a message to its enqueueing on this gateway's sockets",
@@ -35,9 +35,9 @@ public sealed class GatewayMetrics
         _rateLimitRejections = meter.CreateCounter<long>("orleanschat.gateway.rate_limit.rejections", "{frame}", "Frames refused with rate_limited");
     }
 
-    public void FrameReceived() => _framesReceived.Add(1);
+    public void FrameReceived() => _framesReceived.Increment();
 
-    public void FrameSent() => _framesSent.Add(1);
+    public void FrameSent() => _framesSent.Increment();
 
     public void MessageAccepted(string kind) => _messagesAccepted.Add(1, new KeyValuePair<string, object?>("kind", kind));
 

@@ -32,6 +32,23 @@ public sealed class OperationsEndpointTests
         var metrics = "";
         await Eventually.TrueAsync(async () => expected.All((metrics = await gateway.Http.GetStringAsync(OperationsEndpoints.MetricsPath)).Contains), "every chat metric is exported");
         Assert.Contains("orleanschat_gateway_connections{", metrics, StringComparison.Ordinal);
+
+        // Two welcomes, four acks and two copies of the message went out; two joins and a send came in.
+        Assert.True(SampleValue(metrics, "orleanschat_gateway_frames_sent_total") >= 8, metrics);
+        Assert.True(SampleValue(metrics, "orleanschat_gateway_frames_received_total") >= 3, metrics);
+    }
+
+    /// <summary>The value of a metric's one sample in the Prometheus text format: <c>name{labels} value [timestamp]</c>.</summary>
+    private static double SampleValue(string metrics, string name)
+    {
+        var line = metrics.Split('\n').Single(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal));
+        var rest = line[name.Length..];
+        if (rest.StartsWith('{'))
+        {
+            rest = rest[(rest.IndexOf('}', StringComparison.Ordinal) + 1)..];
+        }
+
+        return double.Parse(rest.Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     [Fact]
