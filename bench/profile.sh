@@ -11,29 +11,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 server=$1 scenario=$2 rate=$3; shift 3
 export PATH=$PATH:$HOME/.dotnet/tools
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 OUT=$ROOT/bench/results/profile-$server-$scenario-$rate
 mkdir -p "$OUT"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-port=$(free_port); URL=http://127.0.0.1:$port
-if [[ $server == orleans ]]; then
-  (cd Gateway.Web/bin/Release/net10.0 && exec dotnet Gateway.Web.dll --Urls "$URL" --Cluster:SiloPort "$(free_port)" \
-    --Cluster:GatewayPort "$(free_port)" --Auth:DevLoginEnabled true --Sockets:IdleTimeout 01:00:00 --Sockets:MaxConnectionsPerAddress 0 --RateLimits:Enabled false \
-    --Logging:LogLevel:Default Warning) > "$OUT/server.log" 2>&1 &
-else
-  (cd bench/FloorServer/bin/Release/net10.0 && exec dotnet FloorServer.dll --Urls "$URL") > "$OUT/server.log" 2>&1 &
-fi
-PID=$!
-trap 'kill $PID 2>/dev/null || true' EXIT
-until curl -sf -o /dev/null -H 'Content-Type: application/json' -d '{"openId":"probe","name":"p"}' "$URL/api/auth/login"; do sleep 0.2; done
+start_server "$server" "$OUT/server.log"
+PID=$SERVER_PID
+trap stop_server EXIT
 
-dotnet bench/OrleansChat.Bench/bin/Release/net10.0/OrleansChat.Bench.dll "$scenario" --url "$URL" --pid "$PID" \
+dotnet "$BENCH" "$scenario" --url "$URL" --pid "$PID" \
   --label "$server" --start-rate "$rate" --factor 1 --budget-seconds 24 "$@" > "$OUT/bench.log" 2>&1 &
-BENCH=$!
+BENCH_PID=$!
 # Wait for the set-up to finish (the step table header), then sample while the steps run.
-until grep -q "step  sends/s" "$OUT/bench.log" 2>/dev/null; do sleep 0.5; kill -0 $BENCH 2>/dev/null || break; done
+wait_for_steps "$OUT/bench.log" "$BENCH_PID"
 sleep 3
 dotnet-counters collect -p "$PID" --format csv -o "$OUT/counters.csv" --duration 00:00:00:10 \
   --counters System.Runtime,Microsoft.AspNetCore.Server.Kestrel,System.Net.Sockets > /dev/null 2>&1 || true
@@ -42,7 +35,7 @@ dotnet-trace collect-linux -p "$PID" --profile cpu-sampling --duration 00:00:00:
 # GC keyword at verbose level: collections, mark times by root, and an allocation sample (with stack) per ~100 KB.
 dotnet-trace collect -p "$PID" --providers Microsoft-Windows-DotNETRuntime:0x1:5 --duration 00:00:00:08 -o "$OUT/gc.nettrace" > /dev/null 2>&1 || true
 for i in $(seq 15); do dotnet-stack report -p "$PID" > "$OUT/stack$i.txt" 2>&1 || true; sleep 0.5; done
-wait $BENCH || true
+wait "$BENCH_PID" || true
 cat "$OUT/bench.log"
 echo "--- counters (mean over 10 s) ---"
 awk -F, 'NR > 1 { n[$3] += 1; s[$3] += $NF } END { for (k in s) printf "%-75s %14.1f\n", k, s[k] / n[k] }' "$OUT/counters.csv" | sort

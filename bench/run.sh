@@ -30,57 +30,21 @@ mkdir -p "$OUT"
 RESULTS=$OUT/results.tsv
 : > "$RESULTS"
 
-if [[ -z ${NO_BUILD:-} ]]; then
-  dotnet build "$ROOT/Gateway.Web/Gateway.Web.csproj" -c Release -nologo -v q
-  dotnet build "$ROOT/bench/FloorServer/FloorServer.csproj" -c Release -nologo -v q
-  dotnet build "$ROOT/bench/OrleansChat.Bench/OrleansChat.Bench.csproj" -c Release -nologo -v q
-fi
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
+if [[ -z ${NO_BUILD:-} ]]; then build_release; fi
 
-GATEWAY_DIR=$ROOT/Gateway.Web/bin/Release/net10.0
-FLOOR_DIR=$ROOT/bench/FloorServer/bin/Release/net10.0
-BENCH=$ROOT/bench/OrleansChat.Bench/bin/Release/net10.0/OrleansChat.Bench.dll
-
-SERVER_PID=
 BENCH_PID=
-stop_server() {
+stop_all() {
   if [[ -n $BENCH_PID ]]; then kill "$BENCH_PID" 2>/dev/null || true; BENCH_PID=; fi
-  if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-  fi
-  SERVER_PID=
+  stop_server
 }
-trap stop_server EXIT
+trap stop_all EXIT
 trap 'exit 130' INT TERM
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-
-start_server() { # $1 = orleans|floor; sets SERVER_PID and URL
-  local port; port=$(free_port); URL=http://127.0.0.1:$port
-  if [[ $1 == orleans ]]; then
-    (cd "$GATEWAY_DIR" && exec env ${SERVER_ENV:-} dotnet Gateway.Web.dll --Urls "$URL" \
-      --Cluster:Mode Embedded --Cluster:SiloPort "$(free_port)" --Cluster:GatewayPort "$(free_port)" \
-      --Cluster:ClusterId "bench-$port" --Auth:DevLoginEnabled true \
-      --Sockets:IdleTimeout 01:00:00 --Sockets:MaxConnectionsPerAddress 0 --RateLimits:Enabled false \
-      --Logging:LogLevel:Default Warning) > "$OUT/$1-$2.server.log" 2>&1 &
-  else
-    (cd "$FLOOR_DIR" && exec dotnet FloorServer.dll --Urls "$URL") > "$OUT/$1-$2.server.log" 2>&1 &
-  fi
-  SERVER_PID=$!
-  for _ in $(seq 300); do
-    if curl -sf -o /dev/null -H 'Content-Type: application/json' -d '{"openId":"probe","name":"probe"}' "$URL/api/auth/login"; then
-      return 0
-    fi
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "server $1 died:"; tail -20 "$OUT/$1-$2.server.log"; exit 1; }
-    sleep 0.1
-  done
-  echo "server $1 did not start"; exit 1
-}
 
 for scenario in "${scenarios[@]}"; do
   for server in "${servers[@]}"; do
-    start_server "$server" "$scenario"
+    start_server "$server" "$OUT/$server-$scenario.server.log"
     echo "=== $scenario against $server ($URL, pid $SERVER_PID) ==="
     # In the background + wait, so that INT/TERM stop the run at once (bash defers traps during a foreground job).
     timeout 110 dotnet "$BENCH" "$scenario" --url "$URL" --pid "$SERVER_PID" --label "$server" --out "$RESULTS" "${extra[@]}" \
