@@ -187,7 +187,10 @@ public sealed partial class UserGrain(
         if (_expiryTimer is null && _connections.Count > 0)
         {
             var period = options.Value.SubscriptionExpiry / 2;
-            _expiryTimer = this.RegisterGrainTimer(ExpireConnections, new GrainTimerCreationOptions(period, period) { KeepAlive = true });
+            // First tick at a random point of the period: the users of a restarted gateway all reconnect within
+            // seconds, and would otherwise check their expiries in one burst every period from then on.
+            var firstTick = period * Random.Shared.NextDouble();
+            _expiryTimer = this.RegisterGrainTimer(ExpireConnections, new GrainTimerCreationOptions(firstTick, period) { KeepAlive = true });
         }
     }
 

@@ -6,7 +6,7 @@ namespace OrleansChat.Gateway.Sockets;
 /// <summary>
 /// The gateway's two clocks, on one timer each for the whole process rather than one per socket: closing
 /// sockets that went silent past the idle timeout, and renewing this gateway's registrations with the grains
-/// well inside their expiry.
+/// well inside their expiry, a slice at a time (<see cref="RenewalSchedule"/>).
 /// </summary>
 public sealed partial class ConnectionMaintenance(
     LocalGateway gateway,
@@ -40,12 +40,13 @@ public sealed partial class ConnectionMaintenance(
     private async Task RenewLoopAsync(CancellationToken stoppingToken)
     {
         // Three renewals fit in one expiry period, so one lost renewal never drops a live gateway.
-        using var timer = new PeriodicTimer(chat.Value.SubscriptionExpiry / 3, time);
+        var schedule = new RenewalSchedule(chat.Value.SubscriptionExpiry / 3);
+        using var timer = new PeriodicTimer(schedule.Tick, time);
         while (await WaitAsync(timer, stoppingToken))
         {
             try
             {
-                await gateway.RenewAsync();
+                await gateway.RenewAsync(schedule.Next());
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

@@ -94,13 +94,13 @@ public sealed class ConnectionRegistry
         }
     }
 
-    /// <summary>Each room with the distinct users who have a socket in it here (for renewing subscriptions).</summary>
-    public IReadOnlyList<(string Room, string[] Users)> RoomsSnapshot() =>
-        [.. _byRoom.Select(kv => (kv.Key, kv.Value.Select(c => c.User.Id).Distinct(StringComparer.Ordinal).ToArray()))];
+    /// <summary>Each room of the slice with the distinct users who have a socket in it here (for renewing subscriptions).</summary>
+    public IReadOnlyList<(string Room, string[] Users)> RoomsSnapshot(RenewalSlice slice) =>
+        [.. _byRoom.Where(kv => slice.Contains(kv.Key)).Select(kv => (kv.Key, kv.Value.Select(c => c.User.Id).Distinct(StringComparer.Ordinal).ToArray()))];
 
-    /// <summary>Each user with their local connection ids.</summary>
-    public IReadOnlyList<(string UserId, string[] ConnectionIds)> UsersSnapshot() =>
-        [.. _byUser.Select(kv => (kv.Key, kv.Value.Select(c => c.Id).ToArray()))];
+    /// <summary>Each user of the slice with their local connection ids.</summary>
+    public IReadOnlyList<(string UserId, string[] ConnectionIds)> UsersSnapshot(RenewalSlice slice) =>
+        [.. _byUser.Where(kv => slice.Contains(kv.Key)).Select(kv => (kv.Key, kv.Value.Select(c => c.Id).ToArray()))];
 
     public IReadOnlyList<ClientConnection> AllConnections() => [.. _byUser.Values.SelectMany(c => c)];
 

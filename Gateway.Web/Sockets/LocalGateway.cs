@@ -129,11 +129,11 @@ public sealed partial class LocalGateway : IGatewayObserver
         return Task.CompletedTask;
     }
 
-    /// <summary>Re-states every local room presence and connection so that the grains' registrations do not expire.</summary>
-    public async Task RenewAsync()
+    /// <summary>Re-states the local room presences and connections of one slice so that the grains' registrations do not expire.</summary>
+    public async Task RenewAsync(RenewalSlice slice)
     {
-        var rooms = _registry.RoomsSnapshot().Select(r => Room(r.Room).Renew(Ref, r.Users));
-        var users = _registry.UsersSnapshot().Select(u => User(u.UserId).RenewConnections(Ref, u.ConnectionIds));
+        var rooms = _registry.RoomsSnapshot(slice).Select(r => Room(r.Room).Renew(Ref, r.Users));
+        var users = _registry.UsersSnapshot(slice).Select(u => User(u.UserId).RenewConnections(Ref, u.ConnectionIds));
         await Task.WhenAll(rooms.Concat(users));
     }
 

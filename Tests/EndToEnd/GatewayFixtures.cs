@@ -12,10 +12,13 @@ public sealed class GatewayFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Server.DisposeAsync();
 }
 
-/// <summary>A gateway with tight limits: a short idle timeout and a small send queue.</summary>
+/// <summary>A gateway with tight limits: a short idle timeout, a small send queue, registrations that expire fast.</summary>
 public sealed class TightGatewayFixture : IAsyncLifetime
 {
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>Renewed every second, in 4 slices of 250 ms.</summary>
+    public static readonly TimeSpan SubscriptionExpiry = TimeSpan.FromSeconds(3);
 
     public GatewayServer Server { get; private set; } = null!;
 
@@ -24,6 +27,7 @@ public sealed class TightGatewayFixture : IAsyncLifetime
         ["Sockets:IdleTimeout"] = IdleTimeout.ToString(),
         ["Sockets:SendQueueCapacity"] = "64",
         ["Sockets:CloseTimeout"] = "00:00:01",
+        ["Chat:SubscriptionExpiry"] = SubscriptionExpiry.ToString(),
     });
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
