@@ -3,8 +3,8 @@
 #   PROFILE_ENV  environment for either server (profilers that need the same runtime switches on both)
 
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-GATEWAY_DIR=$ROOT/Gateway.Web/bin/Release/net10.0
-FLOOR_DIR=$ROOT/bench/FloorServer/bin/Release/net10.0
+GATEWAY_DIR=${GATEWAY_DIR:-$ROOT/Gateway.Web/bin/Release/net10.0}
+FLOOR_DIR=${FLOOR_DIR:-$ROOT/bench/FloorServer/bin/Release/net10.0}
 BENCH=$ROOT/bench/OrleansChat.Bench/bin/Release/net10.0/OrleansChat.Bench.dll
 SERVER_PID=
 

@@ -9,14 +9,22 @@ using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 // Reads a GC trace (dotnet-trace collect --providers Microsoft-Windows-DotNETRuntime:0x1:5) and prints what sets
 // the GC's cost: every GC with its pause, promoted bytes and mark time by root kind, then the sampled allocations
 // (one GCAllocationTick per ~100 KB) by type, by the first OrleansChat/Orleans frame that allocated, and by stack.
+// With "jit" first, reads a JIT trace (keyword 0x10 at level 5) instead: methods compiled per second, and in a
+// window of seconds, by tier and type, to see what first-time or tier-up compilation lands inside a measured step.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: TraceReport <gc.nettrace> [stack depth (default 12)]");
+    Console.Error.WriteLine("usage: TraceReport <gc.nettrace> [stack depth (default 12)]\n       TraceReport jit <jit.nettrace> [from s] [to s]");
     return 2;
 }
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+if (args[0] == "jit")
+{
+    ReportJit(args[1], args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 0, args.Length > 3 ? double.Parse(args[3], CultureInfo.InvariantCulture) : double.MaxValue);
+    return 0;
+}
+
 var depth = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 12;
 ReportCollections(args[0]);
 ReportAllocations(args[0], depth);
@@ -36,6 +44,30 @@ static void ReportCollections(string path)
                 $"pause {gc.PauseDurationMSec,6:F1}  promoted {gc.PromotedMB,6:F1}  gen0 {gc.GenSizeBeforeMB[(int)Gens.Gen0],5:F0}  {MarkTimes(gc)}");
         }
     }
+}
+
+static void ReportJit(string path, double fromSeconds, double toSeconds)
+{
+    var perSecond = new SortedDictionary<int, int>();
+    var inWindow = new Dictionary<string, long>();
+    var windowCount = 0L;
+    using (var source = new EventPipeEventSource(path))
+    {
+        source.Clr.MethodLoadVerbose += e =>
+        {
+            var at = e.TimeStampRelativeMSec / 1000;
+            perSecond[(int)at] = perSecond.GetValueOrDefault((int)at) + 1;
+            if (at >= fromSeconds && at < toSeconds)
+            {
+                Tally(inWindow, $"{e.OptimizationTier,-26} {Shorten(e.MethodNamespace)}", 1);
+                windowCount++;
+            }
+        };
+        source.Process();
+    }
+
+    Console.WriteLine("=== methods compiled per second of the trace: " + string.Join(" ", perSecond.Select(kv => $"{kv.Key}s:{kv.Value}")));
+    Print($"{windowCount} compiled from {fromSeconds} s to {toSeconds} s, by tier and type", inWindow, Math.Max(1, windowCount), 40);
 }
 
 static string MarkTimes(TraceGC gc) => gc.PerHeapMarkTimes is null ? "" : string.Join("  ", gc.PerHeapMarkTimes
