@@ -218,20 +218,17 @@ public sealed partial class UserGrain(
     /// </summary>
     private bool AnnounceGatewaysIfChanged()
     {
-        var gateways = _connections.LiveGateways;
-        if (SameGateways(gateways, _announcedGateways))
+        if (_connections.LiveGatewaysAre(_announcedGateways))
         {
             return false;
         }
 
+        var gateways = _connections.LiveGateways;
         var presenceChanged = gateways.Count > 0 != _announcedGateways.Count > 0;
         (_announcedGateways, _gatewaysVersion) = (gateways, _gatewaysVersion + 1);
         _announcing = AnnounceAsync(_announcing, [.. state.State.DmPeers], Announced, presenceChanged);
         return true;
     }
-
-    private static bool SameGateways(IReadOnlyList<GatewayRef> a, IReadOnlyList<GatewayRef> b) =>
-        a.Count == b.Count && a.All(x => b.Any(y => y.GatewayId == x.GatewayId));
 
     /// <summary>Runs after the previous announcement, so presence flips reach the peers in order as a rule; the version orders the rest.</summary>
     private async Task AnnounceAsync(Task previous, IReadOnlyList<string> peers, UserGateways gateways, bool presenceChanged)

@@ -76,6 +76,12 @@ public sealed class ClientConnection : IDisposable
 
     public UserProfile User { get; }
 
+    /// <summary>
+    /// The user's grain, resolved once per connection by <see cref="LocalGateway"/>: Orleans 10's <c>GetGrain</c>
+    /// reflects on every call, and the gateway calls this grain for every renewal of every connected user.
+    /// </summary>
+    public Grains.IUserGrain? UserGrain { get; set; }
+
     /// <summary>Set when the connection is closing or closed: frames enqueued now are dropped.</summary>
     public bool IsClosing => Volatile.Read(ref _close) is not null;
 

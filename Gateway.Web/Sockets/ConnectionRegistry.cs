@@ -98,11 +98,24 @@ public sealed class ConnectionRegistry
     public IReadOnlyList<(string Room, string[] Users)> RoomsSnapshot(RenewalSlice slice) =>
         [.. _byRoom.Where(kv => slice.Contains(kv.Key)).Select(kv => (kv.Key, kv.Value.Select(c => c.User.Id).Distinct(StringComparer.Ordinal).ToArray()))];
 
-    /// <summary>Each user of the slice with their local connection ids.</summary>
-    public IReadOnlyList<(string UserId, string[] ConnectionIds)> UsersSnapshot(RenewalSlice slice) =>
-        [.. _byUser.Where(kv => slice.Contains(kv.Key)).Select(kv => (kv.Key, kv.Value.Select(c => c.Id).ToArray()))];
+    /// <summary>The local connections of each user of the slice (one array per user, never empty).</summary>
+    public IReadOnlyList<ClientConnection[]> UsersSnapshot(RenewalSlice slice) =>
+        [.. _byUser.Where(kv => slice.Contains(kv.Key)).Select(kv => kv.Value)];
 
-    public IReadOnlyList<ClientConnection> AllConnections() => [.. _byUser.Values.SelectMany(c => c)];
+    /// <summary>
+    /// Every local connection, read as it goes: the idle sweep walks them all every few seconds, so no copy (the
+    /// dictionary's <c>Values</c> would copy under every lock) and no enumerator per user.
+    /// </summary>
+    public IEnumerable<ClientConnection> AllConnections()
+    {
+        foreach (var (_, connections) in _byUser)
+        {
+            foreach (var connection in connections)
+            {
+                yield return connection;
+            }
+        }
+    }
 
     private bool HasUserIn(string room, string userId) =>
         InRoom(room).Any(c => string.Equals(c.User.Id, userId, StringComparison.Ordinal));

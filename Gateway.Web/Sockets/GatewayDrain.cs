@@ -47,7 +47,7 @@ public sealed partial class GatewayDrain(
 
     private int CloseAll()
     {
-        var open = registry.AllConnections();
+        var open = registry.AllConnections().ToList(); // a snapshot: closing ones leave the registry meanwhile
         foreach (var connection in open)
         {
             connection.Close(ServiceRestart, "service restart", flush: true);

@@ -42,7 +42,7 @@ public sealed partial class LocalGateway : IGatewayObserver
     public async Task<UserSession> ConnectAsync(ClientConnection connection)
     {
         _registry.Add(connection);
-        var session = await User(connection.User.Id).Connect(connection.User, Ref, connection.Id);
+        var session = await UserOf(connection).Connect(connection.User, Ref, connection.Id);
         await Task.WhenAll(session.Rooms.Select(room => EnterRoomAsync(room, connection)));
         return session;
     }
@@ -51,7 +51,7 @@ public sealed partial class LocalGateway : IGatewayObserver
     {
         var abandoned = _registry.Remove(connection);
         await Task.WhenAll(abandoned.Select(room => Room(room).Detach(Id, connection.User.Id)));
-        await User(connection.User.Id).Disconnect(Id, connection.Id);
+        await UserOf(connection).Disconnect(Id, connection.Id);
     }
 
     /// <summary>
@@ -133,7 +133,7 @@ public sealed partial class LocalGateway : IGatewayObserver
     public async Task RenewAsync(RenewalSlice slice)
     {
         var rooms = _registry.RoomsSnapshot(slice).Select(r => Room(r.Room).Renew(Ref, r.Users));
-        var users = _registry.UsersSnapshot(slice).Select(u => User(u.UserId).RenewConnections(Ref, u.ConnectionIds));
+        var users = _registry.UsersSnapshot(slice).Select(local => UserOf(local[0]).RenewConnections(Ref, [.. local.Select(c => c.Id)]));
         await Task.WhenAll(rooms.Concat(users));
     }
 
@@ -167,7 +167,7 @@ public sealed partial class LocalGateway : IGatewayObserver
 
     private IGroupRoomGrain Room(string room) => _grains.GetGrain<IGroupRoomGrain>(room);
 
-    private IUserGrain User(string userId) => _grains.GetGrain<IUserGrain>(userId);
+    private IUserGrain UserOf(ClientConnection connection) => connection.UserGrain ??= _grains.GetGrain<IUserGrain>(connection.User.Id);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Updating the local index of room {Room} failed; the next renewal repairs it")]
     private partial void LogMembershipFailed(Exception exception, string room);

@@ -5,7 +5,8 @@ using OrleansChat.Model;
 namespace OrleansChat.Protocol;
 
 /// <summary>
-/// Writes the frames sent for every message (<c>ack</c>, <c>dm.message</c>, <c>room.message</c>) straight to a
+/// Writes the frames sent for every message (<c>ack</c>, <c>dm.message</c>, <c>room.message</c>) and for every
+/// heartbeat (<c>pong</c>: 400 a second from 10,000 idle clients) straight to a
 /// <see cref="Utf8JsonWriter"/>, byte for byte what <see cref="ProtocolJson.Options"/> would produce (a test holds
 /// them equal). Why: System.Text.Json serialises a polymorphic <see cref="ServerFrame"/> through a fresh
 /// <c>WriteStackFrame[]</c> each time, which an allocation profile of private messages put at ~10 % of the bytes
@@ -37,6 +38,9 @@ public static class HotFrameWriter
             case RoomMessageEvent room when IsKnown(room.Body):
                 WriteRoomMessage(writer, room);
                 break;
+            case PongReply pong:
+                WritePong(writer, pong);
+                break;
             default:
                 return null;
         }
@@ -55,6 +59,15 @@ public static class HotFrameWriter
         WriteOptional(w, "conv", ack.Conv);
         WriteOptional(w, "seq", ack.Seq);
         WriteOptional(w, "ts", ack.Ts);
+        w.WriteEndObject();
+    }
+
+    private static void WritePong(Utf8JsonWriter w, PongReply pong)
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "pong");
+        WriteOptional(w, "re", pong.Re);
+        w.WriteNumber("ts", pong.Ts);
         w.WriteEndObject();
     }
 

@@ -24,6 +24,35 @@ public sealed class GatewaySubscriptions(TimeProvider time, TimeSpan expiry)
 
     public int LiveCount => LiveEntries().Count();
 
+    /// <summary>
+    /// Whether the live gateways are exactly <paramref name="gateways"/> (by id). Asked on every renewal, so it builds
+    /// nothing: a user grain is renewed every 30 s by each gateway holding it, and its answer is nearly always yes.
+    /// </summary>
+    public bool LiveGatewaysAre(IReadOnlyList<GatewayRef> gateways)
+    {
+        var now = time.GetUtcNow();
+        var live = 0;
+        foreach (var entry in _gateways.Values)
+        {
+            live += IsLive(entry, now) ? 1 : 0;
+        }
+
+        if (live != gateways.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < gateways.Count; i++) // by index: foreach over the interface would box its enumerator
+        {
+            if (!_gateways.TryGetValue(gateways[i].GatewayId, out var entry) || !IsLive(entry, now))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Whether any live gateway lists <paramref name="member"/>.</summary>
     public bool IsLive(string member) => LiveEntries().Any(e => e.Members.Contains(member));
 
@@ -70,7 +99,20 @@ public sealed class GatewaySubscriptions(TimeProvider time, TimeSpan expiry)
     /// <summary>Drops every gateway not seen within the expiry before <paramref name="now"/>, and says which.</summary>
     public IReadOnlyList<ExpiredGateway> RemoveExpired(DateTimeOffset now)
     {
-        var expired = _gateways.Values.Where(e => !IsLive(e, now)).ToList();
+        List<Entry>? expired = null; // the timer's usual answer is none: allocate nothing for it
+        foreach (var entry in _gateways.Values)
+        {
+            if (!IsLive(entry, now))
+            {
+                (expired ??= []).Add(entry);
+            }
+        }
+
+        if (expired is null)
+        {
+            return [];
+        }
+
         foreach (var entry in expired)
         {
             _gateways.Remove(entry.GatewayId);

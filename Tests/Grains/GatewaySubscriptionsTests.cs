@@ -52,6 +52,34 @@ public sealed class GatewaySubscriptionsTests
     }
 
     [Fact]
+    public void The_live_gateways_are_compared_by_id_and_an_expired_one_no_longer_counts()
+    {
+        _subscriptions.Add(_one, "alice");
+        _subscriptions.Add(_two, "bob");
+
+        Assert.True(_subscriptions.LiveGatewaysAre([_two, _one]));
+        Assert.True(_subscriptions.LiveGatewaysAre([new GatewayRef("one", new RecordingGatewayObserver()), _two]));
+        Assert.False(_subscriptions.LiveGatewaysAre([_one]));
+        Assert.False(_subscriptions.LiveGatewaysAre([_one, new GatewayRef("three", new RecordingGatewayObserver())]));
+
+        _time.Advance(Expiry / 2);
+        _subscriptions.Renew(_two, ["bob"]);
+        _time.Advance(Expiry / 2);
+        Assert.True(_subscriptions.LiveGatewaysAre([_two]));
+        Assert.False(_subscriptions.LiveGatewaysAre([_one, _two]));
+        Assert.True(new GatewaySubscriptions(_time, Expiry).LiveGatewaysAre([]));
+    }
+
+    [Fact]
+    public void Removing_expired_entries_when_none_expired_changes_nothing()
+    {
+        _subscriptions.Add(_one, "alice");
+
+        Assert.Empty(_subscriptions.RemoveExpired(_time.GetUtcNow()));
+        Assert.Equal(1, _subscriptions.LiveCount);
+    }
+
+    [Fact]
     public void Renewing_replaces_the_set_and_an_empty_renewal_drops_the_gateway()
     {
         _subscriptions.Add(_one, "alice");
