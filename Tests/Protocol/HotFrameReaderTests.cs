@@ -21,7 +21,10 @@ public sealed class HotFrameReaderTests
     [InlineData("""  {"type" : "room.send", "room":"lobby", "id":"x", "body": {"kind":"text","text":"\"q\" \u00e9 \ud83d\ude00 \n"}}  """)]
     [InlineData("""{"type":"room.send","room":"lobby","body":{"kind":"text","text":"李雷 😀 <b>"},"id":"0123456789012345678901234567890123456789012345678901234567890123"}""")]
     [InlineData("""{"\u0074ype":"dm.send","to":"b\u006fb","body":{"kind":"t\u0065xt","text":"esc"}}""")]
-    public void Reads_text_sends_as_the_general_path_does(string json)
+    [InlineData("""{"type":"ping","id":"p-1"}""")]
+    [InlineData("""{"id":"p-2","type":"ping"}""")]
+    [InlineData("""{"type":"ping"}""")]
+    public void Reads_text_sends_and_pings_as_the_general_path_does(string json)
     {
         var utf8 = Encoding.UTF8.GetBytes(json);
 
@@ -33,7 +36,9 @@ public sealed class HotFrameReaderTests
 
     [Theory]
     [InlineData("""{"type":"dm.send","to":"bob","body":{"kind":"image","url":"https://x/a.png"}}""")] // another body kind
-    [InlineData("""{"type":"ping","id":"p"}""")] // another frame type
+    [InlineData("""{"type":"room.join","id":"j","room":"lobby"}""")] // another frame type
+    [InlineData("""{"type":"ping","id":"p","to":"bob"}""")] // a ping naming a peer: the general path says what is wrong
+    [InlineData("""{"type":"ping","id":"p","body":{"kind":"text","text":"hi"}}""")]
     [InlineData("""{"type":"dm.send","to":"bob","body":{"kind":"text","text":"hi"},"extra":1}""")] // unknown field: the general path tolerates it
     [InlineData("""{"type":"dm.send","to":"bob","to":"eve","body":{"kind":"text","text":"hi"}}""")] // repeated field
     [InlineData("""{"type":"dm.send","id":null,"to":"bob","body":{"kind":"text","text":"hi"}}""")] // null id
