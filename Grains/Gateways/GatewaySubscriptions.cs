@@ -22,7 +22,7 @@ public sealed class GatewaySubscriptions(TimeProvider time, TimeSpan expiry)
     /// <summary>The gateways seen within the expiry, as grains address them.</summary>
     public IReadOnlyList<GatewayRef> LiveGateways => [.. LiveEntries().Select(e => new GatewayRef(e.GatewayId, e.Observer))];
 
-    public int LiveCount => LiveEntries().Count();
+    public int LiveCount => CountLive(time.GetUtcNow());
 
     /// <summary>
     /// Whether the live gateways are exactly <paramref name="gateways"/> (by id). Asked on every renewal, so it builds
@@ -31,13 +31,7 @@ public sealed class GatewaySubscriptions(TimeProvider time, TimeSpan expiry)
     public bool LiveGatewaysAre(IReadOnlyList<GatewayRef> gateways)
     {
         var now = time.GetUtcNow();
-        var live = 0;
-        foreach (var entry in _gateways.Values)
-        {
-            live += IsLive(entry, now) ? 1 : 0;
-        }
-
-        if (live != gateways.Count)
+        if (CountLive(now) != gateways.Count)
         {
             return false;
         }
@@ -141,6 +135,17 @@ public sealed class GatewaySubscriptions(TimeProvider time, TimeSpan expiry)
     }
 
     private bool IsLive(Entry entry, DateTimeOffset now) => now - entry.LastSeen < expiry;
+
+    private int CountLive(DateTimeOffset now)
+    {
+        var live = 0;
+        foreach (var entry in _gateways.Values)
+        {
+            live += IsLive(entry, now) ? 1 : 0;
+        }
+
+        return live;
+    }
 
     private sealed class Entry(string gatewayId)
     {
