@@ -5,13 +5,15 @@ namespace OrleansChat.Gateway.Sockets;
 /// <summary>
 /// This process's sockets indexed by user and by room. Reads (every fan-out) take no lock: each key maps to an
 /// immutable array replaced on change under one writer lock, since sockets come and go far less often than
-/// messages arrive.
+/// messages arrive. User ids and room names are also kept by renewal bucket (<see cref="RenewalBuckets"/>).
 /// </summary>
 public sealed class ConnectionRegistry
 {
     private readonly ConcurrentDictionary<string, ClientConnection[]> _byUser = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ClientConnection[]> _byRoom = new(StringComparer.Ordinal);
     private readonly Dictionary<ClientConnection, HashSet<string>> _roomsOf = [];
+    private readonly RenewalBuckets _userBuckets = new();
+    private readonly RenewalBuckets _roomBuckets = new();
     private readonly Lock _lock = new();
 
     public int ConnectionCount
@@ -34,7 +36,7 @@ public sealed class ConnectionRegistry
         lock (_lock)
         {
             _roomsOf.Add(connection, new HashSet<string>(StringComparer.Ordinal));
-            Append(_byUser, connection.User.Id, connection);
+            Append(_byUser, _userBuckets, connection.User.Id, connection);
         }
     }
 
@@ -48,11 +50,11 @@ public sealed class ConnectionRegistry
                 return [];
             }
 
-            Without(_byUser, connection.User.Id, connection);
+            Without(_byUser, _userBuckets, connection.User.Id, connection);
             var abandoned = new List<string>();
             foreach (var room in rooms)
             {
-                Without(_byRoom, room, connection);
+                Without(_byRoom, _roomBuckets, room, connection);
                 if (!HasUserIn(room, connection.User.Id))
                 {
                     abandoned.Add(room);
@@ -74,7 +76,7 @@ public sealed class ConnectionRegistry
             }
 
             var first = !HasUserIn(room, connection.User.Id);
-            Append(_byRoom, room, connection);
+            Append(_byRoom, _roomBuckets, room, connection);
             return first;
         }
     }
@@ -89,18 +91,28 @@ public sealed class ConnectionRegistry
                 return false;
             }
 
-            Without(_byRoom, room, connection);
+            Without(_byRoom, _roomBuckets, room, connection);
             return !HasUserIn(room, connection.User.Id);
         }
     }
 
     /// <summary>Each room of the slice with the distinct users who have a socket in it here (for renewing subscriptions).</summary>
-    public IReadOnlyList<(string Room, string[] Users)> RoomsSnapshot(RenewalSlice slice) =>
-        [.. _byRoom.Where(kv => slice.Contains(kv.Key)).Select(kv => (kv.Key, kv.Value.Select(c => c.User.Id).Distinct(StringComparer.Ordinal).ToArray()))];
+    public IReadOnlyList<(string Room, string[] Users)> RoomsSnapshot(RenewalSlice slice)
+    {
+        lock (_lock)
+        {
+            return [.. _roomBuckets.In(slice).Select(room => (room, InRoom(room).Select(c => c.User.Id).Distinct(StringComparer.Ordinal).ToArray()))];
+        }
+    }
 
     /// <summary>The local connections of each user of the slice (one array per user, never empty).</summary>
-    public IReadOnlyList<ClientConnection[]> UsersSnapshot(RenewalSlice slice) =>
-        [.. _byUser.Where(kv => slice.Contains(kv.Key)).Select(kv => kv.Value)];
+    public IReadOnlyList<ClientConnection[]> UsersSnapshot(RenewalSlice slice)
+    {
+        lock (_lock)
+        {
+            return [.. _userBuckets.In(slice).Select(OfUser)];
+        }
+    }
 
     /// <summary>
     /// Every local connection, read as it goes: the idle sweep walks them all every few seconds, so no copy (the
@@ -120,10 +132,20 @@ public sealed class ConnectionRegistry
     private bool HasUserIn(string room, string userId) =>
         InRoom(room).Any(c => string.Equals(c.User.Id, userId, StringComparison.Ordinal));
 
-    private static void Append(ConcurrentDictionary<string, ClientConnection[]> index, string key, ClientConnection connection) =>
-        index[key] = [.. index.TryGetValue(key, out var current) ? current : [], connection];
+    private static void Append(ConcurrentDictionary<string, ClientConnection[]> index, RenewalBuckets buckets, string key, ClientConnection connection)
+    {
+        if (index.TryGetValue(key, out var current))
+        {
+            index[key] = [.. current, connection];
+        }
+        else
+        {
+            index[key] = [connection];
+            buckets.Add(key);
+        }
+    }
 
-    private static void Without(ConcurrentDictionary<string, ClientConnection[]> index, string key, ClientConnection connection)
+    private static void Without(ConcurrentDictionary<string, ClientConnection[]> index, RenewalBuckets buckets, string key, ClientConnection connection)
     {
         if (!index.TryGetValue(key, out var current))
         {
@@ -134,6 +156,7 @@ public sealed class ConnectionRegistry
         if (remaining.Length == 0)
         {
             index.TryRemove(key, out _);
+            buckets.Remove(key);
         }
         else
         {

@@ -9,7 +9,6 @@ namespace OrleansChat.Gateway.Sockets;
 /// </summary>
 public sealed class RenewalSchedule
 {
-    private const int MostSlices = 120;
     private static readonly TimeSpan ShortestTick = TimeSpan.FromMilliseconds(250);
 
     private int _next;
@@ -17,7 +16,7 @@ public sealed class RenewalSchedule
     public RenewalSchedule(TimeSpan period)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(period, TimeSpan.Zero);
-        Slices = (int)Math.Clamp(period / ShortestTick, 1, MostSlices);
+        Slices = MostSlicesWithin((int)Math.Min(period / ShortestTick, RenewalSlice.Buckets));
         Tick = period / Slices;
     }
 
@@ -32,13 +31,34 @@ public sealed class RenewalSchedule
         _next = (_next + 1) % Slices;
         return slice;
     }
+
+    /// <summary>The largest divisor of the bucket count up to <paramref name="limit"/>: every slice then holds as many buckets.</summary>
+    private static int MostSlicesWithin(int limit)
+    {
+        var slices = Math.Max(limit, 1);
+        while (RenewalSlice.Buckets % slices != 0)
+        {
+            slices--;
+        }
+
+        return slices;
+    }
 }
 
 /// <summary>
-/// Part <paramref name="Index"/> of <paramref name="Count"/> disjoint parts of the keys (user ids, room names), by
-/// string hash. The hash is seeded per process, which is enough: only this process's schedule uses it.
+/// Part <paramref name="Index"/> of <paramref name="Count"/> disjoint parts of the keys (user ids, room names). A key
+/// falls in one of <see cref="Buckets"/> buckets by string hash, fixed for its life, so that the registry can keep
+/// its keys sorted by bucket and a tick reads only its own; a slice is every bucket whose number modulo
+/// <paramref name="Count"/> is <paramref name="Index"/>. The hash is seeded per process, which is enough: only this
+/// process's schedule and registry use it.
 /// </summary>
 public readonly record struct RenewalSlice(int Index, int Count)
 {
-    public bool Contains(string key) => (uint)StringComparer.Ordinal.GetHashCode(key) % (uint)Count == (uint)Index;
+    public const int Buckets = 120;
+
+    public static int BucketOf(string key) => (int)((uint)StringComparer.Ordinal.GetHashCode(key) % Buckets);
+
+    public bool Covers(int bucket) => bucket % Count == Index;
+
+    public bool Contains(string key) => Covers(BucketOf(key));
 }

@@ -9,12 +9,15 @@ public sealed class RenewalScheduleTests
     [InlineData(1_000, 4, 250)]
     [InlineData(100, 1, 100)]
     [InlineData(600_000, 120, 5_000)]
-    public void A_period_is_cut_into_ticks_of_at_least_250_ms_and_at_most_120_slices(int periodMs, int slices, int tickMs)
+    [InlineData(10_000, 40, 250)]
+    [InlineData(7_000, 24, 291.667)] // 28 ticks of 250 ms would not split the 120 buckets evenly: 24 do
+    public void A_period_is_cut_into_ticks_of_at_least_250_ms_and_at_most_120_slices_that_split_the_buckets_evenly(int periodMs, int slices, double tickMs)
     {
         var schedule = new RenewalSchedule(TimeSpan.FromMilliseconds(periodMs));
 
         Assert.Equal(slices, schedule.Slices);
-        Assert.Equal(TimeSpan.FromMilliseconds(tickMs), schedule.Tick);
+        Assert.Equal(tickMs, schedule.Tick.TotalMilliseconds, precision: 3);
+        Assert.Equal(0, RenewalSlice.Buckets % schedule.Slices);
     }
 
     [Theory]

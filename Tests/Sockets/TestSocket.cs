@@ -17,11 +17,11 @@ internal sealed class TestSocket : IDisposable
 {
     private readonly RecordingStream _stream;
 
-    public TestSocket(bool slow)
+    public TestSocket(bool slow, string user = "u")
     {
         _stream = new RecordingStream(slow);
         var socket = WebSocket.CreateFromStream(_stream, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = Timeout.InfiniteTimeSpan });
-        Connection = new ClientConnection(Guid.NewGuid().ToString("N"), new UserProfile("u", "u", null), socket, new SocketOptions(), TimeProvider.System);
+        Connection = new ClientConnection(Guid.NewGuid().ToString("N"), new UserProfile(user, user, null), socket, new SocketOptions(), TimeProvider.System);
     }
 
     public ClientConnection Connection { get; }
