@@ -22,6 +22,9 @@ public sealed class UserState
 /// <summary>
 /// A user: profile, rooms and private-chat peers are persisted; live connections are not (the gateways renew
 /// them). Presence is having at least one live connection; its changes are told to every private-chat peer.
+/// There is no timer per user for the expiry: a gateway's renewal drops the other gateways' expired entries, and
+/// a user whose gateways all died gets no renewals, so Orleans collects the idle activation once the expiry is
+/// past (<see cref="Hosting.ChatSiloExtensions"/> sets that age) and deactivating tells the private chats.
 /// </summary>
 public sealed partial class UserGrain(
     [PersistentState("user", "chat")] IPersistentState<UserState> state,
@@ -39,7 +42,6 @@ public sealed partial class UserGrain(
     /// dictionary each would be ~80 B per idle connection.
     /// </summary>
     private Dictionary<string, DateTimeOffset>? _reservedRooms;
-    private IGrainTimer? _expiryTimer;
 
     /// <summary>The gateways as last announced to the private chats.</summary>
     private IReadOnlyList<GatewayRef> _announcedGateways = [];
@@ -67,8 +69,8 @@ public sealed partial class UserGrain(
             await state.WriteStateAsync();
         }
 
+        DropExpiredGateways();
         _connections.Add(gateway, connectionId);
-        EnsureExpiryTimer();
         if (AnnounceGatewaysIfChanged())
         {
             await _announcing; // the private chats deliver to gateways directly: a new device's next message must reach it
@@ -86,8 +88,8 @@ public sealed partial class UserGrain(
 
     public Task RenewConnections(GatewayRef gateway, IReadOnlyCollection<string> connectionIds)
     {
+        DropExpiredGateways();
         _connections.Renew(gateway, connectionIds);
-        EnsureExpiryTimer();
         AnnounceGatewaysIfChanged();
         return Task.CompletedTask;
     }
@@ -182,33 +184,23 @@ public sealed partial class UserGrain(
         }
     }
 
-    private void EnsureExpiryTimer()
+    /// <summary>
+    /// Collected after a silence longer than the expiry, so every gateway left is dead: their users are offline.
+    /// Deactivated for another reason (shutdown, rebalancing) with gateways still live, nothing changed: no announcement.
+    /// </summary>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        if (_expiryTimer is null && _connections.Count > 0)
-        {
-            var period = options.Value.SubscriptionExpiry / 2;
-            // First tick at a random point of the period: the users of a restarted gateway all reconnect within
-            // seconds, and would otherwise check their expiries in one burst every period from then on.
-            var firstTick = period * Random.Shared.NextDouble();
-            _expiryTimer = this.RegisterGrainTimer(ExpireConnections, new GrainTimerCreationOptions(firstTick, period) { KeepAlive = true });
-        }
+        DropExpiredGateways();
+        AnnounceGatewaysIfChanged();
+        await _announcing.WaitAsync(cancellationToken);
     }
 
-    private Task ExpireConnections(CancellationToken cancellationToken)
+    private void DropExpiredGateways()
     {
         foreach (var dropped in _connections.RemoveExpired(time.GetUtcNow()))
         {
             LogGatewayExpired(UserId, dropped.GatewayId, dropped.Members.Count);
         }
-
-        if (_connections.Count == 0)
-        {
-            _expiryTimer?.Dispose();
-            _expiryTimer = null;
-        }
-
-        AnnounceGatewaysIfChanged();
-        return Task.CompletedTask;
     }
 
     /// <summary>

@@ -48,6 +48,26 @@ public sealed class SubscriptionExpiryTests(ClusterFixture fixture)
         Assert.Equal([(alice.Id, true), (bob.Id, false)], members.Select(m => (m.User.Id, m.Online)).OrderBy(m => m.Item1 == bob.Id));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_user_grain_lives_as_long_as_a_gateway_renews_it_and_is_collected_once_none_does(bool renew)
+    {
+        // No timer keeps user grains alive: renewals do. The version of the user's gateways is drawn from the clock
+        // when the grain activates, so an unchanged version means the same activation, kept warm all along.
+        await using var gateway = fixture.NewGateway(renew);
+        var dave = Names.User("dave");
+        await gateway.Connect(dave, "dave-1");
+        var user = fixture.Client.GetGrain<IUserGrain>(dave.Id);
+        var before = await user.GetGateways();
+
+        await Task.Delay(ClusterFixture.SubscriptionExpiry * 3); // past the collection age (1.1 expiries) plus a collection pass
+        var after = await user.GetGateways();
+
+        Assert.Equal(renew, before.Version == after.Version);
+        Assert.Equal(renew ? 1 : 0, after.Gateways.Count);
+    }
+
     private static async Task WaitUntil(Func<Task<bool>> condition, TimeSpan timeout)
     {
         using var deadline = new CancellationTokenSource(timeout);
