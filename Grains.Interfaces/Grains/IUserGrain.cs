@@ -29,7 +29,12 @@ public interface IUserGrain : IGrainWithStringKey
 
     Task Disconnect(string gatewayId, string connectionId);
 
-    /// <summary>The gateway still holds these connections; without renewal they expire (a dead gateway).</summary>
+    /// <summary>
+    /// The gateway still holds these connections; without renewal they expire (a dead gateway). One way: a gateway
+    /// with 10,000 users sends 333 of these a second and has nothing to do with an answer (a lost renewal is made up
+    /// by the next two before the expiry), so neither side builds a response and a callback for each.
+    /// </summary>
+    [OneWay]
     Task RenewConnections(GatewayRef gateway, IReadOnlyCollection<string> connectionIds);
 
     Task<UserProfile?> GetProfile();
