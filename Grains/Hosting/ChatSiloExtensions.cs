@@ -98,7 +98,10 @@ public static class ChatSiloExtensions
         switch (options.Provider)
         {
             case GrainStorageProvider.Memory:
-                silo.AddMemoryGrainStorage(StorageName);
+                // Binary, as in PostgreSQL: the default JSON with .NET type names cost ~6 KB of garbage per user write
+                // (a user's first connect writes its profile), 13 % of what 10,000 connects allocate.
+                silo.AddMemoryGrainStorage(StorageName, o => o.Configure<Serializer>((memory, serializer) =>
+                    memory.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)));
                 break;
             case GrainStorageProvider.Postgres when string.IsNullOrWhiteSpace(options.Postgres.ConnectionString):
                 throw new InvalidOperationException("Storage:Provider is Postgres but Storage:Postgres:ConnectionString is empty");
