@@ -6,7 +6,7 @@ namespace OrleansChat.Gateway.Sockets;
 /// second took 14 % of the gateway's idle CPU. Not thread-safe: <see cref="ConnectionRegistry"/> calls it under
 /// its lock.
 /// </summary>
-internal sealed class RenewalBuckets
+public sealed class RenewalBuckets
 {
     private readonly HashSet<string>?[] _buckets = new HashSet<string>?[RenewalSlice.Buckets];
 

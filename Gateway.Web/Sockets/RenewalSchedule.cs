@@ -57,8 +57,4 @@ public readonly record struct RenewalSlice(int Index, int Count)
     public const int Buckets = 120;
 
     public static int BucketOf(string key) => (int)((uint)StringComparer.Ordinal.GetHashCode(key) % Buckets);
-
-    public bool Covers(int bucket) => bucket % Count == Index;
-
-    public bool Contains(string key) => Covers(BucketOf(key));
 }

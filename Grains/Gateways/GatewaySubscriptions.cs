@@ -93,7 +93,7 @@ public sealed class GatewaySubscriptions(TimeProvider time, TimeSpan expiry)
     /// <summary>Drops every gateway not seen within the expiry before <paramref name="now"/>, and says which.</summary>
     public IReadOnlyList<ExpiredGateway> RemoveExpired(DateTimeOffset now)
     {
-        List<Entry>? expired = null; // the timer's usual answer is none: allocate nothing for it
+        List<Entry>? expired = null; // asked on every renewal, whose usual answer is none: allocate nothing for it
         foreach (var entry in _gateways.Values)
         {
             if (!IsLive(entry, now))

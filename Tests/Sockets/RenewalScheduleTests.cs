@@ -32,12 +32,14 @@ public sealed class RenewalScheduleTests
         }
 
         var keys = Enumerable.Range(0, 10_000).Select(i => $"o_user{i}").ToArray();
+        var buckets = new RenewalBuckets();
+        Array.ForEach(keys, buckets.Add);
         var renewals = keys.ToDictionary(k => k, _ => 0);
         var perTick = new List<int>();
         for (var tick = 0; tick < schedule.Slices; tick++)
         {
             var slice = schedule.Next();
-            var due = keys.Where(slice.Contains).ToArray();
+            var due = buckets.In(slice).ToArray();
             perTick.Add(due.Length);
             foreach (var key in due)
             {
