@@ -38,6 +38,12 @@ if [ -f "$trx" ]; then
   count() { echo "$outcomes" | grep -c "outcome=\"$1\"" || true; }
   passed=$((passed + $(count Passed))); failed=$((failed + $(count Failed) + $(count Error) + $(count Timeout) + $(count Aborted)))
   skipped=$((skipped + $(count NotExecuted)))
+  # dotnet test reports a failure hundreds of lines above the end of the log; repeat each one here, by name and
+  # with the start of its message, so that the tail of a CI log says what failed.
+  awk '/<UnitTestResult / { failing = /outcome="(Failed|Error|Timeout|Aborted)"/
+                            if (failing) { match($0, /testName="[^"]*"/); print "FAILED " substr($0, RSTART + 10, RLENGTH - 11); shown = 0 } }
+       failing && /<Message>/ { inmsg = 1; sub(/.*<Message>/, "") }
+       failing && inmsg { done = sub(/<\/Message>.*/, ""); if (shown++ < 12) print "    " $0; if (done) inmsg = 0 }' "$trx"
 else
   echo "no .NET test results were written"; status=1
 fi
@@ -46,6 +52,7 @@ for tap in "$results"/*.tap; do
   # One summary block per node --test run in the file: add them all up.
   n() { awk -v key="$1" '$1 == "#" && $2 == key && $3 ~ /^[0-9]+$/ { sum += $3 } END { print sum + 0 }' "$tap"; }
   passed=$((passed + $(n pass))); failed=$((failed + $(n fail)))
+  grep '^ *not ok ' "$tap" | sed 's/^ */FAILED /'
   skipped=$((skipped + $(n skipped) + $(n todo)))
 done
 
