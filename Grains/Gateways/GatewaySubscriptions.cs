@@ -8,13 +8,20 @@ public sealed record ExpiredGateway(string GatewayId, IReadOnlyCollection<string
 /// online users there, or a user's connection ids) and when it was last seen. An entry not seen within the
 /// expiry is dead: it is never notified and <see cref="RemoveExpired"/> drops it. Like Orleans'
 /// <c>ObserverManager</c>, with a payload. Not thread-safe: a grain's turns call it one at a time.
+/// <para>
+/// A renewal states the gateway's set as of a snapshot the gateway took before sending it, so an add or a remove
+/// the grain handled meanwhile may be missing from it. Each entry therefore remembers the adds and removes since
+/// its last renewal and re-applies them over the next one: a join racing a renewal stays online, a disconnect
+/// racing one stays gone (an entry whose last member left is kept, empty, until then). The renewal after that one
+/// is authoritative, so a lost add or remove is still repaired within two renewal periods.
+/// </para>
 /// </summary>
 public sealed class GatewaySubscriptions(TimeProvider time, TimeSpan expiry)
 {
     private readonly Dictionary<string, Entry> _gateways = new(StringComparer.Ordinal);
 
     /// <summary>Every gateway with at least one member, live or not yet removed.</summary>
-    public int Count => _gateways.Count;
+    public int Count => _gateways.Values.Count(e => e.Members.Count > 0);
 
     /// <summary>The observers of the gateways seen within the expiry: the ones to notify.</summary>
     public IReadOnlyList<IGatewayObserver> LiveObservers => [.. LiveEntries().Select(e => e.Observer)];
@@ -38,7 +45,7 @@ public sealed class GatewaySubscriptions(TimeProvider time, TimeSpan expiry)
 
         for (var i = 0; i < gateways.Count; i++) // by index: foreach over the interface would box its enumerator
         {
-            if (!_gateways.TryGetValue(gateways[i].GatewayId, out var entry) || !IsLive(entry, now))
+            if (!_gateways.TryGetValue(gateways[i].GatewayId, out var entry) || !IsNotified(entry, now))
             {
                 return false;
             }
@@ -58,14 +65,15 @@ public sealed class GatewaySubscriptions(TimeProvider time, TimeSpan expiry)
     {
         var entry = Touch(gateway);
         entry.Members.Add(member);
+        entry.Changed(member, present: true);
     }
 
-    /// <summary>Removes a member from a gateway; a gateway left with none is dropped.</summary>
+    /// <summary>Removes a member from a gateway; a gateway left with none is no longer notified.</summary>
     public void Remove(string gatewayId, string member)
     {
-        if (_gateways.TryGetValue(gatewayId, out var entry) && entry.Members.Remove(member) && entry.Members.Count == 0)
+        if (_gateways.TryGetValue(gatewayId, out var entry) && entry.Members.Remove(member))
         {
-            _gateways.Remove(gatewayId);
+            entry.Changed(member, present: false); // kept until the next renewal, which must not bring it back
         }
     }
 
@@ -78,12 +86,16 @@ public sealed class GatewaySubscriptions(TimeProvider time, TimeSpan expiry)
         }
     }
 
-    /// <summary>The gateway's periodic renewal: <paramref name="members"/> replaces its set; an empty set drops it.</summary>
+    /// <summary>
+    /// The gateway's periodic renewal: <paramref name="members"/> replaces its set, except for the adds and removes
+    /// made since the previous renewal, which may postdate the gateway's snapshot; a set left empty drops it.
+    /// </summary>
     public void Renew(GatewayRef gateway, IEnumerable<string> members)
     {
         var entry = Touch(gateway);
         entry.Members.Clear();
         entry.Members.UnionWith(members);
+        entry.ReapplyChangesSinceRenewal();
         if (entry.Members.Count == 0)
         {
             _gateways.Remove(gateway.GatewayId);
@@ -112,7 +124,7 @@ public sealed class GatewaySubscriptions(TimeProvider time, TimeSpan expiry)
             _gateways.Remove(entry.GatewayId);
         }
 
-        return [.. expired.Select(e => new ExpiredGateway(e.GatewayId, [.. e.Members]))];
+        return [.. expired.Where(e => e.Members.Count > 0).Select(e => new ExpiredGateway(e.GatewayId, [.. e.Members]))];
     }
 
     private Entry Touch(GatewayRef gateway)
@@ -131,17 +143,20 @@ public sealed class GatewaySubscriptions(TimeProvider time, TimeSpan expiry)
     private IEnumerable<Entry> LiveEntries()
     {
         var now = time.GetUtcNow();
-        return _gateways.Values.Where(e => IsLive(e, now));
+        return _gateways.Values.Where(e => IsNotified(e, now));
     }
 
     private bool IsLive(Entry entry, DateTimeOffset now) => now - entry.LastSeen < expiry;
+
+    /// <summary>Live and listing someone: an entry emptied since its last renewal is kept but not notified.</summary>
+    private bool IsNotified(Entry entry, DateTimeOffset now) => entry.Members.Count > 0 && IsLive(entry, now);
 
     private int CountLive(DateTimeOffset now)
     {
         var live = 0;
         foreach (var entry in _gateways.Values)
         {
-            live += IsLive(entry, now) ? 1 : 0;
+            live += IsNotified(entry, now) ? 1 : 0;
         }
 
         return live;
@@ -156,5 +171,25 @@ public sealed class GatewaySubscriptions(TimeProvider time, TimeSpan expiry)
         public HashSet<string> Members { get; } = new(StringComparer.Ordinal);
 
         public DateTimeOffset LastSeen { get; set; }
+
+        /// <summary>Adds (true) and removes (false) since the last renewal; made on the first, dropped at renewal.</summary>
+        private Dictionary<string, bool>? _sinceRenewal;
+
+        public void Changed(string member, bool present) => (_sinceRenewal ??= new(StringComparer.Ordinal))[member] = present;
+
+        public void ReapplyChangesSinceRenewal()
+        {
+            if (_sinceRenewal is null)
+            {
+                return;
+            }
+
+            foreach (var (member, present) in _sinceRenewal)
+            {
+                _ = present ? Members.Add(member) : Members.Remove(member);
+            }
+
+            _sinceRenewal = null;
+        }
     }
 }

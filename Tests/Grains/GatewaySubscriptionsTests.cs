@@ -83,12 +83,65 @@ public sealed class GatewaySubscriptionsTests
     public void Renewing_replaces_the_set_and_an_empty_renewal_drops_the_gateway()
     {
         _subscriptions.Add(_one, "alice");
+        _subscriptions.Renew(_one, ["alice"]);
         _subscriptions.Renew(_one, ["bob"]);
         Assert.False(_subscriptions.IsLive("alice"));
         Assert.True(_subscriptions.IsLive("bob"));
 
         _subscriptions.Renew(_one, []);
         Assert.Equal(0, _subscriptions.Count);
+    }
+
+    [Fact]
+    public void A_member_added_after_the_gateways_snapshot_survives_that_renewal_and_the_next_one_decides()
+    {
+        _subscriptions.Add(_one, "alice");
+        _subscriptions.Renew(_one, ["alice"]);
+
+        _subscriptions.Add(_one, "bob"); // bob joins while a renewal listing only alice is on its way
+        _subscriptions.Renew(_one, ["alice"]);
+        Assert.True(_subscriptions.IsLive("bob"));
+
+        // The next renewal is authoritative: had bob's leave been lost, it is repaired now.
+        _subscriptions.Renew(_one, ["alice"]);
+        Assert.False(_subscriptions.IsLive("bob"));
+    }
+
+    [Fact]
+    public void A_member_removed_after_the_gateways_snapshot_is_not_brought_back_by_it_even_when_it_was_the_last()
+    {
+        _subscriptions.Add(_one, "alice");
+        _subscriptions.Add(_one, "bob");
+        _subscriptions.Renew(_one, ["alice", "bob"]);
+
+        _subscriptions.Remove("one", "bob");
+        _subscriptions.Renew(_one, ["alice", "bob"]); // the snapshot predates bob's leave
+        Assert.False(_subscriptions.IsLive("bob"));
+        Assert.True(_subscriptions.IsLive("alice"));
+
+        // The last member leaves: the gateway is no longer notified nor counted, and the stale renewal that
+        // still lists alice does not resurrect it.
+        _subscriptions.Remove("one", "alice");
+        Assert.Equal(0, _subscriptions.Count);
+        Assert.Equal(0, _subscriptions.LiveCount);
+        Assert.Empty(_subscriptions.LiveObservers);
+        Assert.True(_subscriptions.LiveGatewaysAre([]));
+
+        _subscriptions.Renew(_one, ["alice"]);
+        Assert.False(_subscriptions.AnyLive);
+        Assert.Equal(0, _subscriptions.Count);
+    }
+
+    [Fact]
+    public void An_emptied_entry_that_expires_reports_no_gateway()
+    {
+        _subscriptions.Add(_one, "alice");
+        _subscriptions.Remove("one", "alice");
+        _time.Advance(Expiry);
+
+        Assert.Empty(_subscriptions.RemoveExpired(_time.GetUtcNow()));
+        _subscriptions.Add(_one, "alice"); // a fresh start, not a revival of the emptied entry's past
+        Assert.True(_subscriptions.IsLive("alice"));
     }
 
     private sealed class ManualTimeProvider : TimeProvider
