@@ -48,25 +48,51 @@ public sealed class SubscriptionExpiryTests(ClusterFixture fixture)
         Assert.Equal([(alice.Id, true), (bob.Id, false)], members.Select(m => (m.User.Id, m.Online)).OrderBy(m => m.Item1 == bob.Id));
     }
 
-    [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task A_user_grain_lives_as_long_as_a_gateway_renews_it_and_is_collected_once_none_does(bool renew)
+    [Fact]
+    public async Task A_user_grain_renewed_by_its_gateway_keeps_its_activation_past_several_expiries()
     {
         // No timer keeps user grains alive: renewals do. The version of the user's gateways is drawn from the clock
         // when the grain activates, so an unchanged version means the same activation, kept warm all along.
-        await using var gateway = fixture.NewGateway(renew);
+        await using var gateway = fixture.NewGateway(renew: true);
         var dave = Names.User("dave");
         await gateway.Connect(dave, "dave-1");
         var user = fixture.Client.GetGrain<IUserGrain>(dave.Id);
         var before = await user.GetGateways();
 
-        await Task.Delay(ClusterFixture.SubscriptionExpiry * 3); // past the collection age (1.1 expiries) plus a collection pass
-        var after = await user.GetGateways();
+        // Watched without calling the grain (a call would keep it alive): past its collection age (1.1 expiries)
+        // several times over, it is never deactivated.
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < ClusterFixture.SubscriptionExpiry * 3)
+        {
+            Assert.Equal(1, await ActivationsOf(user));
+            await Task.Delay(100);
+        }
 
-        Assert.Equal(renew, before.Version == after.Version);
-        Assert.Equal(renew ? 1 : 0, after.Gateways.Count);
+        var after = await user.GetGateways();
+        Assert.Equal(before.Version, after.Version);
+        Assert.Single(after.Gateways);
     }
+
+    [Fact]
+    public async Task A_user_grain_no_gateway_renews_is_collected_after_the_expiry_and_comes_back_without_gateways()
+    {
+        await using var gateway = fixture.NewGateway(renew: false);
+        var erin = Names.User("erin");
+        await gateway.Connect(erin, "erin-1");
+        var user = fixture.Client.GetGrain<IUserGrain>(erin.Id);
+        var before = await user.GetGateways();
+        var lastCall = DateTimeOffset.UtcNow;
+
+        await WaitUntil(async () => await ActivationsOf(user) == 0, ClusterFixture.SubscriptionExpiry * 4);
+        Assert.True(DateTimeOffset.UtcNow - lastCall >= ClusterFixture.SubscriptionExpiry, "collected before the expiry");
+
+        var after = await user.GetGateways(); // a new activation: nothing renewed it, so it holds no gateway
+        Assert.NotEqual(before.Version, after.Version);
+        Assert.Empty(after.Gateways);
+    }
+
+    private Task<int> ActivationsOf(IUserGrain user) =>
+        fixture.Client.GetGrain<IManagementGrain>(0).GetGrainActivationCount((GrainReference)user);
 
     private static async Task WaitUntil(Func<Task<bool>> condition, TimeSpan timeout)
     {
