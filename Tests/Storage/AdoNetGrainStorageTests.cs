@@ -98,7 +98,8 @@ public sealed class AdoNetGrainStorageTests(PostgresServer postgres)
 
             // A fresh activation reads the cleared row: default state, and writing continues from version 3.
             await counter.Deactivate();
-            await Task.Delay(200);
+            var management = second.GrainFactory.GetGrain<IManagementGrain>(0);
+            await Eventually.TrueAsync(async () => await management.GetGrainActivationCount((GrainReference)counter) == 0, "the counter is deactivated");
             Assert.Equal(0, await counter.Get());
             Assert.Equal(4, await counter.Add(4));
             Assert.Equal((4, true), await ReadRowAsync(connectionString, "alice"));
