@@ -54,10 +54,7 @@ public sealed class SubscriptionExpiryTests(ClusterFixture fixture)
         // No timer keeps user grains alive: renewals do. The version of the user's gateways is drawn from the clock
         // when the grain activates, so an unchanged version means the same activation, kept warm all along.
         await using var gateway = fixture.NewGateway(renew: true);
-        var dave = Names.User("dave");
-        await gateway.Connect(dave, "dave-1");
-        var user = fixture.Client.GetGrain<IUserGrain>(dave.Id);
-        var before = await user.GetGateways();
+        var (user, before) = await ConnectOneUser(gateway, "dave");
 
         // Watched without calling the grain (a call would keep it alive): past its collection age (1.1 expiries)
         // several times over, it is never deactivated.
@@ -77,10 +74,7 @@ public sealed class SubscriptionExpiryTests(ClusterFixture fixture)
     public async Task A_user_grain_no_gateway_renews_is_collected_after_the_expiry_and_comes_back_without_gateways()
     {
         await using var gateway = fixture.NewGateway(renew: false);
-        var erin = Names.User("erin");
-        await gateway.Connect(erin, "erin-1");
-        var user = fixture.Client.GetGrain<IUserGrain>(erin.Id);
-        var before = await user.GetGateways();
+        var (user, before) = await ConnectOneUser(gateway, "erin");
         var lastCall = DateTimeOffset.UtcNow;
 
         await WaitUntil(async () => await ActivationsOf(user) == 0, ClusterFixture.SubscriptionExpiry * 4);
@@ -89,6 +83,15 @@ public sealed class SubscriptionExpiryTests(ClusterFixture fixture)
         var after = await user.GetGateways(); // a new activation: nothing renewed it, so it holds no gateway
         Assert.NotEqual(before.Version, after.Version);
         Assert.Empty(after.Gateways);
+    }
+
+    /// <summary>Connects one new user through <paramref name="gateway"/>; returns its grain and gateways as of then.</summary>
+    private async Task<(IUserGrain User, UserGateways Before)> ConnectOneUser(TestGateway gateway, string name)
+    {
+        var profile = Names.User(name);
+        await gateway.Connect(profile, name + "-1");
+        var user = fixture.Client.GetGrain<IUserGrain>(profile.Id);
+        return (user, await user.GetGateways());
     }
 
     private Task<int> ActivationsOf(IUserGrain user) =>
