@@ -30,7 +30,7 @@ public sealed class SubscriptionExpiryTests(ClusterFixture fixture)
         Assert.Equal(2, await room.GetSubscribedGatewayCount());
 
         var started = DateTimeOffset.UtcNow;
-        await WaitUntil(async () => await room.GetSubscribedGatewayCount() == 1, expiry * 3);
+        await Eventually.TrueAsync(async () => await room.GetSubscribedGatewayCount() == 1, "the dead gateway's subscription expired", expiry * 3);
         Assert.True(DateTimeOffset.UtcNow - started < expiry * 2);
         var offline = await alive.Recorder.WaitForFrames<DmPresenceEvent>(carol.Id, where: p => p.User == bob.Id && !p.Online);
         Assert.Single(offline);
@@ -77,7 +77,7 @@ public sealed class SubscriptionExpiryTests(ClusterFixture fixture)
         var (user, before) = await ConnectOneUser(gateway, "erin");
         var lastCall = DateTimeOffset.UtcNow;
 
-        await WaitUntil(async () => await ActivationsOf(user) == 0, ClusterFixture.SubscriptionExpiry * 4);
+        await Eventually.TrueAsync(async () => await ActivationsOf(user) == 0, "the unrenewed user grain is collected", ClusterFixture.SubscriptionExpiry * 4);
         Assert.True(DateTimeOffset.UtcNow - lastCall >= ClusterFixture.SubscriptionExpiry, "collected before the expiry");
 
         var after = await user.GetGateways(); // a new activation: nothing renewed it, so it holds no gateway
@@ -96,13 +96,4 @@ public sealed class SubscriptionExpiryTests(ClusterFixture fixture)
 
     private Task<int> ActivationsOf(IUserGrain user) =>
         fixture.Client.GetGrain<IManagementGrain>(0).GetGrainActivationCount((GrainReference)user);
-
-    private static async Task WaitUntil(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (!await condition())
-        {
-            await Task.Delay(50, deadline.Token);
-        }
-    }
 }
