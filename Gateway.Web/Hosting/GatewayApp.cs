@@ -6,6 +6,7 @@ using OrleansChat.Gateway.Observability;
 using OrleansChat.Gateway.Protocol;
 using OrleansChat.Gateway.Security;
 using OrleansChat.Gateway.Sockets;
+using OrleansChat.Gateway.Sockets.Transport;
 using OrleansChat.Grains;
 using OrleansChat.Grains.Hosting;
 using OrleansChat.Grains.Hosting.Operations;
@@ -21,6 +22,7 @@ public static class GatewayApp
         configure?.Invoke(builder);
         builder.AddChatOrleans();
         AddGatewayServices(builder);
+        UseSocketOutput(builder);
 
         var app = builder.Build();
         app.UseWebSockets();
@@ -60,6 +62,15 @@ public static class GatewayApp
         services.AddSingleton<ConnectionLimiter>();
         services.AddHostedService<ConnectionMaintenance>();
         AddOperations(builder);
+    }
+
+    /// <summary>Every connection writes through a <see cref="SocketOutput"/> unless Sockets:DirectOutput is false.</summary>
+    private static void UseSocketOutput(WebApplicationBuilder builder)
+    {
+        if (builder.Configuration.GetSection(SocketOptions.Section).Get<SocketOptions>()?.DirectOutput ?? true)
+        {
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseSocketOutput()));
+        }
     }
 
     /// <summary>Metrics, health, and the drain; the host's shutdown timeout covers the drain plus leaving the cluster.</summary>

@@ -37,7 +37,7 @@ public sealed class GatewayMetrics
 
     public void FrameReceived() => _framesReceived.Increment();
 
-    public void FrameSent() => _framesSent.Increment();
+    public void FramesSent(int count) => _framesSent.Add(count);
 
     public void MessageAccepted(string kind) => _messagesAccepted.Add(1, new KeyValuePair<string, object?>("kind", kind));
 

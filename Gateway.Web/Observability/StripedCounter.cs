@@ -23,7 +23,9 @@ public sealed class StripedCounter
     }
 
     /// <summary>Atomic: threads on one core can still interleave.</summary>
-    public void Increment() => Interlocked.Increment(ref _slots[(Thread.GetCurrentProcessorId() & _mask) * SlotStride]);
+    public void Increment() => Add(1);
+
+    public void Add(long count) => Interlocked.Add(ref _slots[(Thread.GetCurrentProcessorId() & _mask) * SlotStride], count);
 
     public long Sum
     {

@@ -60,19 +60,24 @@ public sealed partial class EncryptedSession : IFrameHandler, IOutboundEncoder, 
 
     public bool TryEnqueue(ReadOnlyMemory<byte> utf8Frame, WriteMode mode)
     {
-        // One lock orders counter assignment and queueing, so frames leave in counter order.
+        // One lock orders counter assignment and queueing, so frames leave in counter order. For the same reason a
+        // lane may hold back (stage) only plaintext that stays plaintext: a staged sealed frame would leave after
+        // frames sealed later, and a staged plaintext one after a hello reply.
         lock (_sendLock)
         {
+            var unstaged = mode == WriteMode.Staged ? WriteMode.Inline : mode;
             switch (_state)
             {
                 case State.Encrypted:
-                    return _connection.TryEnqueueFrame(_cipher!.Seal(utf8Frame.Span), WebSocketMessageType.Binary, mode);
+                    return _connection.TryEnqueueFrame(_cipher!.Seal(utf8Frame.Span), WebSocketMessageType.Binary, unstaged);
                 case State.AwaitingFirstFrame when _mode == EncryptionMode.Required:
                     return Hold(utf8Frame);
                 case State.Refused:
                     return false;
-                default:
+                case State.Plaintext:
                     return _connection.TryEnqueueFrame(utf8Frame, WebSocketMessageType.Text, mode);
+                default:
+                    return _connection.TryEnqueueFrame(utf8Frame, WebSocketMessageType.Text, unstaged);
             }
         }
     }

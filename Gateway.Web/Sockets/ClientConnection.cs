@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
+using OrleansChat.Gateway.Sockets.Transport;
 using OrleansChat.Model;
 
 namespace OrleansChat.Gateway.Sockets;
@@ -25,16 +27,28 @@ public enum WriteMode
 
     /// <summary>Always through the queue and the socket's writer loop, for a caller that must not write on its own thread.</summary>
     Queued,
+
+    /// <summary>
+    /// Held until <see cref="ClientConnection.FlushStaged"/>, so that the frames of several fan-outs leave in one
+    /// write. Only the socket's fan-out lane uses it: the held frames are that lane's alone.
+    /// </summary>
+    Staged,
 }
 
 /// <summary>
 /// One client WebSocket: a receive loop that assembles messages up to a size limit, and one writer at a time: the
 /// caller itself while the socket is idle, else a bounded outbound queue drained by a writer loop, so any thread
-/// may send and no send ever waits on another socket. Knows bytes, not the protocol.
+/// may send and no send ever waits on another socket. Knows bytes, not the protocol. On a plaintext HTTP/1.1
+/// connection it writes its data frames itself, straight to the connection's <see cref="SocketOutput"/>, several in
+/// one write when several are waiting; otherwise through the <see cref="WebSocket"/>, which also writes the control
+/// frames (close, pong) in both cases.
 /// </summary>
 public sealed class ClientConnection : IDisposable
 {
     private const int ReceiveChunkBytes = 4096;
+
+    /// <summary>How much a writer loop batches into one write from a backed-up queue.</summary>
+    private const int MaxBatchBytes = 64 * 1024;
 
     private static int s_lastOrdinal;
 
@@ -56,6 +70,8 @@ public sealed class ClientConnection : IDisposable
     private Channel<OutboundFrame>? _outbound;
     private Task? _writer;
 
+    private List<OutboundFrame>? _staged;
+
     public ClientConnection(string id, UserProfile user, WebSocket socket, SocketOptions options, TimeProvider time)
     {
         Id = id;
@@ -70,6 +86,9 @@ public sealed class ClientConnection : IDisposable
 
     /// <summary>A number unique in this process, stable for the connection's life (it picks the fan-out lane).</summary>
     public int Ordinal { get; } = Interlocked.Increment(ref s_lastOrdinal);
+
+    /// <summary>Where data frames go as bytes; null: through the WebSocket (TLS, HTTP/2, or direct writes switched off).</summary>
+    public SocketOutput? Output { get; init; }
 
     /// <summary>Where frame counts and overflows are recorded (none in isolation tests).</summary>
     public Observability.GatewayMetrics? Metrics { get; init; }
@@ -97,7 +116,42 @@ public sealed class ClientConnection : IDisposable
     /// <summary>Sends or queues one frame as it is. A full queue means the client cannot keep up: it is closed with 1013.</summary>
     public bool TryEnqueueFrame(ReadOnlyMemory<byte> payload, WebSocketMessageType type, WriteMode mode = WriteMode.Inline)
     {
-        if ((mode == WriteMode.Inline && TrySendInline(payload, type)) || Outbound.Writer.TryWrite(new OutboundFrame(payload, type)))
+        var frame = new OutboundFrame(payload, type);
+        if (mode == WriteMode.Staged && Output is not null)
+        {
+            (_staged ??= []).Add(frame);
+            return true;
+        }
+
+        return (mode != WriteMode.Queued && TrySendInline([frame])) || TryQueue(frame);
+    }
+
+    /// <summary>Sends the frames staged by this socket's lane: in one write when the socket is idle, else queued in order.</summary>
+    public void FlushStaged()
+    {
+        if (_staged is not { Count: > 0 } staged)
+        {
+            return;
+        }
+
+        var frames = CollectionsMarshal.AsSpan(staged);
+        if (!TrySendInline(frames))
+        {
+            foreach (var frame in frames)
+            {
+                if (!TryQueue(frame))
+                {
+                    break;
+                }
+            }
+        }
+
+        staged.Clear();
+    }
+
+    private bool TryQueue(OutboundFrame frame)
+    {
+        if (Outbound.Writer.TryWrite(frame))
         {
             return true;
         }
@@ -236,12 +290,13 @@ public sealed class ClientConnection : IDisposable
     }
 
     /// <summary>
-    /// When nothing is queued or being sent, sends on the caller's thread instead of waking the writer loop: the
-    /// WebSocket writes into Kestrel's output pipe, whose flush completes at once below its backpressure threshold,
-    /// so a fan-out reaches an idle socket without a thread-pool hop per frame per socket. A send that does not
-    /// complete at once keeps the gate until it has; frames queued meanwhile wait for it in order.
+    /// When nothing is queued or being sent, sends on the caller's thread instead of waking the writer loop: an
+    /// <see cref="Output"/> hands the bytes to the kernel at once unless its buffer is full, and the WebSocket writes
+    /// into Kestrel's output pipe, whose flush completes at once below its backpressure threshold. So a fan-out
+    /// reaches an idle socket without a thread-pool hop per frame per socket. A send that does not complete at once
+    /// keeps the gate until it has; frames queued meanwhile wait for it in order.
     /// </summary>
-    private bool TrySendInline(ReadOnlyMemory<byte> payload, WebSocketMessageType type)
+    private bool TrySendInline(ReadOnlySpan<OutboundFrame> frames)
     {
         if (IsClosing || HasQueued || !_sendGate.Wait(0))
         {
@@ -257,23 +312,23 @@ public sealed class ClientConnection : IDisposable
         ValueTask sending;
         try
         {
-            sending = _socket.SendAsync(payload, type, endOfMessage: true, CancellationToken.None);
+            sending = SendAsync(frames);
         }
         catch (Exception e) when (IsSendFailure(e))
         {
             sending = ValueTask.FromException(e);
         }
 
-        _ = EndInlineSendAsync(sending); // a send already done finishes here, synchronously and without allocating
+        _ = EndInlineSendAsync(sending, frames.Length); // a send already done finishes here, synchronously and without allocating
         return true;
     }
 
-    private async Task EndInlineSendAsync(ValueTask sending)
+    private async Task EndInlineSendAsync(ValueTask sending, int frames)
     {
         try
         {
             await sending;
-            Metrics?.FrameSent();
+            Metrics?.FramesSent(frames);
         }
         catch (Exception e) when (IsSendFailure(e))
         {
@@ -282,6 +337,40 @@ public sealed class ClientConnection : IDisposable
         finally
         {
             _sendGate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Several frames only with an <see cref="Output"/>: they become one buffer and one write. Through the WebSocket
+    /// each frame is its own send, so that path is only ever given one.
+    /// </summary>
+    private ValueTask SendAsync(ReadOnlySpan<OutboundFrame> frames)
+    {
+        if (Output is not { } output)
+        {
+            return _socket.SendAsync(frames[0].Payload, frames[0].Type, endOfMessage: true, CancellationToken.None);
+        }
+
+        var size = 0;
+        foreach (var frame in frames)
+        {
+            size += WebSocketFrame.SizeOf(frame.Payload.Length);
+        }
+
+        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            var written = 0;
+            foreach (var frame in frames)
+            {
+                written += WebSocketFrame.Write(buffer.AsSpan(written), frame.Payload.Span, frame.Type);
+            }
+
+            return output.Write(buffer.AsSpan(0, written)); // copies what the kernel does not take at once
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
@@ -355,17 +444,27 @@ public sealed class ClientConnection : IDisposable
         }
     }
 
+    /// <summary>Sends what is queued: one frame per send through the WebSocket, up to 64 KB of frames per write to an <see cref="Output"/>.</summary>
     private async Task SendQueuedAsync(ChannelReader<OutboundFrame> reader)
     {
-        while (reader.TryRead(out var frame))
+        var batch = new List<OutboundFrame>();
+        while (true)
         {
-            if (_close is { Flush: false })
+            var bytes = 0;
+            while ((Output is not null || batch.Count == 0) && bytes < MaxBatchBytes && reader.TryRead(out var frame))
+            {
+                batch.Add(frame);
+                bytes += frame.Payload.Length;
+            }
+
+            if (batch.Count == 0 || _close is { Flush: false })
             {
                 return;
             }
 
-            await _socket.SendAsync(frame.Payload, frame.Type, endOfMessage: true, CancellationToken.None);
-            Metrics?.FrameSent();
+            await SendAsync(CollectionsMarshal.AsSpan(batch));
+            Metrics?.FramesSent(batch.Count);
+            batch.Clear();
         }
     }
 

@@ -29,6 +29,13 @@ public sealed class SocketOptions
     /// <summary>Origins (scheme://host[:port]) browsers may upgrade from (403 otherwise); empty: any. Requests without Origin are allowed.</summary>
     public string[] AllowedOrigins { get; set; } = [];
 
+    /// <summary>
+    /// Write WebSocket data frames straight to the socket on plaintext HTTP/1.1 connections, several per write when
+    /// they queue up, instead of one by one through Kestrel's output pipe (docs/performance.md, "Eighth pass").
+    /// Read at start-up.
+    /// </summary>
+    public bool DirectOutput { get; set; } = true;
+
     /// <summary>On shutdown, how long the gateway waits for its sockets to flush, close (1012) and deregister; keep it under the pod's grace period.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(15);
 }

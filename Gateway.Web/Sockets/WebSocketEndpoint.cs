@@ -4,6 +4,7 @@ using OrleansChat.Gateway.Auth;
 using OrleansChat.Gateway.Limits;
 using OrleansChat.Gateway.Protocol;
 using OrleansChat.Gateway.Security;
+using OrleansChat.Gateway.Sockets.Transport;
 using OrleansChat.Model;
 using OrleansChat.Protocol;
 
@@ -79,6 +80,7 @@ public sealed partial class WebSocketEndpoint(
         using var connection = new ClientConnection(Guid.NewGuid().ToString("N"), user, socket, _options, time)
         {
             Metrics = metrics,
+            Output = DirectOutputOf(context),
         };
         using var rateLimit = rateLimiter.Open(user.Id);
         var session = NewSession(services, [connection, rateLimit]);
@@ -125,6 +127,13 @@ public sealed partial class WebSocketEndpoint(
             LogDisconnectFailed(e, connection.User.Id);
         }
     }
+
+    /// <summary>
+    /// Frames may be written to the socket as bytes only on plaintext HTTP/1.1: through TLS they must be encrypted,
+    /// and on HTTP/2 the socket carries other streams too.
+    /// </summary>
+    private static SocketOutput? DirectOutputOf(HttpContext context) =>
+        !context.Request.IsHttps && HttpProtocol.IsHttp11(context.Request.Protocol) ? context.Features.Get<SocketOutput>() : null;
 
     /// <summary>The token comes from the query, the Authorization header or the sub-protocol list (<see cref="BearerToken"/>).</summary>
     private async Task<UserProfile?> AuthenticateAsync(HttpContext context) =>

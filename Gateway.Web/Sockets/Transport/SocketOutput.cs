@@ -1,0 +1,349 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+
+namespace OrleansChat.Gateway.Sockets.Transport;
+
+/// <summary>
+/// The one way out of a plaintext connection. Kestrel's own output (HTTP responses, the 101, the WebSocket's control
+/// frames) arrives through the <see cref="PipeWriter"/> side, and the gateway's WebSocket frames through
+/// <see cref="Write"/>; both go to the kernel in the order they arrive, with a non-blocking send on the caller's
+/// thread. Only what the kernel cannot take at once is queued, and one drain loop sends it.
+/// </summary>
+/// <remarks>
+/// Kestrel's own path costs, per frame, a write and flush of its output pipe, a hop to its socket send loop, and that
+/// loop; at one frame per socket per room message that was a third of the gateway's CPU (docs/performance.md,
+/// "Eighth pass"). Owning the whole output, not just the frames, is what keeps the order: a frame written straight to
+/// the socket could otherwise overtake the 101 or a pong still in Kestrel's pipe.
+/// </remarks>
+public sealed class SocketOutput : PipeWriter
+{
+    /// <summary>Kestrel's default write buffer: with more than this queued, Kestrel's flushes wait.</summary>
+    private const int PauseBytes = 64 * 1024;
+    private const int ChunkBytes = 4096;
+
+    private readonly Socket _socket;
+    private readonly Lock _lock = new();
+    private readonly Queue<Chunk> _queue = new();
+    private Chunk? _tail;
+    private int _queuedBytes;
+    private bool _draining;
+    private IOException? _fault;
+    private TaskCompletionSource? _drained;
+    private TaskCompletionSource<FlushResult>? _pausedFlush;
+
+    // Kestrel's side: it writes from one thread at a time (its ConcurrentPipeWriter sees to that).
+    private byte[] _staging = [];
+    private int _staged;
+
+    public SocketOutput(Socket socket)
+    {
+        _socket = socket;
+        _socket.Blocking = false; // a full kernel buffer must fail the send at once, not block a fan-out lane
+    }
+
+    /// <summary>Bytes accepted but not yet taken by the kernel (a slow or stalled reader).</summary>
+    public int QueuedBytes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _queuedBytes;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="bytes"/> now, or queues them behind what is queued. The task completes when everything
+    /// queued has reached the kernel (at once if nothing had to wait), and fails with an <see cref="IOException"/>
+    /// once the connection is gone.
+    /// </summary>
+    public ValueTask Write(ReadOnlySpan<byte> bytes) => SendOrQueue(bytes) is { } waiting ? new ValueTask(waiting) : ValueTask.CompletedTask;
+
+    /// <summary>Null when the kernel took every byte; else what <see cref="Write"/> waits on.</summary>
+    private Task? SendOrQueue(ReadOnlySpan<byte> bytes)
+    {
+        bool startDrain;
+        Task drained;
+        lock (_lock)
+        {
+            if (_fault is { } fault)
+            {
+                return Task.FromException(fault);
+            }
+
+            startDrain = !_draining;
+            if (startDrain)
+            {
+                var sent = TrySend(bytes);
+                if (_fault is { } failed)
+                {
+                    return Task.FromException(failed);
+                }
+
+                if (sent == bytes.Length)
+                {
+                    return null;
+                }
+
+                bytes = bytes[sent..];
+                _draining = true;
+            }
+
+            Enqueue(bytes);
+            drained = (_drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+
+        if (startDrain)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static output => _ = output.DrainAsync(), this, preferLocal: false);
+        }
+
+        return drained;
+    }
+
+    /// <summary>Completes when the queue is empty or the connection failed; gives up after <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitUntilDrainedAsync(TimeSpan timeout)
+    {
+        Task? drained;
+        lock (_lock)
+        {
+            drained = _draining && _fault is null ? (_drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task : null;
+        }
+
+        if (drained is null)
+        {
+            return true;
+        }
+
+        try
+        {
+            await drained.WaitAsync(timeout);
+            return true;
+        }
+        catch (IOException)
+        {
+            return true; // nothing more will drain: the connection is gone
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    public override Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        var needed = _staged + Math.Max(sizeHint, 1);
+        if (_staging.Length < needed)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, ChunkBytes));
+            _staging.AsSpan(0, _staged).CopyTo(larger);
+            ReturnStaging();
+            _staging = larger;
+        }
+
+        return _staging.AsMemory(_staged);
+    }
+
+    public override Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
+
+    /// <summary>System.Text.Json asks, through Kestrel, when it streams a response into the pipe.</summary>
+    public override bool CanGetUnflushedBytes => true;
+
+    public override long UnflushedBytes => _staged;
+
+    public override void Advance(int bytes) => _staged += bytes;
+
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (_staged > 0)
+        {
+            _ = SendOrQueue(_staging.AsSpan(0, _staged)); // a failure shows in the result below
+            _staged = 0;
+            ReturnStaging(); // an idle connection holds no staging buffer
+        }
+
+        lock (_lock)
+        {
+            if (_fault is not null)
+            {
+                return new(new FlushResult(isCanceled: false, isCompleted: true)); // the peer is gone: Kestrel stops writing
+            }
+
+            if (_queuedBytes < PauseBytes)
+            {
+                return new(new FlushResult(isCanceled: false, isCompleted: false));
+            }
+
+            _pausedFlush ??= new TaskCompletionSource<FlushResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            return new(_pausedFlush.Task.WaitAsync(cancellationToken));
+        }
+    }
+
+    public override void CancelPendingFlush()
+    {
+        lock (_lock)
+        {
+            ResumeFlush(new FlushResult(isCanceled: true, isCompleted: false));
+        }
+    }
+
+    public override void Complete(Exception? exception = null)
+    {
+        _staged = 0;
+        ReturnStaging();
+    }
+
+    private int TrySend(ReadOnlySpan<byte> bytes)
+    {
+        try
+        {
+            var sent = _socket.Send(bytes, SocketFlags.None, out var error);
+            if (error is SocketError.Success or SocketError.WouldBlock)
+            {
+                return sent;
+            }
+
+            Fail(new SocketException((int)error));
+        }
+        catch (ObjectDisposedException e)
+        {
+            Fail(e);
+        }
+
+        return 0;
+    }
+
+    private void Enqueue(ReadOnlySpan<byte> bytes)
+    {
+        _queuedBytes += bytes.Length;
+        if (_tail is not null)
+        {
+            bytes = _tail.Append(bytes);
+        }
+
+        if (!bytes.IsEmpty)
+        {
+            _tail = new Chunk(ArrayPool<byte>.Shared.Rent(Math.Max(bytes.Length, ChunkBytes)));
+            _tail.Append(bytes);
+            _queue.Enqueue(_tail);
+        }
+    }
+
+    /// <summary>Sends the queue in order; the last chunk may grow at its end while its start is being sent.</summary>
+    private async Task DrainAsync()
+    {
+        while (true)
+        {
+            Chunk head;
+            ReadOnlyMemory<byte> pending;
+            lock (_lock)
+            {
+                if (_fault is not null || !_queue.TryPeek(out head!))
+                {
+                    _draining = false;
+                    _drained?.TrySetResult();
+                    _drained = null;
+                    ResumeFlush(new FlushResult(isCanceled: false, isCompleted: _fault is not null));
+                    return;
+                }
+
+                pending = head.Pending;
+            }
+
+            int sent;
+            try
+            {
+                sent = await _socket.SendAsync(pending, SocketFlags.None);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                lock (_lock)
+                {
+                    Fail(e);
+                }
+
+                continue; // the next turn releases the waiters
+            }
+
+            lock (_lock)
+            {
+                Consumed(head, sent);
+            }
+        }
+    }
+
+    private void Consumed(Chunk head, int sent)
+    {
+        _queuedBytes -= sent;
+        if (head.Consume(sent))
+        {
+            _queue.Dequeue();
+            head.Return();
+            _tail = _queue.Count == 0 ? null : _tail;
+        }
+
+        if (_queuedBytes < PauseBytes / 2)
+        {
+            ResumeFlush(new FlushResult(isCanceled: false, isCompleted: false));
+        }
+    }
+
+    private void Fail(Exception cause)
+    {
+        _fault ??= new IOException("the connection is closed or broken", cause);
+        while (_queue.TryDequeue(out var chunk))
+        {
+            chunk.Return();
+        }
+
+        _tail = null;
+
+        _queuedBytes = 0;
+        _drained?.TrySetException(_fault);
+        _drained = null;
+    }
+
+    private void ResumeFlush(FlushResult result)
+    {
+        _pausedFlush?.TrySetResult(result);
+        _pausedFlush = null;
+    }
+
+    private void ReturnStaging()
+    {
+        if (_staging.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_staging);
+            _staging = [];
+        }
+    }
+
+    /// <summary>A rented buffer: bytes [start, end) are still to send.</summary>
+    private sealed class Chunk(byte[] buffer)
+    {
+        private int _start;
+        private int _end;
+
+        public ReadOnlyMemory<byte> Pending => buffer.AsMemory(_start, _end - _start);
+
+        /// <summary>Copies what fits; returns the rest.</summary>
+        public ReadOnlySpan<byte> Append(ReadOnlySpan<byte> bytes)
+        {
+            var fits = Math.Min(bytes.Length, buffer.Length - _end);
+            bytes[..fits].CopyTo(buffer.AsSpan(_end));
+            _end += fits;
+            return bytes[fits..];
+        }
+
+        /// <summary>True when everything appended so far has been sent: the chunk can go (appends happen under the same lock).</summary>
+        public bool Consume(int sent)
+        {
+            _start += sent;
+            return _start == _end;
+        }
+
+        public void Return() => ArrayPool<byte>.Shared.Return(buffer);
+    }
+}
