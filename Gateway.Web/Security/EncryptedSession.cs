@@ -65,7 +65,7 @@ public sealed partial class EncryptedSession : IFrameHandler, IOutboundEncoder, 
         // frames sealed later, and a staged plaintext one after a hello reply.
         lock (_sendLock)
         {
-            var unstaged = mode == WriteMode.Staged ? WriteMode.Inline : mode;
+            var unstaged = mode == WriteMode.Staged ? WriteMode.Immediate : mode;
             switch (_state)
             {
                 case State.Encrypted:

@@ -22,8 +22,18 @@ public interface IOutboundEncoder
 /// <summary>How a frame may reach a socket that has nothing queued or being sent.</summary>
 public enum WriteMode
 {
-    /// <summary>Written on the caller's thread (a reply, a user's few sockets): no writer-loop wake-up per frame.</summary>
+    /// <summary>
+    /// Written on the caller's thread (a reply, a user's few sockets): no writer-loop wake-up per frame. On a
+    /// <see cref="ClientConnection.Output"/> the send follows in a flush shortly after, together with whatever else
+    /// reaches the socket meanwhile.
+    /// </summary>
     Inline,
+
+    /// <summary>
+    /// Written and sent on the caller's thread at once: for a fan-out lane, which writes hundreds of sockets in a
+    /// row and is itself the batch, so a flush per socket would only add a hop.
+    /// </summary>
+    Immediate,
 
     /// <summary>Always through the queue and the socket's writer loop, for a caller that must not write on its own thread.</summary>
     Queued,
@@ -123,7 +133,7 @@ public sealed class ClientConnection : IDisposable
             return true;
         }
 
-        return (mode != WriteMode.Queued && TrySendInline([frame])) || TryQueue(frame);
+        return (mode != WriteMode.Queued && TrySendInline([frame], now: mode != WriteMode.Inline)) || TryQueue(frame);
     }
 
     /// <summary>Sends the frames staged by this socket's lane: in one write when the socket is idle, else queued in order.</summary>
@@ -135,7 +145,7 @@ public sealed class ClientConnection : IDisposable
         }
 
         var frames = CollectionsMarshal.AsSpan(staged);
-        if (!TrySendInline(frames))
+        if (!TrySendInline(frames, now: true))
         {
             foreach (var frame in frames)
             {
@@ -296,7 +306,7 @@ public sealed class ClientConnection : IDisposable
     /// reaches an idle socket without a thread-pool hop per frame per socket. A send that does not complete at once
     /// keeps the gate until it has; frames queued meanwhile wait for it in order.
     /// </summary>
-    private bool TrySendInline(ReadOnlySpan<OutboundFrame> frames)
+    private bool TrySendInline(ReadOnlySpan<OutboundFrame> frames, bool now)
     {
         if (IsClosing || HasQueued || !_sendGate.Wait(0))
         {
@@ -312,7 +322,7 @@ public sealed class ClientConnection : IDisposable
         ValueTask sending;
         try
         {
-            sending = SendAsync(frames);
+            sending = SendAsync(frames, now);
         }
         catch (Exception e) when (IsSendFailure(e))
         {
@@ -341,10 +351,11 @@ public sealed class ClientConnection : IDisposable
     }
 
     /// <summary>
-    /// Several frames only with an <see cref="Output"/>: they become one buffer and one write. Through the WebSocket
-    /// each frame is its own send, so that path is only ever given one.
+    /// Several frames only with an <see cref="Output"/>: they become one buffer and one write, sent <paramref name="now"/>
+    /// or with the output's next flush. Through the WebSocket each frame is its own send, so that path is only ever
+    /// given one.
     /// </summary>
-    private ValueTask SendAsync(ReadOnlySpan<OutboundFrame> frames)
+    private ValueTask SendAsync(ReadOnlySpan<OutboundFrame> frames, bool now)
     {
         if (Output is not { } output)
         {
@@ -366,7 +377,8 @@ public sealed class ClientConnection : IDisposable
                 written += WebSocketFrame.Write(buffer.AsSpan(written), frame.Payload.Span, frame.Type);
             }
 
-            return output.Write(buffer.AsSpan(0, written)); // copies what the kernel does not take at once
+            var bytes = buffer.AsSpan(0, written);
+            return now ? output.Write(bytes) : output.WriteSoon(bytes); // both copy what they do not send at once
         }
         finally
         {
@@ -462,7 +474,7 @@ public sealed class ClientConnection : IDisposable
                 return;
             }
 
-            await SendAsync(CollectionsMarshal.AsSpan(batch));
+            await SendAsync(CollectionsMarshal.AsSpan(batch), now: true);
             Metrics?.FramesSent(batch.Count);
             batch.Clear();
         }

@@ -79,7 +79,7 @@ public sealed partial class FanoutLanes : IDisposable
                 waiting.Add(batch);
             }
 
-            var mode = waiting.Count == 1 ? WriteMode.Inline : WriteMode.Staged;
+            var mode = waiting.Count == 1 ? WriteMode.Immediate : WriteMode.Staged;
             foreach (var batch in waiting)
             {
                 foreach (var target in batch.Targets)

@@ -7,8 +7,8 @@ namespace OrleansChat.Gateway.Sockets.Transport;
 /// <summary>
 /// The one way out of a plaintext connection. Kestrel's own output (HTTP responses, the 101, the WebSocket's control
 /// frames) arrives through the <see cref="PipeWriter"/> side, and the gateway's WebSocket frames through
-/// <see cref="Write"/>; both go to the kernel in the order they arrive, with a non-blocking send on the caller's
-/// thread. Only what the kernel cannot take at once is queued, and one drain loop sends it.
+/// <see cref="Write"/> and <see cref="WriteSoon"/>; all of it goes to the kernel in the order it arrives, with
+/// non-blocking sends. What the kernel cannot take at once is queued, and one drain loop sends it.
 /// </summary>
 /// <remarks>
 /// Kestrel's own path costs, per frame, a write and flush of its output pipe, a hop to its socket send loop, and that
@@ -16,7 +16,7 @@ namespace OrleansChat.Gateway.Sockets.Transport;
 /// "Eighth pass"). Owning the whole output, not just the frames, is what keeps the order: a frame written straight to
 /// the socket could otherwise overtake the 101 or a pong still in Kestrel's pipe.
 /// </remarks>
-public sealed class SocketOutput : PipeWriter
+public sealed class SocketOutput : PipeWriter, IThreadPoolWorkItem
 {
     /// <summary>Kestrel's default write buffer: with more than this queued, Kestrel's flushes wait.</summary>
     private const int PauseBytes = 64 * 1024;
@@ -28,6 +28,7 @@ public sealed class SocketOutput : PipeWriter
     private Chunk? _tail;
     private int _queuedBytes;
     private bool _draining;
+    private bool _flushScheduled;
     private IOException? _fault;
     private TaskCompletionSource? _drained;
     private TaskCompletionSource<FlushResult>? _pausedFlush;
@@ -55,17 +56,24 @@ public sealed class SocketOutput : PipeWriter
     }
 
     /// <summary>
-    /// Sends <paramref name="bytes"/> now, or queues them behind what is queued. The task completes when everything
-    /// queued has reached the kernel (at once if nothing had to wait), and fails with an <see cref="IOException"/>
-    /// once the connection is gone.
+    /// Sends <paramref name="bytes"/> now, after anything queued. The task completes when everything queued has
+    /// reached the kernel (at once if nothing had to wait), and fails with an <see cref="IOException"/> once the
+    /// connection is gone. For a fan-out lane, which writes hundreds of sockets in a row and is itself the batch.
     /// </summary>
-    public ValueTask Write(ReadOnlySpan<byte> bytes) => SendOrQueue(bytes) is { } waiting ? new ValueTask(waiting) : ValueTask.CompletedTask;
+    public ValueTask Write(ReadOnlySpan<byte> bytes) => Accept(bytes, now: true) is { } waiting ? new ValueTask(waiting) : ValueTask.CompletedTask;
 
-    /// <summary>Null when the kernel took every byte; else what <see cref="Write"/> waits on.</summary>
-    private Task? SendOrQueue(ReadOnlySpan<byte> bytes)
+    /// <summary>
+    /// Queues <paramref name="bytes"/> for a flush that a thread-pool work item makes shortly, so that what else
+    /// reaches this socket meanwhile (a reply and an echo, a burst of private messages) leaves in the same send, as it
+    /// did in Kestrel's output pipe. Completes at once unless more than 64 KB is queued; then when the queue drained.
+    /// </summary>
+    public ValueTask WriteSoon(ReadOnlySpan<byte> bytes) => Accept(bytes, now: false) is { } waiting ? new ValueTask(waiting) : ValueTask.CompletedTask;
+
+    /// <summary>Null when the bytes need no waiting for; else what the writer waits on.</summary>
+    private Task? Accept(ReadOnlySpan<byte> bytes, bool now)
     {
-        bool startDrain;
-        Task drained;
+        bool startDrain, scheduleFlush;
+        Task? waiting;
         lock (_lock)
         {
             if (_fault is { } fault)
@@ -73,34 +81,97 @@ public sealed class SocketOutput : PipeWriter
                 return Task.FromException(fault);
             }
 
-            startDrain = !_draining;
-            if (startDrain)
+            if (now && !_draining && _queuedBytes == 0)
             {
-                var sent = TrySend(bytes);
-                if (_fault is { } failed)
+                bytes = bytes[TrySend(bytes)..]; // the common case: nothing queued, and the kernel takes it all
+                if (bytes.IsEmpty || _fault is not null)
                 {
-                    return Task.FromException(failed);
+                    return _fault is { } failed ? Task.FromException(failed) : null;
                 }
-
-                if (sent == bytes.Length)
-                {
-                    return null;
-                }
-
-                bytes = bytes[sent..];
-                _draining = true;
             }
 
             Enqueue(bytes);
-            drained = (_drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            startDrain = now && !_draining && !TrySendQueued();
+            scheduleFlush = !now && !_draining && !_flushScheduled;
+            _draining |= startDrain;
+            _flushScheduled |= scheduleFlush;
+            waiting = _fault is { } failedLater ? Task.FromException(failedLater)
+                : (now && _queuedBytes > 0) || _queuedBytes > PauseBytes ? WhenDrained()
+                : null;
         }
 
-        if (startDrain)
+        Start(startDrain, scheduleFlush);
+        return waiting;
+    }
+
+    /// <summary>The scheduled flush of <see cref="WriteSoon"/>: sends what has gathered, in one send when the kernel takes it.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        bool startDrain;
+        lock (_lock)
+        {
+            _flushScheduled = false;
+            if (_draining || _fault is not null)
+            {
+                return; // the drain loop sends it, or nothing will
+            }
+
+            startDrain = !TrySendQueued();
+            _draining = startDrain;
+            if (!startDrain)
+            {
+                ReleaseDrainWaiters(success: true);
+            }
+        }
+
+        Start(startDrain, scheduleFlush: false);
+    }
+
+    private void Start(bool drain, bool scheduleFlush)
+    {
+        if (drain)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static output => _ = output.DrainAsync(), this, preferLocal: false);
         }
+        else if (scheduleFlush)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
 
-        return drained;
+    /// <summary>Sends queued chunks while the kernel takes them whole; true when the queue is empty (or the connection failed).</summary>
+    private bool TrySendQueued()
+    {
+        while (_fault is null && _queue.TryPeek(out var head))
+        {
+            var pending = head.Pending.Span;
+            var sent = TrySend(pending);
+            Consumed(head, sent);
+            if (sent < pending.Length)
+            {
+                return _fault is not null;
+            }
+        }
+
+        return true;
+    }
+
+    private Task WhenDrained() => (_drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    /// <summary>Releases whoever waits for the queue to drain, and a paused flush.</summary>
+    private void ReleaseDrainWaiters(bool success)
+    {
+        if (success)
+        {
+            _drained?.TrySetResult();
+        }
+        else
+        {
+            _drained?.TrySetException(_fault!);
+        }
+
+        _drained = null;
+        ResumeFlush(new FlushResult(isCanceled: false, isCompleted: !success));
     }
 
     /// <summary>Completes when the queue is empty or the connection failed; gives up after <paramref name="timeout"/>.</summary>
@@ -109,7 +180,7 @@ public sealed class SocketOutput : PipeWriter
         Task? drained;
         lock (_lock)
         {
-            drained = _draining && _fault is null ? (_drained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task : null;
+            drained = _queuedBytes > 0 && _fault is null ? WhenDrained() : null;
         }
 
         if (drained is null)
@@ -159,7 +230,7 @@ public sealed class SocketOutput : PipeWriter
     {
         if (_staged > 0)
         {
-            _ = SendOrQueue(_staging.AsSpan(0, _staged)); // a failure shows in the result below
+            _ = Accept(_staging.AsSpan(0, _staged), now: true); // a failure shows in the result below
             _staged = 0;
             ReturnStaging(); // an idle connection holds no staging buffer
         }
@@ -243,9 +314,7 @@ public sealed class SocketOutput : PipeWriter
                 if (_fault is not null || !_queue.TryPeek(out head!))
                 {
                     _draining = false;
-                    _drained?.TrySetResult();
-                    _drained = null;
-                    ResumeFlush(new FlushResult(isCanceled: false, isCompleted: _fault is not null));
+                    ReleaseDrainWaiters(success: _fault is null);
                     return;
                 }
 
@@ -299,10 +368,8 @@ public sealed class SocketOutput : PipeWriter
         }
 
         _tail = null;
-
         _queuedBytes = 0;
-        _drained?.TrySetException(_fault);
-        _drained = null;
+        ReleaseDrainWaiters(success: false);
     }
 
     private void ResumeFlush(FlushResult result)

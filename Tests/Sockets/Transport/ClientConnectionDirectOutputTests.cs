@@ -31,9 +31,9 @@ public sealed class ClientConnectionDirectOutputTests
         for (var n = 0; n < expected.Count; n++)
         {
             // Staged frames wait for the flush, so (as a lane does) three are staged and flushed before the next write.
-            var mode = (n % 5) switch { 0 => WriteMode.Inline, 1 => WriteMode.Queued, _ => WriteMode.Staged };
+            var mode = (n % 6) switch { 0 => WriteMode.Inline, 1 => WriteMode.Queued, 2 => WriteMode.Immediate, _ => WriteMode.Staged };
             socket.Connection.TryEnqueue(Utf8(expected[n]), mode);
-            if (n % 5 == 4)
+            if (n % 6 == 5)
             {
                 socket.Connection.FlushStaged();
             }

@@ -27,6 +27,37 @@ public sealed class SocketOutputTests
     }
 
     [Fact]
+    public async Task A_write_sent_now_does_not_overtake_one_waiting_for_its_flush()
+    {
+        using var pair = await LoopbackPair.OpenAsync();
+        var output = new SocketOutput(pair.Server);
+
+        var soon = output.WriteSoon("first "u8);
+        var now = output.Write("second"u8);
+
+        Assert.Equal("first second"u8.ToArray(), await pair.ReadAsync(12));
+        await soon;
+        await now;
+    }
+
+    [Fact]
+    public async Task Writes_for_the_next_flush_are_not_waited_for_until_64_KB_is_queued()
+    {
+        using var pair = await LoopbackPair.OpenAsync();
+        var output = new SocketOutput(pair.Server);
+        var small = Enumerable.Range(0, 1024).Select(i => (byte)i).ToArray();
+        var large = Enumerable.Range(0, 200 * 1024).Select(i => (byte)(i % 253)).ToArray();
+
+        var smallWrite = output.WriteSoon(small).AsTask();
+        var largeWrite = output.WriteSoon(large).AsTask();
+
+        Assert.True(smallWrite.IsCompletedSuccessfully, "1 KB for the next flush should not be waited for");
+        Assert.False(largeWrite.IsCompleted, "with 201 KB queued on a stalled socket the writer should wait");
+        Assert.Equal(small.Concat(large).ToArray(), await pair.ReadAsync(small.Length + large.Length));
+        await largeWrite.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task Kestrels_flushes_wait_while_over_64_KB_is_queued_and_resume_as_the_reader_catches_up()
     {
         using var pair = await LoopbackPair.OpenAsync();
