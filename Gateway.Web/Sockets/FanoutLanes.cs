@@ -92,7 +92,10 @@ public sealed partial class FanoutLanes : IDisposable
             {
                 foreach (var batch in waiting)
                 {
-                    batch.Targets.ForEach(FlushStaged);
+                    foreach (var target in batch.Targets)
+                    {
+                        FlushStaged(target); // a socket in several fan-outs is flushed by the first; the rest find nothing
+                    }
                 }
             }
 
