@@ -20,13 +20,11 @@ public sealed class SocketOutput : PipeWriter, IThreadPoolWorkItem
 {
     /// <summary>Kestrel's default write buffer: with more than this queued, Kestrel's flushes wait.</summary>
     private const int PauseBytes = 64 * 1024;
-    private const int ChunkBytes = 4096;
+    private const int StagingBytes = 4096;
 
     private readonly Socket _socket;
     private readonly Lock _lock = new();
-    private readonly Queue<Chunk> _queue = new();
-    private Chunk? _tail;
-    private int _queuedBytes;
+    private readonly SendQueue _queue = new();
     private bool _draining;
     private bool _flushScheduled;
     private IOException? _fault;
@@ -50,7 +48,7 @@ public sealed class SocketOutput : PipeWriter, IThreadPoolWorkItem
         {
             lock (_lock)
             {
-                return _queuedBytes;
+                return _queue.Length;
             }
         }
     }
@@ -81,7 +79,7 @@ public sealed class SocketOutput : PipeWriter, IThreadPoolWorkItem
                 return Task.FromException(fault);
             }
 
-            if (now && !_draining && _queuedBytes == 0)
+            if (now && !_draining && _queue.Length == 0)
             {
                 bytes = bytes[TrySend(bytes)..]; // the common case: nothing queued, and the kernel takes it all
                 if (bytes.IsEmpty || _fault is not null)
@@ -90,13 +88,13 @@ public sealed class SocketOutput : PipeWriter, IThreadPoolWorkItem
                 }
             }
 
-            Enqueue(bytes);
+            _queue.Append(bytes);
             startDrain = now && !_draining && !TrySendQueued();
             scheduleFlush = !now && !_draining && !_flushScheduled;
             _draining |= startDrain;
             _flushScheduled |= scheduleFlush;
             waiting = _fault is { } failedLater ? Task.FromException(failedLater)
-                : (now && _queuedBytes > 0) || _queuedBytes > PauseBytes ? WhenDrained()
+                : (now && _queue.Length > 0) || _queue.Length > PauseBytes ? WhenDrained()
                 : null;
         }
 
@@ -142,12 +140,12 @@ public sealed class SocketOutput : PipeWriter, IThreadPoolWorkItem
     /// <summary>Sends queued chunks while the kernel takes them whole; true when the queue is empty (or the connection failed).</summary>
     private bool TrySendQueued()
     {
-        while (_fault is null && _queue.TryPeek(out var head))
+        while (_fault is null && _queue.Length > 0)
         {
-            var pending = head.Pending.Span;
-            var sent = TrySend(pending);
-            Consumed(head, sent);
-            if (sent < pending.Length)
+            var oldest = _queue.Oldest.Span;
+            var sent = TrySend(oldest);
+            Consumed(sent);
+            if (sent < oldest.Length)
             {
                 return _fault is not null;
             }
@@ -180,7 +178,7 @@ public sealed class SocketOutput : PipeWriter, IThreadPoolWorkItem
         Task? drained;
         lock (_lock)
         {
-            drained = _queuedBytes > 0 && _fault is null ? WhenDrained() : null;
+            drained = _queue.Length > 0 && _fault is null ? WhenDrained() : null;
         }
 
         if (drained is null)
@@ -208,7 +206,7 @@ public sealed class SocketOutput : PipeWriter, IThreadPoolWorkItem
         var needed = _staged + Math.Max(sizeHint, 1);
         if (_staging.Length < needed)
         {
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, ChunkBytes));
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, StagingBytes));
             _staging.AsSpan(0, _staged).CopyTo(larger);
             ReturnStaging();
             _staging = larger;
@@ -242,7 +240,7 @@ public sealed class SocketOutput : PipeWriter, IThreadPoolWorkItem
                 return new(new FlushResult(isCanceled: false, isCompleted: true)); // the peer is gone: Kestrel stops writing
             }
 
-            if (_queuedBytes < PauseBytes)
+            if (_queue.Length < PauseBytes)
             {
                 return new(new FlushResult(isCanceled: false, isCompleted: false));
             }
@@ -286,45 +284,28 @@ public sealed class SocketOutput : PipeWriter, IThreadPoolWorkItem
         return 0;
     }
 
-    private void Enqueue(ReadOnlySpan<byte> bytes)
-    {
-        _queuedBytes += bytes.Length;
-        if (_tail is not null)
-        {
-            bytes = _tail.Append(bytes);
-        }
-
-        if (!bytes.IsEmpty)
-        {
-            _tail = new Chunk(ArrayPool<byte>.Shared.Rent(Math.Max(bytes.Length, ChunkBytes)));
-            _tail.Append(bytes);
-            _queue.Enqueue(_tail);
-        }
-    }
-
-    /// <summary>Sends the queue in order; the last chunk may grow at its end while its start is being sent.</summary>
+    /// <summary>Sends the queue in order while the kernel cannot take it at once; more may be appended meanwhile.</summary>
     private async Task DrainAsync()
     {
         while (true)
         {
-            Chunk head;
-            ReadOnlyMemory<byte> pending;
+            ReadOnlyMemory<byte> oldest;
             lock (_lock)
             {
-                if (_fault is not null || !_queue.TryPeek(out head!))
+                if (_fault is not null || _queue.Length == 0)
                 {
                     _draining = false;
                     ReleaseDrainWaiters(success: _fault is null);
                     return;
                 }
 
-                pending = head.Pending;
+                oldest = _queue.Oldest;
             }
 
             int sent;
             try
             {
-                sent = await _socket.SendAsync(pending, SocketFlags.None);
+                sent = await _socket.SendAsync(oldest, SocketFlags.None);
             }
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
@@ -338,22 +319,16 @@ public sealed class SocketOutput : PipeWriter, IThreadPoolWorkItem
 
             lock (_lock)
             {
-                Consumed(head, sent);
+                Consumed(sent);
             }
         }
     }
 
-    private void Consumed(Chunk head, int sent)
+    private void Consumed(int sent)
     {
-        _queuedBytes -= sent;
-        if (head.Consume(sent))
-        {
-            _queue.Dequeue();
-            head.Return();
-            _tail = _queue.Count == 0 ? null : _tail;
-        }
+        _queue.Consume(sent);
 
-        if (_queuedBytes < PauseBytes / 2)
+        if (_queue.Length < PauseBytes / 2)
         {
             ResumeFlush(new FlushResult(isCanceled: false, isCompleted: false));
         }
@@ -362,13 +337,7 @@ public sealed class SocketOutput : PipeWriter, IThreadPoolWorkItem
     private void Fail(Exception cause)
     {
         _fault ??= new IOException("the connection is closed or broken", cause);
-        while (_queue.TryDequeue(out var chunk))
-        {
-            chunk.Return();
-        }
-
-        _tail = null;
-        _queuedBytes = 0;
+        _queue.Clear();
         ReleaseDrainWaiters(success: false);
     }
 
@@ -385,32 +354,5 @@ public sealed class SocketOutput : PipeWriter, IThreadPoolWorkItem
             ArrayPool<byte>.Shared.Return(_staging);
             _staging = [];
         }
-    }
-
-    /// <summary>A rented buffer: bytes [start, end) are still to send.</summary>
-    private sealed class Chunk(byte[] buffer)
-    {
-        private int _start;
-        private int _end;
-
-        public ReadOnlyMemory<byte> Pending => buffer.AsMemory(_start, _end - _start);
-
-        /// <summary>Copies what fits; returns the rest.</summary>
-        public ReadOnlySpan<byte> Append(ReadOnlySpan<byte> bytes)
-        {
-            var fits = Math.Min(bytes.Length, buffer.Length - _end);
-            bytes[..fits].CopyTo(buffer.AsSpan(_end));
-            _end += fits;
-            return bytes[fits..];
-        }
-
-        /// <summary>True when everything appended so far has been sent: the chunk can go (appends happen under the same lock).</summary>
-        public bool Consume(int sent)
-        {
-            _start += sent;
-            return _start == _end;
-        }
-
-        public void Return() => ArrayPool<byte>.Shared.Return(buffer);
     }
 }

@@ -1,0 +1,90 @@
+using System.Buffers;
+
+namespace OrleansChat.Gateway.Sockets.Transport;
+
+/// <summary>
+/// Bytes waiting for the kernel, oldest first, in rented chunks of at least 4 KB. Not thread-safe: its owner
+/// (<see cref="SocketOutput"/>) uses it under its lock. The oldest bytes may be in a send while more are appended.
+/// </summary>
+internal sealed class SendQueue
+{
+    private const int ChunkBytes = 4096;
+
+    private readonly Queue<Chunk> _chunks = new();
+    private Chunk? _tail;
+
+    public int Length { get; private set; }
+
+    /// <summary>The oldest bytes still to send, as one contiguous piece (up to a chunk); empty when the queue is.</summary>
+    public ReadOnlyMemory<byte> Oldest => _chunks.TryPeek(out var head) ? head.Pending : default;
+
+    public void Append(ReadOnlySpan<byte> bytes)
+    {
+        Length += bytes.Length;
+        if (_tail is not null)
+        {
+            bytes = _tail.Append(bytes);
+        }
+
+        if (!bytes.IsEmpty)
+        {
+            _tail = new Chunk(ArrayPool<byte>.Shared.Rent(Math.Max(bytes.Length, ChunkBytes)));
+            _tail.Append(bytes);
+            _chunks.Enqueue(_tail);
+        }
+    }
+
+    /// <summary>Drops the first <paramref name="count"/> bytes of <see cref="Oldest"/>: the kernel took them.</summary>
+    public void Consume(int count)
+    {
+        if (!_chunks.TryPeek(out var head))
+        {
+            return; // cleared while the send was under way
+        }
+
+        Length -= count;
+        if (head.Consume(count))
+        {
+            _chunks.Dequeue();
+            head.Return();
+            _tail = _chunks.Count == 0 ? null : _tail;
+        }
+    }
+
+    public void Clear()
+    {
+        while (_chunks.TryDequeue(out var chunk))
+        {
+            chunk.Return();
+        }
+
+        (_tail, Length) = (null, 0);
+    }
+
+    /// <summary>A rented buffer: bytes [start, end) are still to send.</summary>
+    private sealed class Chunk(byte[] buffer)
+    {
+        private int _start;
+        private int _end;
+
+        public ReadOnlyMemory<byte> Pending => buffer.AsMemory(_start, _end - _start);
+
+        /// <summary>Copies what fits; returns the rest.</summary>
+        public ReadOnlySpan<byte> Append(ReadOnlySpan<byte> bytes)
+        {
+            var fits = Math.Min(bytes.Length, buffer.Length - _end);
+            bytes[..fits].CopyTo(buffer.AsSpan(_end));
+            _end += fits;
+            return bytes[fits..];
+        }
+
+        /// <summary>True when everything appended so far has been sent, so the chunk can go (appends happen under the same lock).</summary>
+        public bool Consume(int sent)
+        {
+            _start += sent;
+            return _start == _end;
+        }
+
+        public void Return() => ArrayPool<byte>.Shared.Return(buffer);
+    }
+}
