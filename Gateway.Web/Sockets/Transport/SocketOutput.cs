@@ -12,7 +12,7 @@ namespace OrleansChat.Gateway.Sockets.Transport;
 /// </summary>
 /// <remarks>
 /// Kestrel's own path costs, per frame, a write and flush of its output pipe, a hop to its socket send loop, and that
-/// loop; at one frame per socket per room message that was a third of the gateway's CPU (docs/performance.md,
+/// loop; at one frame per socket per room message that was a fifth of the gateway's CPU (docs/performance.md,
 /// "Eighth pass"). Owning the whole output, not just the frames, is what keeps the order: a frame written straight to
 /// the socket could otherwise overtake the 101 or a pong still in Kestrel's pipe.
 /// </remarks>
