@@ -67,16 +67,20 @@ public static class GatewayApp
     /// <summary>Every connection writes through a <see cref="SocketOutput"/> unless Sockets:DirectOutput is false.</summary>
     private static void UseSocketOutput(WebApplicationBuilder builder)
     {
-        if (builder.Configuration.GetSection(SocketOptions.Section).Get<SocketOptions>()?.DirectOutput ?? true)
+        if (StartupSocketOptions(builder).DirectOutput)
         {
             builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseSocketOutput()));
         }
     }
 
+    /// <summary>The "Sockets" settings as configured, for the choices made while the host is built (before options exist).</summary>
+    private static SocketOptions StartupSocketOptions(WebApplicationBuilder builder) =>
+        builder.Configuration.GetSection(SocketOptions.Section).Get<SocketOptions>() ?? new SocketOptions();
+
     /// <summary>Metrics, health, and the drain; the host's shutdown timeout covers the drain plus leaving the cluster.</summary>
     private static void AddOperations(WebApplicationBuilder builder)
     {
-        var drainTimeout = builder.Configuration.GetSection(SocketOptions.Section).Get<SocketOptions>()?.DrainTimeout ?? new SocketOptions().DrainTimeout;
+        var drainTimeout = StartupSocketOptions(builder).DrainTimeout;
         var orleans = OrleansHostOptions.From(builder.Configuration);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = drainTimeout + orleans.ShutdownTimeout);
         builder.Services.AddSingleton<GatewayMetrics>();
