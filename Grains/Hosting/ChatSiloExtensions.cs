@@ -60,9 +60,10 @@ public static class ChatSiloExtensions
                 break;
             case "Postgres":
                 services.AddOptions<PostgresMessageLogOptions>().Bind(configuration.GetSection(PostgresMessageLogOptions.SectionName))
-                    .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "MessageLog:Postgres:ConnectionString is required")
                     .ValidateOnStart();
-                services.TryAddSingleton<IMessageLog>(sp => new PostgresMessageLog(sp.GetRequiredService<IOptions<PostgresMessageLogOptions>>()));
+                services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgresMessageLogOptions>, PostgresMessageLogOptionsValidator>());
+                services.TryAddSingleton<PostgresChatDatabase>(); // the silo's one pool to the chat database: share it
+                services.TryAddSingleton<IMessageLog>(sp => new PostgresMessageLog(sp.GetRequiredService<PostgresChatDatabase>().DataSource));
                 break;
             default:
                 throw new InvalidOperationException($"Unknown MessageLog:Provider '{provider}': use InMemory, MongoDB or Postgres.");
@@ -106,10 +107,11 @@ public static class ChatSiloExtensions
             case GrainStorageProvider.Postgres when string.IsNullOrWhiteSpace(options.Postgres.ConnectionString):
                 throw new InvalidOperationException("Storage:Provider is Postgres but Storage:Postgres:ConnectionString is empty");
             case GrainStorageProvider.Postgres:
+                var connectionString = options.Postgres.PooledConnectionString(); // bad pool settings fail here, at start
                 silo.AddAdoNetGrainStorage(StorageName, o => o.Configure<Serializer, IGrainStorageSerializer>((ado, serializer, providerDefault) =>
                 {
                     ado.Invariant = "Npgsql";
-                    ado.ConnectionString = options.Postgres.ConnectionString;
+                    ado.ConnectionString = connectionString;
                     // Binary with [Id]s instead of the default JSON with type names: see ChatGrainStorageSerializer.
                     ado.GrainStorageSerializer = new ChatGrainStorageSerializer(new OrleansGrainStorageSerializer(serializer), providerDefault);
                 }));

@@ -23,4 +23,21 @@ public sealed class PostgresStorageOptions
 {
     /// <summary>An Npgsql connection string, e.g. <c>Host=db;Database=orleanschat;Username=orleans;Password=...</c>.</summary>
     public string ConnectionString { get; set; } = "";
+
+    /// <summary>
+    /// Connections the ADO.NET provider's Npgsql pool may hold in this silo process (default
+    /// <see cref="DefaultMaxPoolSize"/>); more concurrent state reads and writes wait for one. Unset, a
+    /// <c>Maximum Pool Size</c> in the connection string counts; both, and different, is refused at start.
+    /// </summary>
+    public int? MaxPoolSize { get; set; }
+
+    public const int DefaultMaxPoolSize = 8;
+
+    /// <summary>
+    /// The connection string the provider gets, with the pool capped (<see cref="PostgresPoolSize.Apply"/>). Every
+    /// silo of one process that is given the same string shares that one pool: Npgsql keys it by the string.
+    /// </summary>
+    /// <exception cref="ArgumentException">The settings cannot give a bounded pool.</exception>
+    public string PooledConnectionString() =>
+        PostgresPoolSize.Apply(ConnectionString, MaxPoolSize, DefaultMaxPoolSize, StorageOptions.Section + ":Postgres");
 }

@@ -146,8 +146,7 @@ public sealed class PostgresMessageLog : IMessageLog, IAsyncDisposable, IDisposa
     private static NpgsqlDataSource CreateDataSource(IOptions<PostgresMessageLogOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Value.Validate();
-        return NpgsqlDataSource.Create(options.Value.ConnectionString);
+        return NpgsqlDataSource.Create(options.Value.PooledConnectionString());
     }
 
     private static MessagePage Empty { get; } = new([], More: false);

@@ -50,7 +50,7 @@ public sealed partial class PostgresSchemaMigrator(ILogger<PostgresSchemaMigrato
         var stopwatch = Stopwatch.StartNew();
         LogStarting(csb.Host, csb.Port, csb.Database, sha256);
 
-        await using var connection = new NpgsqlConnection(connectionString);
+        await using var connection = new NpgsqlConnection(WithOneConnection(connectionString));
         await connection.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
@@ -97,6 +97,13 @@ public sealed partial class PostgresSchemaMigrator(ILogger<PostgresSchemaMigrato
         LogApplied(stopwatch.ElapsedMilliseconds, keys);
         return new PostgresMigrationResult(sha256, keys, stopwatch.Elapsed);
     }
+
+    /// <summary>
+    /// The migration needs one connection, and runs beside the silos (a Job on every deploy): its pool is capped at one
+    /// whatever the shared connection string says, so it costs exactly one of the server's <c>max_connections</c>.
+    /// </summary>
+    public static string WithOneConnection(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 1, MinPoolSize = 0, Pooling = true }.ConnectionString;
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Migrating grain storage schema on {Host}:{Port}/{Database} (script sha256 {Sha256})")]

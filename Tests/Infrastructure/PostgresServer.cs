@@ -28,6 +28,13 @@ public sealed class PostgresServer : ThrowawayServer
     private string? ownershipMarker;
     private bool started;
 
+    /// <summary>
+    /// Extra server settings (<c>name=value</c>, passed as <c>-c</c>), for a test that starts a server of its own, e.g.
+    /// <c>new PostgresServer { Settings = ["max_connections=40"] }</c> then <see cref="InitializeAsync"/> and dispose.
+    /// The shared fixture sets none.
+    /// </summary>
+    public IReadOnlyList<string> Settings { get; init; } = [];
+
     /// <summary>Npgsql connection string of the database <c>orleanschat</c>.</summary>
     public string ConnectionString { get; private set; } = string.Empty;
 
@@ -116,7 +123,8 @@ public sealed class PostgresServer : ThrowawayServer
                 "-c", "listen_addresses=127.0.0.1",
                 "-c", "fsync=off",
                 "-c", "synchronous_commit=off",
-                "-c", "full_page_writes=off");
+                "-c", "full_page_writes=off",
+                string.Join(' ', Settings.Select(setting => "-c " + setting)));
             last = await RunAsPostgresAsync(pgCtl!, "-D", DataDirectory, "-o", serverOptions,
                 "-l", Path.Combine(rootDirectory!, "server.log"), "-w", "-t", "30", "start");
             if (last.ExitCode == 0)
@@ -129,7 +137,8 @@ public sealed class PostgresServer : ThrowawayServer
         throw new InvalidOperationException($"pg_ctl start failed: {last!.Describe()}\nserver.log:\n{ReadServerLog()}");
     }
 
-    private string ReadServerLog()
+    /// <summary>What the server has logged so far (connection refusals such as <c>too many clients</c> show here).</summary>
+    public string ReadServerLog()
     {
         try
         {
