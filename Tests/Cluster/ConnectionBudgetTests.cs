@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Orleans.TestingHost;
 using OrleansChat.Grains.Hosting;
@@ -55,6 +56,8 @@ public sealed class ConnectionBudgetTests(ITestOutputHelper output)
         try
         {
             await using var gateway = new TestGateway(cluster.Client, renew: false, TimeSpan.FromSeconds(1));
+            Assert.All(cluster.Silos.Cast<InProcessSiloHandle>(), silo =>
+                Assert.Equal(LogPool, silo.SiloHost.Services.GetRequiredService<PostgresChatDatabase>().MaxPoolSize));
             var run = Guid.NewGuid().ToString("N")[..6];
             var users = Enumerable.Range(0, Users).Select(i => Names.NewProfile($"u{i}-{run}")).ToList();
             string SpreadRoom(int i) => $"spread-{i % SpreadRooms}-{run}";

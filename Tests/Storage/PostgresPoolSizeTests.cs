@@ -1,0 +1,82 @@
+using Npgsql;
+using OrleansChat.Grains.Hosting;
+using OrleansChat.Grains.MessageLog;
+using OrleansChat.Silo.Storage;
+
+namespace OrleansChat.Tests.Storage;
+
+/// <summary>How a pool's size is chosen from the option and the connection string, and what is refused at start.</summary>
+public sealed class PostgresPoolSizeTests
+{
+    private const string Plain = "Host=db;Database=orleanschat;Username=orleans";
+
+    private static int SizeOf(string connectionString, int? option) =>
+        PostgresPoolSize.Of(PostgresPoolSize.Apply(connectionString, option, defaultSize: 8, "Storage:Postgres"));
+
+    [Fact]
+    public void WithNeitherTheDefaultCapsThePoolInsteadOfNpgsqlsHundred()
+    {
+        Assert.Equal(100, new NpgsqlConnectionStringBuilder(Plain).MaxPoolSize);
+        Assert.Equal(8, SizeOf(Plain, option: null));
+        Assert.Equal(PostgresStorageOptions.DefaultMaxPoolSize,
+            PostgresPoolSize.Of(new PostgresStorageOptions { ConnectionString = Plain }.PooledConnectionString()));
+        Assert.Equal(PostgresMessageLogOptions.DefaultMaxPoolSize,
+            PostgresPoolSize.Of(new PostgresMessageLogOptions { ConnectionString = Plain }.PooledConnectionString()));
+    }
+
+    [Theory]
+    [InlineData("Maximum Pool Size=40")]
+    [InlineData("MaxPoolSize=40")]
+    [InlineData("maximum pool size = 40")]
+    public void AConnectionStringThatStatesASizeKeepsItWhenTheOptionIsUnset(string stated)
+    {
+        Assert.Equal(40, SizeOf($"{Plain};{stated}", option: null));
+        Assert.Equal(40, SizeOf($"{Plain};{stated}", option: 40));
+    }
+
+    [Fact]
+    public void TheOptionSetsTheSizeAndTheRestOfTheStringIsKept()
+    {
+        var pooled = PostgresPoolSize.Apply($"{Plain};Timeout=30;Application Name=chat", 12, 8, "Storage:Postgres");
+        var builder = new NpgsqlConnectionStringBuilder(pooled);
+        Assert.Equal((12, 30, "chat", "db", "orleanschat"), (builder.MaxPoolSize, builder.Timeout, builder.ApplicationName, builder.Host, builder.Database));
+    }
+
+    [Fact]
+    public void AnOptionAndAConnectionStringThatDisagreeAreRefused()
+    {
+        var e = Assert.Throws<ArgumentException>(() => SizeOf($"{Plain};Maximum Pool Size=40", option: 10));
+        Assert.Contains("Storage:Postgres:MaxPoolSize is 10", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Maximum Pool Size=40", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(Plain + ";Pooling=false", null, "Pooling=false")]
+    [InlineData(Plain, 0, "at least 1")]
+    [InlineData(Plain + ";Maximum Pool Size=0", null, "at least 1")]
+    [InlineData(Plain + ";Minimum Pool Size=20", 10, "Minimum Pool Size (20)")]
+    [InlineData(Plain + ";Max Pool Size=40", null, "not a valid Npgsql connection string")]
+    public void SettingsThatCannotGiveABoundedPoolAreRefusedWithTheReason(string connectionString, int? option, string reason)
+    {
+        var e = Assert.Throws<ArgumentException>(() => SizeOf(connectionString, option));
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TheMessageLogsValidatorFailsTheStartWithTheSameReason()
+    {
+        var validator = new PostgresMessageLogOptionsValidator();
+        Assert.True(validator.Validate(null, new PostgresMessageLogOptions { ConnectionString = Plain, MaxPoolSize = 4 }).Succeeded);
+        var result = validator.Validate(null, new PostgresMessageLogOptions { ConnectionString = $"{Plain};Maximum Pool Size=40", MaxPoolSize = 4 });
+        Assert.True(result.Failed);
+        Assert.Contains("MessageLog:Postgres:MaxPoolSize is 4", result.FailureMessage, StringComparison.Ordinal);
+        Assert.True(validator.Validate(null, new PostgresMessageLogOptions()).Failed);
+    }
+
+    [Fact]
+    public void MigrateUsesOneConnectionWhateverTheSharedStringSays()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(PostgresSchemaMigrator.WithOneConnection($"{Plain};Maximum Pool Size=40;Pooling=false"));
+        Assert.Equal((1, true, "db"), (builder.MaxPoolSize, builder.Pooling, builder.Host));
+    }
+}
