@@ -99,11 +99,12 @@ public sealed partial class PostgresSchemaMigrator(ILogger<PostgresSchemaMigrato
     }
 
     /// <summary>
-    /// The migration needs one connection, and runs beside the silos (a Job on every deploy): its pool is capped at one
-    /// whatever the shared connection string says, so it costs exactly one of the server's <c>max_connections</c>.
+    /// The migration needs one connection, and runs beside the silos (a Job on every deploy): whatever pool size the
+    /// shared connection string states, it opens exactly one, unpooled, so the connection is closed when the run ends
+    /// and never lingers idle in a pool. It costs one of the server's <c>max_connections</c> while it runs.
     /// </summary>
     public static string WithOneConnection(string connectionString) =>
-        new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 1, MinPoolSize = 0, Pooling = true }.ConnectionString;
+        new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, MinPoolSize = 0 }.ConnectionString;
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Migrating grain storage schema on {Host}:{Port}/{Database} (script sha256 {Sha256})")]

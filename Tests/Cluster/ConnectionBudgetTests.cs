@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Orleans.Configuration;
 using Orleans.TestingHost;
 using OrleansChat.Grains.Hosting;
 using OrleansChat.Model;
@@ -25,7 +26,7 @@ public sealed class ConnectionBudgetTests(ITestOutputHelper output)
     private const int Silos = 2;
     private const int StoragePool = 8;
     private const int LogPool = 6;
-    private const int MigratePool = 1; // PostgresSchemaMigrator keeps its one connection pooled
+    private const int MigratePool = 1; // PostgresSchemaMigrator's one connection (closed once it is done, here)
     private const int SamplerPool = 1;
     private const int AdminPool = 1; // the harness's CREATE DATABASE connection, pooled: the formula's admin headroom
     private const int Users = 1000;
@@ -109,6 +110,7 @@ public sealed class ConnectionBudgetTests(ITestOutputHelper output)
             ["MessageLog:Postgres:MaxPoolSize"] = $"{LogPool}",
         }));
         builder.AddSiloBuilderConfigurator<ChatGrainsFromConfiguration>();
+        builder.AddClientBuilderConfigurator<PatientClient>();
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;
@@ -122,9 +124,26 @@ public sealed class ConnectionBudgetTests(ITestOutputHelper output)
         return (long)(await count.ExecuteScalarAsync())!;
     }
 
+    /// <summary>
+    /// The one room's 1,000 joins queue in one grain, each rewriting the whole member blob (issue 15's O(N) join): on a
+    /// loaded 2-core machine the last ones can wait past Orleans' default 30 s response timeout. This test is about
+    /// connections, and every call may wait as long as it needs, so calls get a longer timeout here.
+    /// </summary>
+    private static readonly TimeSpan PatientResponseTimeout = TimeSpan.FromMinutes(2);
+
     public sealed class ChatGrainsFromConfiguration : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddChatGrains(siloBuilder.Configuration);
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            siloBuilder.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = PatientResponseTimeout);
+            siloBuilder.AddChatGrains(siloBuilder.Configuration);
+        }
+    }
+
+    public sealed class PatientClient : IClientBuilderConfigurator
+    {
+        public void Configure(IConfiguration configuration, IClientBuilder clientBuilder) =>
+            clientBuilder.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = PatientResponseTimeout);
     }
 
     /// <summary>Polls pg_stat_activity on one connection of its own and keeps the highest counts seen.</summary>

@@ -76,7 +76,7 @@ public sealed class PostgresPoolSizeTests
     [Fact]
     public void MigrateUsesOneConnectionWhateverTheSharedStringSays()
     {
-        var builder = new NpgsqlConnectionStringBuilder(PostgresSchemaMigrator.WithOneConnection($"{Plain};Maximum Pool Size=40;Pooling=false"));
-        Assert.Equal((1, true, "db"), (builder.MaxPoolSize, builder.Pooling, builder.Host));
+        var builder = new NpgsqlConnectionStringBuilder(PostgresSchemaMigrator.WithOneConnection($"{Plain};Maximum Pool Size=40;Minimum Pool Size=5"));
+        Assert.Equal((false, 0, "db"), (builder.Pooling, builder.MinPoolSize, builder.Host));
     }
 }
