@@ -1,7 +1,11 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using OrleansChat.Grains.Hosting;
 using OrleansChat.Grains.MessageLog;
 using OrleansChat.Silo.Storage;
+using OrleansChat.Tests.Infrastructure;
 
 namespace OrleansChat.Tests.Storage;
 
@@ -71,6 +75,36 @@ public sealed class PostgresPoolSizeTests
         Assert.True(result.Failed);
         Assert.Contains("MessageLog:Postgres:MaxPoolSize is 4", result.FailureMessage, StringComparison.Ordinal);
         Assert.True(validator.Validate(null, new PostgresMessageLogOptions()).Failed);
+    }
+
+    [Fact]
+    public async Task ASiloWithAmbiguousPoolSettingsFailsAtStartNamingTheSetting()
+    {
+        var ambiguousLog = await Assert.ThrowsAsync<OptionsValidationException>(() => StartSiloAsync(new()
+        {
+            ["MessageLog:Provider"] = "Postgres",
+            ["MessageLog:Postgres:ConnectionString"] = $"{Plain};Maximum Pool Size=40",
+            ["MessageLog:Postgres:MaxPoolSize"] = "8",
+        }));
+        Assert.Contains("MessageLog:Postgres:MaxPoolSize is 8", ambiguousLog.Message, StringComparison.Ordinal);
+
+        var unpooledStorage = await Assert.ThrowsAsync<ArgumentException>(() => StartSiloAsync(new()
+        {
+            ["Storage:Provider"] = "Postgres",
+            ["Storage:Postgres:ConnectionString"] = $"{Plain};Pooling=false",
+        }));
+        Assert.Contains("Storage:Postgres:ConnectionString turns pooling off", unpooledStorage.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Builds and starts a silo host as the Silo program does; the settings above must stop it before any connection.</summary>
+    private static async Task StartSiloAsync(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var builder = Host.CreateApplicationBuilder();
+        builder.UseOrleans(silo => silo.UseLocalhostClustering(siloPort: FreePort.Next(), gatewayPort: FreePort.Next()).AddChatGrains(configuration));
+        using var host = builder.Build();
+        await host.StartAsync();
+        await host.StopAsync();
     }
 
     [Fact]
