@@ -56,7 +56,7 @@ public sealed class RoomAnnouncementTests(ClusterFixture fixture)
         var named = frames.SelectMany(f => f.Joined).Select(u => u.Id).ToList();
         Assert.Equal(named.Count, named.Distinct().Count());
         Assert.Subset(burst.Select(u => u.Id).ToHashSet(), named.ToHashSet());
-        Assert.Equal(Threshold + burst.Count, frames[^1].Members);
+        Assert.Equal(Threshold + burst.Count, frames.Max(f => f.Members)); // by value: one-way frames may be recorded out of order
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class RoomAnnouncementTests(ClusterFixture fixture)
         Assert.Equal(leavers.Count, frames.Sum(f => f.LeftCount));
         AssertNamesCapped(frames, f => f.Left, f => f.LeftCount);
         Assert.Subset(leavers.Select(u => u.Id).ToHashSet(), frames.SelectMany(f => f.Left).Select(u => u.Id).ToHashSet());
-        Assert.Equal(Threshold + 10, frames[^1].Members);
+        Assert.Equal(Threshold + 10, frames.Min(f => f.Members));
     }
 
     [Fact]
