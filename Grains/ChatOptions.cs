@@ -16,4 +16,10 @@ public sealed class ChatOptions
 
     /// <summary>Rooms one user may be a member of at once (cluster-wide); joining one more is refused with forbidden.</summary>
     public int MaxRoomsPerUser { get; set; } = 200;
+
+    /// <summary>
+    /// Rooms with up to this many members announce every join and leave with its own frame; bigger ones coalesce
+    /// them into at most one <c>room.activity</c> frame a second (a frame per join to every member costs O(n²)).
+    /// </summary>
+    public int AnnounceMaxMembers { get; set; } = 500;
 }

@@ -137,6 +137,7 @@ public sealed partial class GroupRoomGrain
     private async Task RemoveFromRoomAsync(UserProfile user, ServerFrame announcement)
     {
         Broadcast(announcement);
+        _announcer?.Removed(user.Id);
         await User(user.Id).RemoveRoom(Room); // tells the user's gateways to take the devices out of the room index
         _gateways.RemoveEverywhere(user.Id);
     }

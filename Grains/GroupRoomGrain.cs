@@ -66,7 +66,7 @@ public sealed partial class GroupRoomGrain(
         var heir = wasOwner ? State.PassOwnership() : null;
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<IUserGrain>(userId).RemoveRoom(Room);
-        Broadcast(new RoomLeftEvent(Room, user, NowMs)); // still reaches the leaver's own gateways
+        Announcer.Left(user); // announced at once, it still reaches the leaver's own gateways
         _gateways.RemoveEverywhere(userId);
         if (heir is not null)
         {
@@ -141,6 +141,9 @@ public sealed partial class GroupRoomGrain(
 
     private bool IsMember(string userId) => State.IsMember(userId);
 
+    /// <summary>Read on every join and leave (<see cref="MembershipAnnouncer"/>): must stay cheap.</summary>
+    private int MemberCount => State.Members.Count;
+
     private void EnsureValidName()
     {
         if (!ConversationId.IsValidName(Room))
@@ -178,7 +181,7 @@ public sealed partial class GroupRoomGrain(
         State.CreatedAt ??= time.GetUtcNow();
         await state.WriteStateAsync();
         await GrainFactory.GetGrain<IUserGrain>(user.Id).AddRoom(Room);
-        Broadcast(new RoomJoinedEvent(Room, user, NowMs));
+        Announcer.Joined(user);
     }
 
     private void EnsureMember(string userId)

@@ -37,6 +37,10 @@ public sealed class RoomState
     [Id(7)]
     public Dictionary<string, DateTimeOffset> MutedUntil { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Whether joins and leaves are announced; rooms stored before it existed read as <see cref="RoomNotices.Auto"/>.</summary>
+    [Id(8)]
+    public RoomNotices Notices { get; set; } = RoomNotices.Auto;
+
     public bool IsMember(string userId) => Members.ContainsKey(userId);
 
     /// <summary>A member's role; a user who is not a member is ranked as a member.</summary>

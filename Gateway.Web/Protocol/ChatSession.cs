@@ -110,7 +110,8 @@ public sealed partial class ChatSession(
         HistoryCommand c => await HistoryAsync(c),
         SyncCommand c => await SyncAsync(c),
         RoomCreateCommand c => await CreateAsync(c),
-        RoomInviteCommand or RoomKickCommand or RoomMuteCommand or RoomUnmuteCommand or RoomBanCommand or RoomUnbanCommand or RoomRoleCommand =>
+        RoomInviteCommand or RoomKickCommand or RoomMuteCommand or RoomUnmuteCommand or RoomBanCommand or RoomUnbanCommand or RoomRoleCommand
+            or RoomNoticesCommand =>
             await ModerateAsync(frame),
         _ => throw ChatException.BadRequest($"unsupported frame {frame.GetType().Name}"),
     };
@@ -126,6 +127,7 @@ public sealed partial class ChatSession(
         RoomBanCommand c => RoomAckAsync(c, c.Room, room => room.Ban(Me, c.User, c.Reason)),
         RoomUnbanCommand c => RoomAckAsync(c, c.Room, room => room.Unban(Me, c.User)),
         RoomRoleCommand c => RoomAckAsync(c, c.Room, room => room.SetRole(Me, c.User, c.Role)),
+        RoomNoticesCommand c => RoomAckAsync(c, c.Room, room => room.SetNotices(Me, c.Notices)),
         _ => throw new ArgumentOutOfRangeException(nameof(frame), frame.GetType().Name, "not a room moderation frame"),
     };
 

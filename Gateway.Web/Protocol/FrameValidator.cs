@@ -45,6 +45,7 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, MediaUrlPo
         RoomBanCommand c => CheckRoomAndUser(c.Room, c.User) ?? CheckReason(c.Reason),
         RoomUnbanCommand c => CheckRoomAndUser(c.Room, c.User),
         RoomRoleCommand c => CheckRoomAndUser(c.Room, c.User) ?? CheckAssignableRole(c.Role),
+        RoomNoticesCommand c => CheckRoom(c.Room),
         _ => null,
     };
 

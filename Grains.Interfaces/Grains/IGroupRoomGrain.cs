@@ -42,6 +42,9 @@ public interface IGroupRoomGrain : IConversationGrain
     /// <summary>Owner only: makes a member an admin or an admin a member.</summary>
     Task SetRole(UserProfile by, string userId, RoomRole role);
 
+    /// <summary>Owner or admin: whether joins and leaves are announced (<see cref="RoomNotices"/>); persisted with the room.</summary>
+    Task SetNotices(UserProfile by, RoomNotices notices);
+
     /// <summary>Leaving a room one is not in is refused with <see cref="ChatErrorCode.NotFound"/>.</summary>
     Task Leave(string userId);
 

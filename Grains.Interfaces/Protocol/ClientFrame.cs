@@ -28,6 +28,7 @@ namespace OrleansChat.Protocol;
 [JsonDerivedType(typeof(RoomBanCommand), "room.ban")]
 [JsonDerivedType(typeof(RoomUnbanCommand), "room.unban")]
 [JsonDerivedType(typeof(RoomRoleCommand), "room.role")]
+[JsonDerivedType(typeof(RoomNoticesCommand), "room.notices")]
 public abstract record ClientFrame
 {
     public string? Id { get; init; }
@@ -79,3 +80,6 @@ public sealed record RoomUnbanCommand(string Room, string User) : ClientFrame;
 
 /// <summary>The owner makes a member an admin or an admin a member.</summary>
 public sealed record RoomRoleCommand(string Room, string User, RoomRole Role) : ClientFrame;
+
+/// <summary>Owner or admin: <c>off</c> silences the room's join and leave notices, <c>auto</c> brings them back.</summary>
+public sealed record RoomNoticesCommand(string Room, RoomNotices Notices) : ClientFrame;

@@ -19,6 +19,7 @@ namespace OrleansChat.Protocol;
 [JsonDerivedType(typeof(RoomMessageEvent), "room.message")]
 [JsonDerivedType(typeof(RoomJoinedEvent), "room.joined")]
 [JsonDerivedType(typeof(RoomLeftEvent), "room.left")]
+[JsonDerivedType(typeof(RoomActivityEvent), "room.activity")]
 [JsonDerivedType(typeof(DmRequestEvent), "dm.request")]
 [JsonDerivedType(typeof(DmOpenEvent), "dm.open")]
 [JsonDerivedType(typeof(DmDeclinedEvent), "dm.declined")]
@@ -83,6 +84,27 @@ public sealed record RoomJoinedEvent(string Room, UserProfile User, long Ts) : S
 
 [GenerateSerializer, Immutable]
 public sealed record RoomLeftEvent(string Room, UserProfile User, long Ts) : ServerFrame;
+
+/// <summary>
+/// The joins and leaves of a room above <c>Chat:AnnounceMaxMembers</c> members, coalesced: at most one frame a second
+/// per room instead of one per change to every member (which costs O(n²) frames to fill a room of n). <c>joined</c> and
+/// <c>left</c> name the first <see cref="MaxNamed"/> in order; <c>joinedCount</c> / <c>leftCount</c> count them all.
+/// Someone who joined and left again within the same frame's window is in neither. <c>members</c> is the member count
+/// when the frame was sent.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record RoomActivityEvent(
+    string Room,
+    IReadOnlyList<UserProfile> Joined,
+    int JoinedCount,
+    IReadOnlyList<UserProfile> Left,
+    int LeftCount,
+    int Members,
+    long Ts) : ServerFrame
+{
+    /// <summary>The most profiles one frame names per list; a burst of joins costs a frame of bounded size.</summary>
+    public const int MaxNamed = 20;
+}
 
 /// <summary>Someone asks to chat privately with you; answer with <c>dm.accept</c> or <c>dm.decline</c>.</summary>
 [GenerateSerializer, Immutable]

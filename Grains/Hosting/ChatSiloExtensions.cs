@@ -20,7 +20,8 @@ public static class ChatSiloExtensions
     /// </summary>
     public static ISiloBuilder AddChatGrains(this ISiloBuilder silo, IConfiguration configuration)
     {
-        silo.Services.AddOptions<ChatOptions>().Bind(configuration.GetSection(ChatOptions.SectionName));
+        silo.Services.AddOptions<ChatOptions>().Bind(configuration.GetSection(ChatOptions.SectionName)).ValidateOnStart();
+        silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatOptions>, ChatOptionsValidation>());
         silo.Services.TryAddSingleton(TimeProvider.System);
         CollectIdleUsersPastTheExpiry(silo.Services);
         AddMessageLog(silo.Services, configuration);

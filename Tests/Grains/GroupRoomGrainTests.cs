@@ -195,7 +195,7 @@ public sealed class GroupRoomGrainTests(ClusterFixture fixture)
             await Task.WhenAll(batch.Select(m => gateway.Join(room, m)));
         }
 
-        await gateway.Recorder.WaitForFrames<RoomJoinedEvent>(room, members.Count);
+        await gateway.Recorder.WaitForAnnouncedJoins(room, members.Count);
         Assert.Equal(1, await Room(room).GetSubscribedGatewayCount());
         Assert.All(await Room(room).GetMembers(members[0].Id), m => Assert.True(m.Online));
 

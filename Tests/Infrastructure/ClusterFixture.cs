@@ -11,6 +11,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public static readonly TimeSpan SubscriptionExpiry = TimeSpan.FromSeconds(2);
 
+    /// <summary>Chat:AnnounceMaxMembers, low so that coalesced notices are reached with rooms a test fills in a second.</summary>
+    public const int AnnounceMaxMembers = 20;
+
     /// <summary>
     /// The message log both silos share: in production each process has its own, but here two silos live in one
     /// process, and a grain reactivated on the other silo must find the log it wrote to.
@@ -46,6 +49,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 {
                     ["Chat:SubscriptionExpiry"] = SubscriptionExpiry.ToString("c", null),
                     ["Chat:MaxPageSize"] = "50",
+                    ["Chat:AnnounceMaxMembers"] = AnnounceMaxMembers.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 })
                 .Build();
             siloBuilder.Services.AddSingleton<IMessageLog>(SharedLog);

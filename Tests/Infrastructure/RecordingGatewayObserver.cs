@@ -83,6 +83,16 @@ public sealed class RecordingGatewayObserver : IGatewayObserver
         return Matching();
     }
 
+    /// <summary>
+    /// Joins announced to <paramref name="room"/> so far, one by one (<c>room.joined</c>) or coalesced (<c>room.activity</c>):
+    /// above Chat:AnnounceMaxMembers a test cannot count joins by frames.
+    /// </summary>
+    public int AnnouncedJoins(string room) =>
+        Frames<RoomJoinedEvent>(room).Count + Frames<RoomActivityEvent>(room).Sum(f => f.JoinedCount);
+
+    /// <summary>Waits until <paramref name="count"/> joins were announced to <paramref name="room"/> (see <see cref="AnnouncedJoins"/>).</summary>
+    public Task WaitForAnnouncedJoins(string room, int count) => WaitUntil(_ => AnnouncedJoins(room) >= count);
+
     private Task Record(GatewayCall call)
     {
         lock (_lock)

@@ -1,5 +1,5 @@
 // OrleansChat web client: plain ES modules on top of the SDK (served at /sdk/ by the gateway).
-import { ChatClient, Body, login, refreshToken, roomConv, dmConv, dmPeer } from './sdk/index.js';
+import { ChatClient, Body, login, refreshToken, roomConv, dmConv, dmPeer, describeActivity } from './sdk/index.js';
 
 const $ = (id) => document.getElementById(id);
 const SESSION_KEY = 'orleanschat.session';
@@ -106,6 +106,13 @@ async function start() {
   });
   client.on('room.left', (e) => {
     notice(roomConv(e.room), `${e.user.name} left`);
+    if (active === roomConv(e.room)) refreshMembers();
+  });
+  // Big rooms: joins and leaves of up to a second in one line; the member list is re-read, not patched (the frame
+  // names at most 20 of each).
+  client.on('room.activity', (e) => {
+    [...e.joined, ...e.left].forEach(remember);
+    notice(roomConv(e.room), describeActivity(e));
     if (active === roomConv(e.room)) refreshMembers();
   });
   client.on('dm.request', (e) => {

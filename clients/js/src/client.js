@@ -39,6 +39,18 @@ export function socketUrl(baseUrl, token) {
 
 /** The sub-protocol the gateway selects; the token rides along as a second offer, `bearer.<token>`. */
 export const SUBPROTOCOL = 'orleanschat.v1';
+
+/**
+ * One line for a 'room.activity' frame: "Bob joined", "12 joined, 3 left". A lone joiner or leaver is named; more
+ * are counted, since the frame names only the first 20.
+ */
+export function describeActivity(frame) {
+  const part = (named, count, verb) => {
+    if (!count) return null;
+    return count === 1 && named && named.length === 1 ? `${named[0].name} ${verb}` : `${count} ${verb}`;
+  };
+  return [part(frame.joined, frame.joinedCount, 'joined'), part(frame.left, frame.leftCount, 'left')].filter(Boolean).join(', ');
+}
 const ENCRYPTION_MODES = new Set(['off', 'optional', 'required']);
 const SERVICE_RESTART = 1012;
 const POLICY_VIOLATION = 1008;
@@ -68,9 +80,11 @@ function utf8Length(text) {
  * Events: 'state' (state, detail) with state idle|connecting|connected|reconnecting|closed;
  * 'welcome'; 'message' (normalised room or private message, each conv+seq at most once, with `synced`
  * when it came from a sync); every server event by its wire type ('room.message', 'room.joined',
- * 'room.left', 'room.invited', 'room.kicked', 'room.banned', 'room.muted', 'room.unmuted', 'room.role',
- * 'dm.request', 'dm.open', 'dm.declined', 'dm.message', 'dm.left', 'dm.presence'); being kicked or banned
- * drops the room from `rooms`;
+ * 'room.left', 'room.activity', 'room.invited', 'room.kicked', 'room.banned', 'room.muted', 'room.unmuted',
+ * 'room.role', 'dm.request', 'dm.open', 'dm.declined', 'dm.message', 'dm.left', 'dm.presence'); being kicked or
+ * banned drops the room from `rooms`. 'room.activity' is how rooms above the server's Chat:AnnounceMaxMembers
+ * announce joins and leaves, at most once a second: {room, joined, joinedCount, left, leftCount, members, ts}, the
+ * lists naming at most 20 users each (see describeActivity);
  * 'pong'; 'error' (an error frame no request was waiting for); 'sync.error'; 'disconnect' (code, reason);
  * 'frame' (every raw frame, for debugging).
  */
@@ -307,6 +321,11 @@ export class ChatClient extends Emitter {
   /** Owner only: `role` 'admin' or 'member'. */
   setRole(room, user, role) {
     return this.request({ type: 'room.role', room, user, role });
+  }
+
+  /** Owner or admin: `notices` 'off' silences the room's join and leave notices, 'auto' brings them back. */
+  setNotices(room, notices) {
+    return this.request({ type: 'room.notices', room, notices });
   }
 
   /** Resolves with the ack {conv, seq, ts}. `id` (optional) is the idempotency key; reuse it to retry. */

@@ -1,4 +1,4 @@
-export { ChatClient, ChatError, Body, login, socketUrl, roomConv, dmConv, dmPeer, SUBPROTOCOL } from './client.js';
+export { ChatClient, ChatError, Body, login, socketUrl, roomConv, dmConv, dmPeer, SUBPROTOCOL, describeActivity } from './client.js';
 export { wechatLogin, refreshToken, TokenSession } from './auth.js';
 export { createWebCryptoProvider, SecureChannel, SessionCryptoError } from './session-crypto.js';
 export { createBrowserTransport, fetchRequest } from './transport-browser.js';

@@ -1,7 +1,7 @@
 // ChatClient against an in-process fake transport: no server needed.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChatClient, createWxTransport, bindWxAppLifecycle } from '../src/index.js';
+import { ChatClient, createWxTransport, bindWxAppLifecycle, describeActivity } from '../src/index.js';
 
 function fakeTransport() {
   const t = { conns: [], urls: [] };
@@ -284,4 +284,37 @@ test('room moderation methods send their frames; being kicked drops the room', a
   t.last.push({ type: 'room.kicked', room: 'lobby', user: { id: 'me', name: 'Me' }, by: { id: 'x', name: 'X' }, ts: 2 });
   assert.deepEqual(client.rooms, ['club']);
   client.close();
+});
+
+test('room.activity (coalesced joins and leaves of a big room) is emitted as is; setNotices sends room.notices', async () => {
+  const t = fakeTransport();
+  const client = newClient(t);
+  const c = client.connect();
+  await tick();
+  t.last.welcome({ rooms: ['hall'] });
+  await c;
+  const seen = [];
+  client.on('room.activity', (e) => seen.push(e));
+
+  const frame = {
+    type: 'room.activity', room: 'hall', joined: [{ id: 'b', name: 'Bob' }, { id: 'c', name: 'Cy' }], joinedCount: 12,
+    left: [{ id: 'me', name: 'Me' }], leftCount: 1, members: 10234, ts: 5,
+  };
+  t.last.push(frame);
+  assert.deepEqual(seen, [frame]);
+  assert.deepEqual(client.rooms, ['hall'], 'the ack of leaveRoom drops a room, not a notice naming you');
+
+  const p = client.setNotices('hall', 'off');
+  const { id, ...sent } = t.last.sent.at(-1);
+  assert.deepEqual(sent, { type: 'room.notices', room: 'hall', notices: 'off' });
+  t.last.push({ type: 'ack', re: id, conv: 'room:hall' });
+  assert.equal((await p).conv, 'room:hall');
+  client.close();
+});
+
+test('describeActivity names a lone joiner or leaver and counts the rest', () => {
+  const bob = { id: 'b', name: 'Bob' };
+  assert.equal(describeActivity({ joined: [bob], joinedCount: 1, left: [], leftCount: 0 }), 'Bob joined');
+  assert.equal(describeActivity({ joined: [bob], joinedCount: 12, left: [bob], leftCount: 3 }), '12 joined, 3 left');
+  assert.equal(describeActivity({ joined: [], joinedCount: 0, left: [bob], leftCount: 1 }), 'Bob left');
 });

@@ -65,6 +65,8 @@ function createClient() {
   });
   client.on('room.joined', (e) => addNotice(sdk.roomConv(e.room), `${e.user.name} joined`));
   client.on('room.left', (e) => addNotice(sdk.roomConv(e.room), `${e.user.name} left`));
+  // Big rooms announce joins and leaves together, at most once a second: one line such as "12 joined, 3 left".
+  client.on('room.activity', (e) => addNotice(sdk.roomConv(e.room), sdk.describeActivity(e)));
   client.on('dm.request', (e) => {
     wx.showModal({
       title: 'Private chat',
