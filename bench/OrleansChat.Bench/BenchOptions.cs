@@ -5,7 +5,8 @@ namespace OrleansChat.Bench;
 internal sealed class BenchOptions
 {
     public const string Usage = """
-        usage: OrleansChat.Bench <bigroom|smallgroups|dm|idle> --url http://127.0.0.1:PORT [--pid SERVER_PID]
+        usage: OrleansChat.Bench <bigroom|smallgroups|dm|idle|reconnect|fillroom> --url http://127.0.0.1:PORT[,URL...]
+               [--pid SERVER_PID[,PID...]] [--db-pid POSTMASTER_PID]
                [--clients N] [--rooms N] [--senders N] [--start-rate SENDS_PER_S] [--factor F]
                [--step-seconds S] [--budget-seconds S] [--max-seconds S] [--size TEXT_BYTES] [--hold-seconds S]
                [--label NAME] [--out results.tsv] [--timeline true]
@@ -13,13 +14,24 @@ internal sealed class BenchOptions
         smallgroups: --clients (5000) in rooms of 10, one sender per room, --size 128
         dm:          --clients/2 (1000) open DM pairs, one sender per pair
         idle:        --clients (10000) connections, pings every 25 s, RSS delta per connection and connect rate
+        reconnect:   --clients (10000) connected, all dropped at once, reconnected with their tokens (no new login),
+                     --connect-concurrency (64) in flight: rate, how many got back, p50/p99 until the welcome frame
+        fillroom:    --clients (5000) connect and join one room, 64 in flight: join rate, RSS delta per member
+        Several --url: clients are spread over them (round robin). Several --pid: CPU and RSS are summed over them.
+        --db-pid: the database's CPU (the process and its children) is reported apart.
         """;
 
     public string Scenario { get; private set; } = "";
 
-    public Uri Url { get; private set; } = new("http://127.0.0.1:5000");
+    public Uri[] Urls { get; private set; } = [new("http://127.0.0.1:5000")];
 
-    public int Pid { get; private set; }
+    public Uri Url => Urls[0];
+
+    /// <summary>Our server processes (one, or every silo and gateway): CPU and RSS are summed over them.</summary>
+    public int[] Pids { get; private set; } = [];
+
+    /// <summary>The database's main process (0: none); its CPU, children included, is reported apart.</summary>
+    public int DbPid { get; private set; }
 
     public int Clients { get; private set; }
 
@@ -64,7 +76,8 @@ internal sealed class BenchOptions
             "bigroom" => (1000, 10.0, 64),
             "smallgroups" => (5000, 500.0, 128),
             "dm" => (2000, 500.0, 64),
-            "idle" => (10000, 0.0, 0),
+            "idle" or "reconnect" => (10000, 0.0, 0),
+            "fillroom" => (5000, 0.0, 0),
             _ => throw new ArgumentException($"unknown scenario '{o.Scenario}'"),
         };
 
@@ -74,8 +87,9 @@ internal sealed class BenchOptions
             var inv = CultureInfo.InvariantCulture;
             switch (args[i])
             {
-                case "--url": o.Url = new Uri(value); break;
-                case "--pid": o.Pid = int.Parse(value, inv); break;
+                case "--url": o.Urls = [.. value.Split(',').Select(u => new Uri(u))]; break;
+                case "--pid": o.Pids = [.. value.Split(',').Select(p => int.Parse(p, inv))]; break;
+                case "--db-pid": o.DbPid = int.Parse(value, inv); break;
                 case "--clients": o.Clients = int.Parse(value, inv); break;
                 case "--room-size": o.RoomSize = int.Parse(value, inv); break;
                 case "--senders": o.Senders = int.Parse(value, inv); break;
