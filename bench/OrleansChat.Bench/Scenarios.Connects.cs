@@ -83,6 +83,7 @@ internal sealed partial class Scenarios
         string? firstError = null;
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(o.MaxSeconds));
         var cpu0 = ProcStats.CpuSeconds(o.Pids);
+        var each0 = o.Pids.Select(ProcStats.CpuSeconds).ToArray();
         var db0 = ProcStats.TreeCpuSeconds(o.DbPid);
         var started = Stopwatch.GetTimestamp();
         await Parallel.ForEachAsync(Enumerable.Range(0, clients.Length), new ParallelOptions { MaxDegreeOfParallelism = o.ConnectConcurrency }, async (i, _) =>
@@ -107,6 +108,9 @@ internal sealed partial class Scenarios
             ProcStats.CpuSeconds(o.Pids) - cpu0, ProcStats.TreeCpuSeconds(o.DbPid) - db0);
         Log($"{what}: {connected} of {clients.Length} in {seconds:0.00} s ({connected / seconds:0} /s), p50 {latency.GetValueAtPercentile(50) / 1000.0:0.0} ms, "
             + $"p99 {latency.GetValueAtPercentile(99) / 1000.0:0.0} ms, {refused} x 503, {failed} failed {firstError}");
+        // Which of our processes spent it (silos first, then gateways, in the cluster shape).
+        Log($"{what}: CPU ms per connect by process: " + string.Join(", ", o.Pids.Select((pid, i) =>
+            $"{pid} {(connected == 0 ? 0 : (ProcStats.CpuSeconds(pid) - each0[i]) * 1000 / connected):0.00}")));
         return run;
     }
 
