@@ -15,7 +15,8 @@ internal sealed class BenchOptions
         dm:          --clients/2 (1000) open DM pairs, one sender per pair
         idle:        --clients (10000) connections, pings every 25 s, RSS delta per connection and connect rate
         reconnect:   --clients (10000) connected, all dropped at once, reconnected with their tokens (no new login),
-                     --connect-concurrency (64) in flight: rate, how many got back, p50/p99 until the welcome frame
+                     --connect-concurrency (64) in flight: rate, how many got back, p50/p99 until the welcome frame;
+                     --rounds (2) storms, the last reported
         fillroom:    --clients (5000) connect and join one room, 64 in flight: join rate, RSS delta per member
         Several --url: clients are spread over them (round robin). Several --pid: CPU and RSS are summed over them.
         --db-pid: the database's CPU (the process and its children) is reported apart.
@@ -55,6 +56,9 @@ internal sealed class BenchOptions
     public double HoldSeconds { get; private set; } = 10;
 
     public int ConnectConcurrency { get; private set; } = 64;
+
+    /// <summary>reconnect: how many drop-and-reconnect storms (the last is reported).</summary>
+    public int Rounds { get; private set; } = 2;
 
     public string Label { get; private set; } = "server";
 
@@ -101,6 +105,7 @@ internal sealed class BenchOptions
                 case "--max-seconds": o.MaxSeconds = double.Parse(value, inv); break;
                 case "--hold-seconds": o.HoldSeconds = double.Parse(value, inv); break;
                 case "--connect-concurrency": o.ConnectConcurrency = int.Parse(value, inv); break;
+                case "--rounds": o.Rounds = Math.Max(1, int.Parse(value, inv)); break;
                 case "--label": o.Label = value; break;
                 case "--timeline": o.Timeline = bool.Parse(value); break;
                 case "--out": o.Out = value; break;
