@@ -23,9 +23,11 @@ BENCH_PID=$!
 until grep -q "round $rounds: dropped" "$OUT/bench.log"; do sleep 0.2; kill -0 "$BENCH_PID" 2>/dev/null || break; done
 silo=${SERVER_PIDS%%,*} gateway=${SERVER_PIDS##*,}
 perf record -F 999 -g -p "$gateway" -o "$OUT/gateway.perf.data" -- sleep 3 > /dev/null 2>&1 &
+PERF_GATEWAY=$!
 perf record -F 999 -g -p "$silo" -o "$OUT/silo.perf.data" -- sleep 3 > /dev/null 2>&1 &
+PERF_SILO=$!
 wait "$BENCH_PID" || true
-wait
+wait "$PERF_GATEWAY" "$PERF_SILO" || true # not a bare wait: the servers are this shell's children too
 grep -v '^RESULT' "$OUT/bench.log"
 for p in silo gateway; do
   echo "--- $p: exclusive CPU samples by module ([JIT] = JIT-compiled managed code) ---"
