@@ -43,7 +43,7 @@ def steps(log):
     rows = {}
     for line in open(log):
         f = line.split()
-        if len(f) == 15 and f[0].isdigit():
+        if len(f) in (15, 17) and f[0].isdigit():  # 17: with the database columns (cluster shape)
             sends = float(f[1])
             key = round(sends, 1 - int(math.floor(math.log10(sends))))
             rows[int(key)] = (float(f[6]), float(f[11]))

@@ -40,7 +40,8 @@ public static class GatewayApp
         var (services, configuration) = (builder.Services, builder.Configuration);
         services.AddOptions<SocketOptions>().Bind(configuration.GetSection(SocketOptions.Section)).ValidateOnStart()
             .Validate(o => o.MaxFrameBytes >= 1024 && o.SendQueueCapacity >= 1 && o.IdleTimeout > TimeSpan.Zero, "Sockets: MaxFrameBytes >= 1024, SendQueueCapacity >= 1, IdleTimeout > 0")
-            .Validate(o => o.DrainTimeout > TimeSpan.Zero, "Sockets:DrainTimeout must be positive");
+            .Validate(o => o.DrainTimeout > TimeSpan.Zero, "Sockets:DrainTimeout must be positive")
+            .Validate(o => o.MaxConcurrentConnects >= 0 && o.ConnectQueueLimit >= 0 && o.ConnectRetryAfter > TimeSpan.Zero, "Sockets: MaxConcurrentConnects >= 0 (0: no limit), ConnectQueueLimit >= 0, ConnectRetryAfter > 0");
         services.AddOptions<ProtocolOptions>().Bind(configuration.GetSection(ProtocolOptions.Section)).ValidateOnStart()
             .Validate(o => o.MaxJsonDepth is >= 4 and <= 64 && o.MaxTextLength >= 1 && o.MaxPageSize >= 1, "Protocol: MaxJsonDepth 4-64, MaxTextLength >= 1, MaxPageSize >= 1");
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateOnStart()
@@ -60,6 +61,7 @@ public static class GatewayApp
         services.AddSingleton<MediaUrlPolicy>();
         services.AddSingleton<RateLimiter>();
         services.AddSingleton<ConnectionLimiter>();
+        services.AddSingleton<ConnectAdmission>();
         services.AddHostedService<ConnectionMaintenance>();
         AddOperations(builder);
     }

@@ -19,6 +19,7 @@ public sealed class GatewayMetrics
     private readonly Histogram<double> _fanOutLatency;
     private readonly Counter<long> _sendQueueOverflows;
     private readonly Counter<long> _rateLimitRejections;
+    private readonly Counter<long> _connectsRefused;
 
     public GatewayMetrics(IMeterFactory meters, ConnectionRegistry registry, TimeProvider time)
     {
@@ -33,6 +34,7 @@ public sealed class GatewayMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000] });
         _sendQueueOverflows = meter.CreateCounter<long>("orleanschat.gateway.send_queue.overflows", "{connection}", "Connections closed (1013) because their send queue was full");
         _rateLimitRejections = meter.CreateCounter<long>("orleanschat.gateway.rate_limit.rejections", "{frame}", "Frames refused with rate_limited");
+        _connectsRefused = meter.CreateCounter<long>("orleanschat.gateway.connects.refused", "{connect}", "Upgrades refused with 503 because the connect queue was full (Sockets:ConnectQueueLimit)");
     }
 
     public void FrameReceived() => _framesReceived.Increment();
@@ -58,6 +60,8 @@ public sealed class GatewayMetrics
     }
 
     public void SendQueueOverflowed() => _sendQueueOverflows.Add(1);
+
+    public void ConnectRefused() => _connectsRefused.Add(1);
 
     /// <summary>For the rate limiter: call once per frame refused with <c>rate_limited</c>; <paramref name="limit"/> names the limit hit.</summary>
     public void RateLimitRejected(string limit) => _rateLimitRejections.Add(1, new KeyValuePair<string, object?>("limit", limit));

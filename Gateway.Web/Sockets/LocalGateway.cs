@@ -18,6 +18,8 @@ public sealed partial class LocalGateway : IGatewayObserver
     private readonly Observability.GatewayMetrics _metrics;
 
     private readonly FanoutLanes _lanes;
+    private readonly GrainReferences<IGroupRoomGrain> _rooms;
+    private readonly GrainReferences<IUserGrain> _users;
 
     public LocalGateway(IGrainFactory grains, ConnectionRegistry registry, FanoutLanes lanes, ILogger<LocalGateway> logger, Observability.GatewayMetrics metrics)
     {
@@ -26,6 +28,8 @@ public sealed partial class LocalGateway : IGatewayObserver
         _grains = grains;
         _registry = registry;
         _logger = logger;
+        _rooms = new GrainReferences<IGroupRoomGrain>(grains);
+        _users = new GrainReferences<IUserGrain>(grains);
         Id = $"{Environment.MachineName}-{Guid.NewGuid():N}";
 
         // Orleans holds observer objects weakly: this singleton keeps itself alive for the process lifetime.
@@ -165,9 +169,9 @@ public sealed partial class LocalGateway : IGatewayObserver
         }
     }
 
-    private IGroupRoomGrain Room(string room) => _grains.GetGrain<IGroupRoomGrain>(room);
+    private IGroupRoomGrain Room(string room) => _rooms.Get(room);
 
-    private IUserGrain UserOf(ClientConnection connection) => connection.UserGrain ??= _grains.GetGrain<IUserGrain>(connection.User.Id);
+    private IUserGrain UserOf(ClientConnection connection) => connection.UserGrain ??= _users.Get(connection.User.Id);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Updating the local index of room {Room} failed; the next renewal repairs it")]
     private partial void LogMembershipFailed(Exception exception, string room);

@@ -36,6 +36,18 @@ public sealed class SocketOptions
     /// </summary>
     public bool DirectOutput { get; set; } = true;
 
+    /// <summary>
+    /// Connects set up at once (upgrade, the user grain's Connect, rooms re-attached, welcome); more wait in a queue
+    /// (<see cref="ConnectQueueLimit"/>). 0: no limit. See <see cref="Limits.ConnectAdmission"/>.
+    /// </summary>
+    public int MaxConcurrentConnects { get; set; } = 128;
+
+    /// <summary>Connects waiting for a turn; one more is refused with 503 + Retry-After before the upgrade.</summary>
+    public int ConnectQueueLimit { get; set; } = 1024;
+
+    /// <summary>The Retry-After (whole seconds, at least 1) of a connect refused because the queue is full.</summary>
+    public TimeSpan ConnectRetryAfter { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>On shutdown, how long the gateway waits for its sockets to flush, close (1012) and deregister; keep it under the pod's grace period.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(15);
 }

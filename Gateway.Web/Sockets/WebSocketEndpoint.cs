@@ -21,6 +21,7 @@ public sealed partial class WebSocketEndpoint(
     TokenService tokens,
     LocalGateway gateway,
     ConnectionLimiter limiter,
+    ConnectAdmission admission,
     RateLimiter rateLimiter,
     GatewayDrain drain,
     Observability.GatewayMetrics metrics,
@@ -71,6 +72,24 @@ public sealed partial class WebSocketEndpoint(
             return;
         }
 
+        var turn = await admission.EnterAsync(context.RequestAborted);
+        if (turn is null)
+        {
+            metrics.ConnectRefused();
+            context.Response.Headers.RetryAfter = admission.RetryAfterSeconds;
+            await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, ChatErrorCode.Unavailable, "too many connects at once on this gateway; retry after Retry-After seconds");
+            return;
+        }
+
+        using (turn)
+        {
+            await AcceptAsync(context, user, turn);
+        }
+    }
+
+    /// <summary>Upgrades and runs the socket; <paramref name="turn"/> (the connect admission) is given back once the welcome is out.</summary>
+    private async Task AcceptAsync(HttpContext context, UserProfile user, IDisposable turn)
+    {
         UpgradeRequestTarget.Forget(context);
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
@@ -88,7 +107,7 @@ public sealed partial class WebSocketEndpoint(
             connection, session, security.Value.Encryption, encryptionKeys, _options.SendQueueCapacity, logger);
         try
         {
-            await RunAsync(connection, session, handler);
+            await RunAsync(connection, session, handler, turn);
         }
         finally
         {
@@ -96,12 +115,20 @@ public sealed partial class WebSocketEndpoint(
         }
     }
 
-    private async Task RunAsync(ClientConnection connection, ChatSession session, IFrameHandler handler)
+    private async Task RunAsync(ClientConnection connection, ChatSession session, IFrameHandler handler, IDisposable turn)
     {
         try
         {
-            var joined = await gateway.ConnectAsync(connection);
-            session.Reply(new WelcomeEvent(joined.Profile, joined.Rooms, [.. joined.DmPeers.Select(p => ConversationId.ForDm(connection.User.Id, p))], time.GetUtcNow().ToUnixTimeMilliseconds()));
+            try
+            {
+                var joined = await gateway.ConnectAsync(connection);
+                session.Reply(new WelcomeEvent(joined.Profile, joined.Rooms, [.. joined.DmPeers.Select(p => ConversationId.ForDm(connection.User.Id, p))], time.GetUtcNow().ToUnixTimeMilliseconds()));
+            }
+            finally
+            {
+                turn.Dispose(); // the connect is set up: the next one may start
+            }
+
             await connection.RunAsync(handler);
         }
         catch (Exception e) when (e is not OutOfMemoryException)

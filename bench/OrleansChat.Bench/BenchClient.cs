@@ -22,31 +22,58 @@ internal sealed class BenchClient
     private static readonly byte[] AckType = "\"type\":\"ack\""u8.ToArray();
     private static readonly byte[] ErrorType = "\"type\":\"error\""u8.ToArray();
     private static readonly byte[] PongType = "\"type\":\"pong\""u8.ToArray();
+    private static readonly byte[] WelcomeType = "\"type\":\"welcome\""u8.ToArray();
 
     private readonly ClientWebSocket _socket = new();
     private readonly Channel<byte[]> _outbound = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string?>> _waiting = new(StringComparer.Ordinal);
+    private readonly TaskCompletionSource _welcomed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Metrics _metrics;
 
-    public BenchClient(string userId, string token, Metrics metrics)
+    public BenchClient(string userId, string token, Uri server, Metrics metrics)
     {
         UserId = userId;
         Token = token;
+        Server = server;
         _metrics = metrics;
         _socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        _socket.Options.CollectHttpResponseDetails = true; // a refused upgrade's status and Retry-After
     }
 
     public string UserId { get; }
 
     public string Token { get; }
 
+    /// <summary>The server (gateway) this client logged in at and connects to.</summary>
+    public Uri Server { get; }
+
     public bool Open => _socket.State == WebSocketState.Open;
 
-    public async Task ConnectAsync(Uri ws, CancellationToken cancel)
+    /// <summary>Completes when the server's welcome frame arrives: the connect is done server-side too.</summary>
+    public Task Welcomed => _welcomed.Task;
+
+    /// <summary>After a failed connect: the HTTP status of the refused upgrade (0 if there was none).</summary>
+    public int RefusedStatus => (int)_socket.HttpStatusCode;
+
+    /// <summary>After a refused upgrade: its Retry-After in seconds, if it had one.</summary>
+    public int? RetryAfterSeconds =>
+        _socket.HttpResponseHeaders is { } headers && headers.TryGetValue("Retry-After", out var values)
+            && int.TryParse(values.FirstOrDefault(), out var seconds) ? seconds : null;
+
+    public async Task ConnectAsync(CancellationToken cancel)
     {
-        await _socket.ConnectAsync(new Uri(ws, "?access_token=" + Uri.EscapeDataString(Token)), cancel);
+        var ws = new UriBuilder(Server) { Scheme = Server.Scheme == "https" ? "wss" : "ws", Path = "/ws", Query = "access_token=" + Uri.EscapeDataString(Token) }.Uri;
+        await _socket.ConnectAsync(ws, cancel);
+        _socket.HttpResponseHeaders = null; // kept only for refusals
         _ = Task.Run(ReceiveLoopAsync, CancellationToken.None);
         _ = Task.Run(SendLoopAsync, CancellationToken.None);
+    }
+
+    /// <summary>Drops the connection without a closing handshake, as a network failure or a dead peer would.</summary>
+    public void Abort()
+    {
+        _outbound.Writer.TryComplete();
+        _socket.Abort();
     }
 
     public void Enqueue(byte[] frame) => _outbound.Writer.TryWrite(frame);
@@ -138,6 +165,7 @@ internal sealed class BenchClient
 
     private void OnFrame(ReadOnlySpan<byte> frame)
     {
+        Interlocked.Increment(ref _metrics.Frames);
         var now = Stopwatch.GetTimestamp();
         var at = frame.IndexOf(Marker);
         if (at >= 0)
@@ -156,6 +184,12 @@ internal sealed class BenchClient
         if (head.IndexOf(PongType) >= 0)
         {
             Interlocked.Increment(ref _metrics.Pongs);
+            return;
+        }
+
+        if (head.IndexOf(WelcomeType) >= 0)
+        {
+            _welcomed.TrySetResult();
             return;
         }
 

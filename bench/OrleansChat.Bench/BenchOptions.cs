@@ -5,7 +5,8 @@ namespace OrleansChat.Bench;
 internal sealed class BenchOptions
 {
     public const string Usage = """
-        usage: OrleansChat.Bench <bigroom|smallgroups|dm|idle> --url http://127.0.0.1:PORT [--pid SERVER_PID]
+        usage: OrleansChat.Bench <bigroom|smallgroups|dm|idle|reconnect|fillroom> --url http://127.0.0.1:PORT[,URL...]
+               [--pid SERVER_PID[,PID...]] [--db-pid POSTMASTER_PID]
                [--clients N] [--rooms N] [--senders N] [--start-rate SENDS_PER_S] [--factor F]
                [--step-seconds S] [--budget-seconds S] [--max-seconds S] [--size TEXT_BYTES] [--hold-seconds S]
                [--label NAME] [--out results.tsv] [--timeline true]
@@ -13,13 +14,25 @@ internal sealed class BenchOptions
         smallgroups: --clients (5000) in rooms of 10, one sender per room, --size 128
         dm:          --clients/2 (1000) open DM pairs, one sender per pair
         idle:        --clients (10000) connections, pings every 25 s, RSS delta per connection and connect rate
+        reconnect:   --clients (10000) connected, all dropped at once, reconnected with their tokens (no new login),
+                     --connect-concurrency (64) in flight: rate, how many got back, p50/p99 until the welcome frame;
+                     --rounds (2) storms, the last reported
+        fillroom:    --clients (5000) connect and join one room, 64 in flight: join rate, RSS delta per member
+        Several --url: clients are spread over them (round robin). Several --pid: CPU and RSS are summed over them.
+        --db-pid: the database's CPU (the process and its children) is reported apart.
         """;
 
     public string Scenario { get; private set; } = "";
 
-    public Uri Url { get; private set; } = new("http://127.0.0.1:5000");
+    public Uri[] Urls { get; private set; } = [new("http://127.0.0.1:5000")];
 
-    public int Pid { get; private set; }
+    public Uri Url => Urls[0];
+
+    /// <summary>Our server processes (one, or every silo and gateway): CPU and RSS are summed over them.</summary>
+    public int[] Pids { get; private set; } = [];
+
+    /// <summary>The database's main process (0: none); its CPU, children included, is reported apart.</summary>
+    public int DbPid { get; private set; }
 
     public int Clients { get; private set; }
 
@@ -44,6 +57,9 @@ internal sealed class BenchOptions
 
     public int ConnectConcurrency { get; private set; } = 64;
 
+    /// <summary>reconnect: how many drop-and-reconnect storms (the last is reported).</summary>
+    public int Rounds { get; private set; } = 2;
+
     public string Label { get; private set; } = "server";
 
     /// <summary>Also print, before each step's row, the slowest delivery of each quarter second of the step.</summary>
@@ -64,7 +80,8 @@ internal sealed class BenchOptions
             "bigroom" => (1000, 10.0, 64),
             "smallgroups" => (5000, 500.0, 128),
             "dm" => (2000, 500.0, 64),
-            "idle" => (10000, 0.0, 0),
+            "idle" or "reconnect" => (10000, 0.0, 0),
+            "fillroom" => (5000, 0.0, 0),
             _ => throw new ArgumentException($"unknown scenario '{o.Scenario}'"),
         };
 
@@ -74,8 +91,9 @@ internal sealed class BenchOptions
             var inv = CultureInfo.InvariantCulture;
             switch (args[i])
             {
-                case "--url": o.Url = new Uri(value); break;
-                case "--pid": o.Pid = int.Parse(value, inv); break;
+                case "--url": o.Urls = [.. value.Split(',').Select(u => new Uri(u))]; break;
+                case "--pid": o.Pids = [.. value.Split(',').Select(p => int.Parse(p, inv))]; break;
+                case "--db-pid": o.DbPid = int.Parse(value, inv); break;
                 case "--clients": o.Clients = int.Parse(value, inv); break;
                 case "--room-size": o.RoomSize = int.Parse(value, inv); break;
                 case "--senders": o.Senders = int.Parse(value, inv); break;
@@ -87,6 +105,7 @@ internal sealed class BenchOptions
                 case "--max-seconds": o.MaxSeconds = double.Parse(value, inv); break;
                 case "--hold-seconds": o.HoldSeconds = double.Parse(value, inv); break;
                 case "--connect-concurrency": o.ConnectConcurrency = int.Parse(value, inv); break;
+                case "--rounds": o.Rounds = Math.Max(1, int.Parse(value, inv)); break;
                 case "--label": o.Label = value; break;
                 case "--timeline": o.Timeline = bool.Parse(value); break;
                 case "--out": o.Out = value; break;

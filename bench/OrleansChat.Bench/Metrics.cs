@@ -27,6 +27,9 @@ internal sealed class Metrics
     public long SendFailures;
     public long SendErrors;
     public long Pongs;
+
+    /// <summary>Every frame received by every client (announcements included).</summary>
+    public long Frames;
     public long ClosedCount;
 
     public Metrics()
@@ -104,8 +107,7 @@ internal static class ProcStats
     {
         try
         {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var fields = StatFields(pid);
             // After "pid (comm) ": field 3 is state at index 0, so utime (14) is index 11 and stime (15) index 12.
             return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / TicksPerSecond;
         }
@@ -113,6 +115,54 @@ internal static class ProcStats
         {
             return double.NaN;
         }
+    }
+
+    /// <summary>Summed over several processes (every silo and gateway of the cluster shape).</summary>
+    public static double CpuSeconds(int[] pids) => pids.Sum(p => CpuSeconds(p));
+
+    public static long RssKb(int[] pids) => pids.Sum(p => RssKb(p));
+
+    /// <summary>
+    /// CPU seconds of a process and of its children, living and exited: a database server forks a process per
+    /// connection, and an exited child's time is added to its parent's cutime/cstime once reaped.
+    /// </summary>
+    public static double TreeCpuSeconds(int pid)
+    {
+        if (pid == 0)
+        {
+            return 0;
+        }
+
+        double total = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var child))
+            {
+                continue;
+            }
+
+            try
+            {
+                var fields = StatFields(child);
+                if (child == pid || fields[1] == pid.ToString(CultureInfo.InvariantCulture))
+                {
+                    // utime, stime, cutime, cstime: indexes 11-14 (fields 14-17).
+                    total += Enumerable.Range(11, 4).Sum(i => long.Parse(fields[i], CultureInfo.InvariantCulture)) / TicksPerSecond;
+                }
+            }
+            catch (IOException)
+            {
+                // Exited while we looked: its time is in the parent's cutime by now or soon.
+            }
+        }
+
+        return total;
+    }
+
+    private static string[] StatFields(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
     }
 
     /// <summary>Busy CPU seconds of the whole machine (all cores, from /proc/stat): minus server and client = other load.</summary>

@@ -5,8 +5,11 @@ using System.Text.Json;
 
 namespace OrleansChat.Bench;
 
-/// <summary>The four scenarios: set-up (logins, sockets, rooms or DM pairs), then paced rate steps or an idle hold.</summary>
-internal sealed class Scenarios(BenchOptions o, Results results)
+/// <summary>
+/// The scenarios: set-up (logins, sockets, rooms or DM pairs), then paced rate steps or an idle hold; the connect
+/// scenarios (reconnect, fillroom) are in Scenarios.Connects.cs.
+/// </summary>
+internal sealed partial class Scenarios(BenchOptions o, Results results)
 {
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
     private readonly Metrics _metrics = new();
@@ -15,16 +18,22 @@ internal sealed class Scenarios(BenchOptions o, Results results)
     private long _requestIds;
     private double _idleCpuPerSecond;
 
-    private Uri WsUri => new(new UriBuilder(o.Url) { Scheme = o.Url.Scheme == "https" ? "wss" : "ws", Path = "/ws" }.Uri.ToString());
-
     public async Task RunAsync()
     {
-        Log($"{o.Label}: {o.Scenario}, {o.Clients} clients against {o.Url} (server pid {o.Pid}); load average {ProcStats.LoadAverage()}");
-        var rssStart = ProcStats.RssKb(o.Pid);
+        Log($"{o.Label}: {o.Scenario}, {o.Clients} clients against {o.Url} (server pids {string.Join(',', o.Pids)}); load average {ProcStats.LoadAverage()}");
+        var rssStart = ProcStats.RssKb(o.Pids);
         await LoginAsync(o.Clients);
         if (o.Scenario == "idle")
         {
             await IdleAsync();
+        }
+        else if (o.Scenario == "reconnect")
+        {
+            await ReconnectAsync();
+        }
+        else if (o.Scenario == "fillroom")
+        {
+            await FillRoomAsync();
         }
         else
         {
@@ -39,7 +48,7 @@ internal sealed class Scenarios(BenchOptions o, Results results)
         }
 
         results.Add("server_rss_mb_start", rssStart / 1024.0);
-        results.Add("server_rss_mb_end", ProcStats.RssKb(o.Pid) / 1024.0);
+        results.Add("server_rss_mb_end", ProcStats.RssKb(o.Pids) / 1024.0);
         results.Add("send_errors", _metrics.SendErrors);
         if (_metrics.FirstSendError is { } error)
         {
@@ -58,16 +67,18 @@ internal sealed class Scenarios(BenchOptions o, Results results)
 
     private async Task LoginAsync(int count)
     {
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16 }) { BaseAddress = o.Url };
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 16 });
         var clients = new BenchClient[count];
         var started = Stopwatch.GetTimestamp();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, cancel) =>
         {
+            // Spread over the servers (the gateways of the cluster shape); a client connects where it logged in.
+            var server = o.Urls[i % o.Urls.Length];
             var id = $"{o.Scenario[0]}{i}";
-            using var response = await http.PostAsJsonAsync("/api/auth/login", new { openId = id, name = "User " + id }, cancel);
+            using var response = await http.PostAsJsonAsync(new Uri(server, "/api/auth/login"), new { openId = id, name = "User " + id }, cancel);
             response.EnsureSuccessStatusCode();
             using var json = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancel), cancellationToken: cancel);
-            clients[i] = new BenchClient(id, json.RootElement.GetProperty("token").GetString()!, _metrics);
+            clients[i] = new BenchClient(id, json.RootElement.GetProperty("token").GetString()!, server, _metrics);
         });
         var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         _clients = clients;
@@ -85,7 +96,7 @@ internal sealed class Scenarios(BenchOptions o, Results results)
             try
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                await client.ConnectAsync(WsUri, timeout.Token);
+                await client.ConnectAsync(timeout.Token);
             }
             catch (Exception e)
             {
@@ -163,16 +174,18 @@ internal sealed class Scenarios(BenchOptions o, Results results)
         // The step budget (warm-up included), but never past --max-seconds of the whole scenario (set-up included).
         var budgetEnd = Math.Min(_clock.Elapsed.TotalSeconds + o.BudgetSeconds, o.MaxSeconds);
         Log($"{senders.Length} senders, {fanout} deliveries per send; step {o.StepSeconds} s, budget {o.BudgetSeconds} s");
-        Console.WriteLine("  step  sends/s  deliv/s  ratio   p50ms   p90ms   p99ms   maxms  srvCPU%  cliCPU%  srv_us/deliv  net_us  rssMB othCPU%  pass");
+        // The database's columns go after "pass", so that the first 15 columns stay where pairs.sh reads them.
+        Console.WriteLine("  step  sends/s  deliv/s  ratio   p50ms   p90ms   p99ms   maxms  srvCPU%  cliCPU%  srv_us/deliv  net_us  rssMB othCPU%  pass"
+            + (o.DbPid != 0 ? "  dbCPU% db_us/deliv" : ""));
         // Warm-up (JIT tiering, grain activations, pools) at the start rate, not counted; then the idle baseline.
         // OrleansChat keeps tiering up (hundreds of methods/s re-JITted) for several seconds: warm up 2 steps.
         var warm = await RunStepAsync(Metrics.MaxSteps - 1, o.StartRate, senders, fanout);
         warm = await RunStepAsync(0, o.StartRate, senders, fanout);
         Console.WriteLine($"  warm {warm.SendsPerS,8:0} {warm.DeliveriesPerS,8:0} {warm.Ratio,6:0.000} {warm.P50Ms,7:0.0} {warm.P90Ms,7:0.0} {warm.P99Ms,7:0.0} {warm.MaxMs,7:0.0} {warm.ServerCpuPct,8:0} {warm.ClientCpuPct,8:0} {warm.ServerMicrosPerDelivery,13:0.00} {warm.RssMb,6:0} {warm.OtherCpuPct,7:0}  (not counted)");
         await QuiesceAsync(0);
-        var idle0 = ProcStats.CpuSeconds(o.Pid);
+        var idle0 = ProcStats.CpuSeconds(o.Pids);
         await Task.Delay(2000);
-        _idleCpuPerSecond = (ProcStats.CpuSeconds(o.Pid) - idle0) / 2;
+        _idleCpuPerSecond = (ProcStats.CpuSeconds(o.Pids) - idle0) / 2;
         results.Add("server_cpu_pct_no_sends", _idleCpuPerSecond * 100);
         StepResult? best = null;
         double pass = 0, fail = 0, rate = o.StartRate;
@@ -185,7 +198,7 @@ internal sealed class Scenarios(BenchOptions o, Results results)
 
             var r = await RunStepAsync(step, rate, senders, fanout);
             var ok = r.Ratio >= 0.99 && r.P99Ms <= 100 && _metrics.ClosedCount == 0;
-            Console.WriteLine($"  {step,4} {r.SendsPerS,8:0} {r.DeliveriesPerS,8:0} {r.Ratio,6:0.000} {r.P50Ms,7:0.0} {r.P90Ms,7:0.0} {r.P99Ms,7:0.0} {r.MaxMs,7:0.0} {r.ServerCpuPct,8:0} {r.ClientCpuPct,8:0} {r.ServerMicrosPerDelivery,13:0.00} {r.NetMicrosPerDelivery,7:0.00} {r.RssMb,6:0} {r.OtherCpuPct,7:0}  {(ok ? "yes" : "NO")}");
+            Console.WriteLine($"  {step,4} {r.SendsPerS,8:0} {r.DeliveriesPerS,8:0} {r.Ratio,6:0.000} {r.P50Ms,7:0.0} {r.P90Ms,7:0.0} {r.P99Ms,7:0.0} {r.MaxMs,7:0.0} {r.ServerCpuPct,8:0} {r.ClientCpuPct,8:0} {r.ServerMicrosPerDelivery,13:0.00} {r.NetMicrosPerDelivery,7:0.00} {r.RssMb,6:0} {r.OtherCpuPct,7:0}  {(ok ? "yes" : "NO")}{DbColumns(r)}");
             if (_metrics.ClosedCount > 0)
             {
                 Log($"{_metrics.ClosedCount} sockets closed: stopping");
@@ -234,7 +247,14 @@ internal sealed class Scenarios(BenchOptions o, Results results)
         results.Add("server_cpu_us_per_delivery", best.ServerMicrosPerDelivery);
         results.Add("server_cpu_us_per_delivery_net", best.NetMicrosPerDelivery);
         results.Add("other_processes_cpu_pct", best.OtherCpuPct);
+        if (o.DbPid != 0)
+        {
+            results.Add("db_cpu_pct", best.DbCpuPct);
+            results.Add("db_cpu_us_per_delivery", best.DbMicrosPerDelivery);
+        }
     }
+
+    private string DbColumns(StepResult r) => o.DbPid == 0 ? "" : $" {r.DbCpuPct,7:0} {r.DbMicrosPerDelivery,11:0.00}";
 
     private async Task<StepResult> RunStepAsync(int step, double rate, Sender[] senders, int fanout)
     {
@@ -243,9 +263,10 @@ internal sealed class Scenarios(BenchOptions o, Results results)
         // collect between steps, where nothing is measured, so that it does not stall deliveries of either server.
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
-        var serverCpu0 = ProcStats.CpuSeconds(o.Pid);
+        var serverCpu0 = ProcStats.CpuSeconds(o.Pids);
         var selfCpu0 = ProcStats.CpuSeconds(Environment.ProcessId);
         var machine0 = ProcStats.MachineBusySeconds();
+        var db0 = ProcStats.TreeCpuSeconds(o.DbPid);
         var wall0 = Stopwatch.GetTimestamp();
         var started = DateTime.UtcNow;
         var sent = await Task.Factory.StartNew(() => Pace(step, rate, senders), TaskCreationOptions.LongRunning);
@@ -264,9 +285,10 @@ internal sealed class Scenarios(BenchOptions o, Results results)
             PrintTimeline(wall0, started);
         }
 
-        var serverCpu = ProcStats.CpuSeconds(o.Pid) - serverCpu0;
+        var serverCpu = ProcStats.CpuSeconds(o.Pids) - serverCpu0;
         var selfCpu = ProcStats.CpuSeconds(Environment.ProcessId) - selfCpu0;
-        var otherCpu = ProcStats.MachineBusySeconds() - machine0 - serverCpu - selfCpu;
+        var dbCpu = ProcStats.TreeCpuSeconds(o.DbPid) - db0;
+        var otherCpu = ProcStats.MachineBusySeconds() - machine0 - serverCpu - selfCpu - dbCpu;
         var delivered = _metrics.DeliveredIn(step);
         var latency = _metrics.LatencyOf(step);
         return new StepResult(
@@ -281,8 +303,10 @@ internal sealed class Scenarios(BenchOptions o, Results results)
             selfCpu / wall * 100,
             delivered == 0 ? 0 : serverCpu * 1e6 / delivered,
             delivered == 0 ? 0 : Math.Max(0, serverCpu - (_idleCpuPerSecond * wall)) * 1e6 / delivered,
-            ProcStats.RssKb(o.Pid) / 1024.0,
-            Math.Max(0, otherCpu / wall * 100));
+            ProcStats.RssKb(o.Pids) / 1024.0,
+            Math.Max(0, otherCpu / wall * 100),
+            dbCpu / wall * 100,
+            delivered == 0 ? 0 : dbCpu * 1e6 / delivered);
     }
 
     /// <summary>Where in a step its tail sits: a ramp at the start, one stall, or spread out.</summary>
@@ -343,9 +367,9 @@ internal sealed class Scenarios(BenchOptions o, Results results)
 
     private async Task IdleAsync()
     {
-        var rss0 = ProcStats.RssKb(o.Pid);
+        var rss0 = ProcStats.RssKb(o.Pids);
         var open = await ConnectAsync();
-        var cpu0 = ProcStats.CpuSeconds(o.Pid);
+        var cpu0 = ProcStats.CpuSeconds(o.Pids);
         var started = Stopwatch.GetTimestamp();
         var pings = 0L;
         var perSecond = Math.Max(1, _clients.Length / 25); // every client pings every 25 s
@@ -366,8 +390,8 @@ internal sealed class Scenarios(BenchOptions o, Results results)
 
         await Task.Delay(1000);
         var hold = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var rss1 = ProcStats.RssKb(o.Pid);
-        var cpu = ProcStats.CpuSeconds(o.Pid) - cpu0;
+        var rss1 = ProcStats.RssKb(o.Pids);
+        var cpu = ProcStats.CpuSeconds(o.Pids) - cpu0;
         results.Add("open_connections", open);
         results.Add("rss_mb_before_connects", rss0 / 1024.0);
         results.Add("rss_mb_connected", rss1 / 1024.0);
@@ -393,5 +417,7 @@ internal sealed class Scenarios(BenchOptions o, Results results)
         double ServerMicrosPerDelivery,
         double NetMicrosPerDelivery,
         double RssMb,
-        double OtherCpuPct);
+        double OtherCpuPct,
+        double DbCpuPct,
+        double DbMicrosPerDelivery);
 }

@@ -591,7 +591,7 @@ export class ChatClient extends Emitter {
     if (live.conn) live.conn.terminate();
   }
 
-  _onClose(no, code, reason, { status } = {}) {
+  _onClose(no, code, reason, { status, retryAfterMs } = {}) {
     const live = this._live;
     if (!live || live.no !== no) return; // a stale connection
     this._live = null;
@@ -605,7 +605,8 @@ export class ChatClient extends Emitter {
     this.emit('disconnect', code, reason, { status });
     if (this.state === 'closed') return;
     // A draining gateway (1012) or one refusing upgrades while it shuts down (503) is no fault of the client:
-    // 1012 reconnects at once with no backoff penalty; 503 retries with backoff, also on the first connect.
+    // 1012 reconnects at once with no backoff penalty; 503 retries with backoff, also on the first connect, and
+    // no sooner than its Retry-After when the transport can see it (a busy gateway's connect queue is full).
     if (!this._everConnected && status !== 503) {
       const waiter = this._connectWaiter;
       this._connectWaiter = null;
@@ -617,7 +618,7 @@ export class ChatClient extends Emitter {
     this._setState('reconnecting', { code, reason, status });
     if (this.hidden) return; // onAppShow reconnects
     if (code === SERVICE_RESTART) this.reconnector.now(() => this._open());
-    else this.reconnector.schedule(() => this._open());
+    else this.reconnector.schedule(() => this._open(), retryAfterMs);
   }
 
   _onText(no, text) {

@@ -36,10 +36,14 @@ export class Reconnector {
     return this._timer !== null;
   }
 
-  /** Runs `fn` after the next backoff delay; returns that delay. Any previous schedule is replaced. */
-  schedule(fn) {
+  /**
+   * Runs `fn` after the next backoff delay; returns that delay. Any previous schedule is replaced. `atLeastMs`
+   * (a refusal's Retry-After) comes first and the jittered backoff on top, so that clients refused together do
+   * not all return at the same instant.
+   */
+  schedule(fn, atLeastMs = 0) {
     this.cancel();
-    const delay = backoffDelay(this.attempt, this.backoff, this.random);
+    const delay = Math.max(0, atLeastMs) + backoffDelay(this.attempt, this.backoff, this.random);
     this.attempt += 1;
     this._timer = this._setTimer(() => {
       this._timer = null;

@@ -3,8 +3,9 @@
  * the `ws` package, passed as `WebSocket`).
  *
  * A transport is `{ open(url, handlers, {protocols, headers}) -> connection, tokenIn }` where handlers are
- * `{ open(), message(data), close(code, reason, {status}), error(err) }` (data: a string for a text frame, an
- * ArrayBuffer for a binary one; status: the HTTP status of a refused upgrade when the platform reveals it) and
+ * `{ open(), message(data), close(code, reason, {status, retryAfterMs}), error(err) }` (data: a string for a text
+ * frame, an ArrayBuffer for a binary one; status and retryAfterMs: the HTTP status and Retry-After of a refused
+ * upgrade when the platform reveals them: browsers never do, the `ws` package does) and
  * a connection is `{ send(textOrArrayBuffer), close(code, reason), terminate() }`. `tokenIn` is where ChatClient
  * puts the token by default: 'protocol' here (browsers cannot set headers; the token stays out of URLs and logs).
  */
@@ -22,11 +23,22 @@ export function createBrowserTransport({ WebSocket: Impl = globalThis.WebSocket 
       ws.binaryType = 'arraybuffer'; // encrypted sessions send binary frames
       let closed = false;
       let status;
+      let retryAfterMs;
       const closeOnce = (code, reason) => {
         if (closed) return;
         closed = true;
-        handlers.close(code, reason, { status });
+        handlers.close(code, reason, { status, retryAfterMs });
       };
+      if (typeof ws.on === 'function') {
+        // The `ws` package shows a refused upgrade's response to a listener (which must then end the attempt).
+        ws.on('unexpected-response', (req, res) => {
+          status = res.statusCode;
+          const seconds = Number(res.headers && res.headers['retry-after']);
+          if (Number.isFinite(seconds) && seconds > 0) retryAfterMs = seconds * 1000;
+          res.resume();
+          ws.terminate();
+        });
+      }
       ws.onopen = () => handlers.open();
       ws.onmessage = (event) => handlers.message(event.data);
       ws.onerror = (event) => {

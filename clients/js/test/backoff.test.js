@@ -52,3 +52,10 @@ test('Reconnector grows the delay per attempt and resets', () => {
   assert.equal(now, 1);
   assert.equal(r.scheduled, false);
 });
+
+test('Reconnector puts a Retry-After first and the jittered backoff on top', () => {
+  const timers = [];
+  const r = new Reconnector({ random: () => 0.5, backoff: { baseMs: 100, capMs: 1000, minMs: 0 }, setTimer: (fn, ms) => { timers.push({ fn, ms }); return timers.length; }, clearTimer: () => {} });
+  assert.equal(r.schedule(() => {}, 2000), 2050);
+  assert.equal(r.schedule(() => {}), 100, 'without one, the plain backoff');
+});

@@ -73,7 +73,7 @@ function fakeTransport() {
       terminate() {},
       push(frame) { handlers.message(JSON.stringify(frame)); },
       welcome() { conn.push({ type: 'welcome', user: { id: 'me', name: 'Me' }, rooms: [], dms: [], ts: 1 }); },
-      drop(code, status) { handlers.close(code, '', { status }); },
+      drop(code, status, retryAfterMs) { handlers.close(code, '', { status, retryAfterMs }); },
     };
     t.conns.push(conn);
     return conn;
@@ -118,6 +118,21 @@ test('a 503 upgrade refusal on the first connect backs off and retries instead o
   assert.equal(client.state, 'reconnecting');
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(t.conns.length, 2);
+  t.last.welcome();
+  assert.equal((await c).user.id, 'me');
+});
+
+test('a 503 with Retry-After (seen by the transport) waits at least that long before the next attempt', async () => {
+  const t = fakeTransport();
+  const client = newClient(t, { backoff: { baseMs: 1, capMs: 5, minMs: 0 } });
+  const c = client.connect();
+  await tick();
+  const refusedAt = Date.now();
+  t.last.drop(1006, 503, 60);
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(t.conns.length, 1, 'no new attempt before the Retry-After');
+  while (t.conns.length < 2) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(Date.now() - refusedAt >= 55, `retried after ${Date.now() - refusedAt} ms`);
   t.last.welcome();
   assert.equal((await c).user.id, 'me');
 });

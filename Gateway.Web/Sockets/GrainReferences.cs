@@ -1,0 +1,23 @@
+namespace OrleansChat.Gateway.Sockets;
+
+/// <summary>
+/// References to grains of one interface, made without Orleans' per-call lookup: <c>GetGrain&lt;T&gt;(key)</c>
+/// resolves the grain interface by reflection over its attributes on every call (5 % of a gateway's CPU per
+/// reconnect in a profile, docs/performance.md "Cluster shape"). The grain type and interface type are read once,
+/// from a first reference; each later reference is built from them and the key.
+/// </summary>
+public sealed class GrainReferences<TGrain>(IGrainFactory grains)
+    where TGrain : IGrainWithStringKey
+{
+    private readonly Lazy<(GrainType Type, GrainInterfaceType Interface)> _types = new(() =>
+    {
+        var first = (GrainReference)(object)grains.GetGrain<TGrain>("-");
+        return (first.GrainId.Type, first.InterfaceType);
+    });
+
+    public TGrain Get(string key)
+    {
+        var (type, @interface) = _types.Value;
+        return (TGrain)grains.GetGrain(GrainId.Create(type, key), @interface);
+    }
+}

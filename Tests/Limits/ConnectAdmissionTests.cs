@@ -1,0 +1,75 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using OrleansChat.Gateway.Limits;
+using OrleansChat.Tests.Infrastructure;
+
+namespace OrleansChat.Tests.Limits;
+
+/// <summary>
+/// Connect admission on a real gateway (Kestrel, real WebSocket upgrades): one connect set up at a time, one more
+/// waiting; beyond that 503 + Retry-After before the upgrade. The test holds the one turn itself, as a connect
+/// in flight would, so what waits and what is refused does not depend on timing.
+/// </summary>
+public sealed class ConnectAdmissionTests : IAsyncLifetime
+{
+    private GatewayServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await GatewayServer.StartAsync(new Dictionary<string, string?>
+    {
+        ["Sockets:MaxConcurrentConnects"] = "1",
+        ["Sockets:ConnectQueueLimit"] = "1",
+        ["Sockets:ConnectRetryAfter"] = "00:00:03",
+    });
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task BeyondTheQueueAnUpgradeIsRefusedWith503AndRetryAfterWhileTheQueuedOneWaitsAndThenConnects()
+    {
+        var admission = _server.Services.GetRequiredService<ConnectAdmission>();
+        var (waiter, refused, later) = (GatewayServer.UniqueName("waiter"), GatewayServer.UniqueName("refused"), GatewayServer.UniqueName("later"));
+        var refusedToken = await _server.LoginAsync(refused);
+        var laterToken = await _server.LoginAsync(later);
+
+        var inFlight = await admission.EnterAsync(CancellationToken.None);
+        Assert.NotNull(inFlight);
+        var queued = _server.ConnectAsync(waiter);
+        await Eventually.TrueAsync(() => admission.Waiting == 1, "the second connect waits for a turn");
+
+        var (status, retryAfter, code) = await UpgradeAsync(_server.WebSocketUri(refusedToken));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal("3", retryAfter);
+        Assert.Equal("unavailable", code);
+        Assert.False(queued.IsCompleted, "a queued connect waits while the turn is taken");
+
+        inFlight.Dispose();
+        await using var first = await queued.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(0, admission.Waiting);
+
+        // The waiter's turn was given back once its welcome was out: the next connect goes straight through.
+        await using var next = await _server.ConnectWithTokenAsync(laterToken).WaitAsync(TimeSpan.FromSeconds(30));
+        var pong = await next.RequestAsync(id => new { type = "ping", id });
+        Assert.Equal("pong", pong.Type);
+    }
+
+    /// <summary>A raw upgrade request, so a refusal's status, Retry-After and JSON body can be read.</summary>
+    private static async Task<(HttpStatusCode Status, string? RetryAfter, string? Code)> UpgradeAsync(Uri wsUri)
+    {
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new UriBuilder(wsUri) { Scheme = "http" }.Uri);
+        request.Headers.Connection.Add("Upgrade");
+        request.Headers.Upgrade.ParseAdd("websocket");
+        request.Headers.Add("Sec-WebSocket-Version", "13");
+        request.Headers.Add("Sec-WebSocket-Key", Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        var retryAfter = response.Headers.TryGetValues("Retry-After", out var values) ? values.Single() : null;
+        if (response.StatusCode == HttpStatusCode.SwitchingProtocols)
+        {
+            return (response.StatusCode, retryAfter, null);
+        }
+
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return (response.StatusCode, retryAfter, body.RootElement.GetProperty("code").GetString());
+    }
+}
