@@ -6,6 +6,7 @@ using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.Rooms;
 
 namespace OrleansChat.Grains.Hosting;
 
@@ -21,6 +22,8 @@ public static class ChatSiloExtensions
     public static ISiloBuilder AddChatGrains(this ISiloBuilder silo, IConfiguration configuration)
     {
         silo.Services.AddOptions<ChatOptions>().Bind(configuration.GetSection(ChatOptions.SectionName));
+        silo.Services.AddOptions<ChatOptions>()
+            .Validate(o => o.MaxMemberPageSize >= 1, "Chat:MaxMemberPageSize must be at least 1").ValidateOnStart();
         silo.Services.TryAddSingleton(TimeProvider.System);
         CollectIdleUsersPastTheExpiry(silo.Services);
         AddMessageLog(silo.Services, configuration);
@@ -43,7 +46,10 @@ public static class ChatSiloExtensions
             collection.ClassSpecificCollectionAge[typeof(UserGrain).FullName!] = expiry * 1.1;
         });
 
-    /// <summary>The message log backend, chosen by "MessageLog:Provider": InMemory (default), MongoDB or Postgres.</summary>
+    /// <summary>
+    /// The message log backend, chosen by "MessageLog:Provider": InMemory (default), MongoDB or Postgres. Room members
+    /// (<see cref="IRoomMemberStore"/>) live in the same database, one row per member.
+    /// </summary>
     private static void AddMessageLog(IServiceCollection services, IConfiguration configuration)
     {
         var provider = configuration["MessageLog:Provider"] ?? "InMemory";
@@ -51,18 +57,21 @@ public static class ChatSiloExtensions
         {
             case "InMemory":
                 services.TryAddSingleton<IMessageLog, InMemoryMessageLog>();
+                services.TryAddSingleton<IRoomMemberStore, InMemoryRoomMemberStore>();
                 break;
             case "MongoDB":
                 services.AddOptions<MongoMessageLogOptions>().Bind(configuration.GetSection(MongoMessageLogOptions.SectionName))
                     .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "MessageLog:Mongo:ConnectionString is required")
                     .ValidateOnStart();
                 services.TryAddSingleton<IMessageLog, MongoMessageLog>();
+                services.TryAddSingleton<IRoomMemberStore, MongoRoomMemberStore>();
                 break;
             case "Postgres":
                 services.AddOptions<PostgresMessageLogOptions>().Bind(configuration.GetSection(PostgresMessageLogOptions.SectionName))
                     .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "MessageLog:Postgres:ConnectionString is required")
                     .ValidateOnStart();
                 services.TryAddSingleton<IMessageLog>(sp => new PostgresMessageLog(sp.GetRequiredService<IOptions<PostgresMessageLogOptions>>()));
+                services.TryAddSingleton<IRoomMemberStore>(sp => new PostgresRoomMemberStore(sp.GetRequiredService<IOptions<PostgresMessageLogOptions>>()));
                 break;
             default:
                 throw new InvalidOperationException($"Unknown MessageLog:Provider '{provider}': use InMemory, MongoDB or Postgres.");
