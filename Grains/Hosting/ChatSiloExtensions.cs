@@ -57,7 +57,7 @@ public static class ChatSiloExtensions
         {
             case "InMemory":
                 services.TryAddSingleton<IMessageLog, InMemoryMessageLog>();
-                services.TryAddSingleton<IRoomMemberStore, InMemoryRoomMemberStore>();
+                AddRoomMembersBesideGrainState(services, configuration);
                 break;
             case "MongoDB":
                 services.AddOptions<MongoMessageLogOptions>().Bind(configuration.GetSection(MongoMessageLogOptions.SectionName))
@@ -78,6 +78,24 @@ public static class ChatSiloExtensions
         }
 
         EncryptMessageLog(services, configuration);
+    }
+
+    /// <summary>
+    /// Room members follow the log into its database; with the in-memory log they follow durable grain state instead
+    /// (Storage:Provider = Postgres, the database <c>Silo migrate</c> prepares), so rooms kept in PostgreSQL keep their
+    /// members across restarts, including those a legacy room state hands over to rows.
+    /// </summary>
+    private static void AddRoomMembersBesideGrainState(IServiceCollection services, IConfiguration configuration)
+    {
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        if (storage.Provider == GrainStorageProvider.Postgres && !string.IsNullOrWhiteSpace(storage.Postgres.ConnectionString))
+        {
+            services.TryAddSingleton<IRoomMemberStore>(_ => PostgresRoomMemberStore.Connect(storage.Postgres.ConnectionString));
+        }
+        else
+        {
+            services.TryAddSingleton<IRoomMemberStore, InMemoryRoomMemberStore>();
+        }
     }
 
     /// <summary>With keys in "MessageLog:Encryption:Keys", the chosen log is wrapped in an <see cref="EncryptingMessageLog"/>.</summary>

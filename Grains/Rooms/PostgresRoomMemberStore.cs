@@ -28,6 +28,13 @@ public sealed class PostgresRoomMemberStore : IRoomMemberStore, IAsyncDisposable
     {
     }
 
+    /// <summary>
+    /// Connects with <paramref name="connectionString"/>; the pool is owned and disposed with the store. For members
+    /// kept beside PostgreSQL grain state when the message log is in memory.
+    /// </summary>
+    public static PostgresRoomMemberStore Connect(string connectionString) =>
+        new(NpgsqlDataSource.Create(connectionString), ownsDataSource: true);
+
     /// <summary>Uses a data source the caller owns (and disposes).</summary>
     public PostgresRoomMemberStore(NpgsqlDataSource dataSource)
         : this(dataSource, ownsDataSource: false)

@@ -114,9 +114,6 @@ public sealed class ChatGrainStateStorageTests(PostgresServer postgres)
         {
             [SiloCommands.PostgresConnectionStringKey] = connectionString,
             ["Storage:Provider"] = "Postgres",
-            // Room members are rows beside the message log: a fresh cluster finds them only in a durable log's database.
-            ["MessageLog:Provider"] = "Postgres",
-            ["MessageLog:Postgres:ConnectionString"] = connectionString,
         }));
         builder.Options.SiloBuilderConfiguratorTypes.Add(configurator.AssemblyQualifiedName!);
         var cluster = builder.Build();
