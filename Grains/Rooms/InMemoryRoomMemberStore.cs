@@ -10,13 +10,22 @@ public sealed class InMemoryRoomMemberStore : IRoomMemberStore
 {
     private readonly ConcurrentDictionary<string, SortedDictionary<string, RoomMemberRecord>> _rooms = new(StringComparer.Ordinal);
 
+    private long _profilesRead;
+
     public RoomMemberWrites Writes { get; } = new();
+
+    /// <summary>Rows returned with their profile (point reads and pages): how tests see that a room never loads every profile.</summary>
+    public long ProfilesRead => Interlocked.Read(ref _profilesRead);
 
     public Task<IReadOnlyList<RoomMemberRecord>> LoadStandingsAsync(string room, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<RoomMemberRecord>>(Read(room, rows => rows.Values.Select(r => r with { Profile = null }).ToList()));
 
-    public Task<RoomMemberRecord?> FindAsync(string room, string userId, CancellationToken cancellationToken = default) =>
-        Task.FromResult(Read(room, rows => rows.GetValueOrDefault(userId)));
+    public Task<RoomMemberRecord?> FindAsync(string room, string userId, CancellationToken cancellationToken = default)
+    {
+        var row = Read(room, rows => rows.GetValueOrDefault(userId));
+        Interlocked.Add(ref _profilesRead, row is null ? 0 : 1);
+        return Task.FromResult(row);
+    }
 
     public Task SaveAsync(RoomMemberRecord record, CancellationToken cancellationToken = default) =>
         SaveManyAsync([record], cancellationToken);
@@ -60,7 +69,9 @@ public sealed class InMemoryRoomMemberStore : IRoomMemberStore
                 .Where(r => r.Status == MemberStatus.Member && (afterUserId is null || string.CompareOrdinal(r.UserId, afterUserId) > 0))
                 .Take(Math.Max(limit, 0) + 1)
                 .ToList();
-            return RoomMemberPages.Of(members, limit);
+            var page = RoomMemberPages.Of(members, limit);
+            Interlocked.Add(ref _profilesRead, page.Members.Count);
+            return page;
         }));
 
     public Task<string?> FindHeirAsync(string room, CancellationToken cancellationToken = default) =>

@@ -60,6 +60,51 @@ public sealed class RoomMembershipTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_room_of_100000_activates_joins_sends_and_pages_without_reading_every_profile()
+    {
+        await using var gateway = fixture.NewGateway(renew: false);
+        var room = Names.New("room");
+        var owner = Names.User("owner");
+        await WriteGrainState(room, new RoomState { CreatedAt = DateTimeOffset.UtcNow, OwnerId = owner.Id });
+        await Store.SaveManyAsync([new RoomMemberRecord(room, owner.Id, MemberStatus.Member, Profile: owner),
+            .. Enumerable.Range(1, 99_999).Select(i => new RoomMemberRecord(room, $"m{i:D6}", MemberStatus.Member,
+                Profile: new UserProfile($"m{i:D6}", "Member", null)))]);
+        var grain = Room(room);
+        var member = Names.NewProfile("m050000");
+        var before = Store.ProfilesRead;
+
+        await grain.Attach(gateway.Ref, owner.Id); // activation: standings only
+        Assert.Equal(before, Store.ProfilesRead);
+        await grain.Send(member, "c-1", new TextBody("one of 100,000")); // membership checked in memory
+        var joiner = Names.User("joiner");
+        await gateway.Join(room, joiner);
+        await grain.Mute(owner, joiner.Id, TimeSpan.FromMinutes(1)); // one profile: the target's, for the announcement
+        var page = await grain.GetMemberPage(owner.Id, after: null, limit: 50);
+
+        Assert.Equal(50, page.Members.Count);
+        Assert.Equal("m000049", page.Next);
+        Assert.InRange(Store.ProfilesRead - before, 51, 53); // the page, the mute's target: never the room
+    }
+
+    [Fact]
+    public async Task An_owner_who_is_no_member_any_more_is_succeeded_when_the_room_activates()
+    {
+        var room = Names.New("room");
+        var (admin, member) = (Names.NewProfile("b-admin-" + Guid.NewGuid().ToString("N")[..6]), Names.NewProfile("a-member-" + Guid.NewGuid().ToString("N")[..6]));
+        // An owner's leave cut short after their row went and before the room's state named the heir.
+        await WriteGrainState(room, new RoomState { CreatedAt = DateTimeOffset.UtcNow, OwnerId = "gone-owner" });
+        await Store.SaveManyAsync([new RoomMemberRecord(room, admin.Id, MemberStatus.Member, IsAdmin: true, admin),
+            new RoomMemberRecord(room, member.Id, MemberStatus.Member, Profile: member)]);
+
+        var roles = (await Room(room).GetMembers(member.Id)).ToDictionary(m => m.User.Id, m => m.Role);
+
+        Assert.Equal((RoomRole?)RoomRole.Owner, roles[admin.Id]); // the admin before the smaller member id
+        Assert.Equal((RoomRole?)RoomRole.Member, roles[member.Id]);
+        Assert.Equal(admin.Id, (await ReadGrainState(room)).OwnerId);
+        Assert.False((await Store.FindAsync(room, admin.Id))!.IsAdmin);
+    }
+
+    [Fact]
     public async Task Members_come_in_pages_in_user_id_order_with_roles_mutes_and_online_flags()
     {
         await using var gateway = fixture.NewGateway();
