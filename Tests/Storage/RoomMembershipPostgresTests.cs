@@ -80,6 +80,59 @@ public sealed class RoomMembershipPostgresTests(PostgresServer postgres, ITestOu
         }
     }
 
+    [Fact]
+    public async Task A_room_state_written_with_every_member_in_it_moves_them_into_rows_and_keeps_working()
+    {
+        var connectionString = await StorageTestDatabase.NewMigratedAsync(postgres, "room_members_legacy");
+        var cluster = await StartClusterAsync(connectionString);
+        try
+        {
+            await using var gateway = new TestGateway(cluster.Client, renew: false, TimeSpan.FromSeconds(1));
+            var silo = cluster.Primary as InProcessSiloHandle ?? throw new InvalidOperationException("the test silo runs in process");
+            var grainStorage = silo.SiloHost.Services.GetRequiredKeyedService<IGrainStorage>(ChatSiloExtensions.StorageName);
+            var store = silo.SiloHost.Services.GetRequiredService<IRoomMemberStore>();
+            var room = Names.New("legacy");
+            var (owner, admin, member, banned) = (Names.User("owner"), Names.User("admin"), Names.User("member"), Names.User("banned"));
+            var until = DateTimeOffset.UtcNow.AddHours(1);
+            var old = new RoomStateBeforeMemberRows
+            {
+                CreatedAt = DateTimeOffset.UtcNow.AddDays(-3),
+                OwnerId = owner.Id,
+                Members = new(StringComparer.Ordinal) { [owner.Id] = owner, [admin.Id] = admin, [member.Id] = member },
+                Admins = new(StringComparer.Ordinal) { admin.Id },
+                Banned = new(StringComparer.Ordinal) { banned.Id },
+                MutedUntil = new(StringComparer.Ordinal) { [member.Id] = until },
+            };
+            var grainId = cluster.Client.GetGrain<IGroupRoomGrain>(room).GetGrainId();
+            await grainStorage.WriteStateAsync("room", grainId, new GrainState<RoomStateBeforeMemberRows>(old));
+
+            var members = (await cluster.Client.GetGrain<IGroupRoomGrain>(room).GetMembers(owner.Id)).ToDictionary(m => m.User.Id);
+
+            Assert.Equal(
+                new[] { admin, member, owner }.OrderBy(u => u.Id, StringComparer.Ordinal),
+                members.Values.Select(m => m.User).OrderBy(u => u.Id, StringComparer.Ordinal));
+            Assert.Equal((RoomRole?)RoomRole.Owner, members[owner.Id].Role);
+            Assert.Equal((RoomRole?)RoomRole.Admin, members[admin.Id].Role);
+            Assert.Equal(until.ToUnixTimeMilliseconds(), members[member.Id].MutedUntil);
+            Assert.Equal(MemberStatus.Banned, (await store.FindAsync(room, banned.Id))?.Status);
+            var stored = new GrainState<RoomState>(new RoomState());
+            await grainStorage.ReadStateAsync("room", grainId, stored);
+            var state = stored.State ?? throw new InvalidOperationException("the room's state was not stored");
+            Assert.False(state.HasLegacyMembers); // the blob keeps only the room's metadata now
+            Assert.Equal((owner.Id, old.CreatedAt), (state.OwnerId, state.CreatedAt));
+
+            var refused = await Assert.ThrowsAsync<ChatException>(() => gateway.Join(room, banned));
+            Assert.Equal(ChatErrorCode.Forbidden, refused.Code);
+            await cluster.Client.GetGrain<IGroupRoomGrain>(room).Leave(owner.Id);
+            var heir = (await cluster.Client.GetGrain<IGroupRoomGrain>(room).GetMembers(admin.Id)).Single(m => m.User.Id == admin.Id);
+            Assert.Equal((RoomRole?)RoomRole.Owner, heir.Role);
+        }
+        finally
+        {
+            await StorageTestDatabase.StopAsync(cluster);
+        }
+    }
+
     private static async Task<TestCluster> StartClusterAsync(string connectionString)
     {
         var builder = new TestClusterBuilder(1);
