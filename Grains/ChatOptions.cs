@@ -14,6 +14,9 @@ public sealed class ChatOptions
     /// <summary>The most messages one history or sync page returns.</summary>
     public int MaxPageSize { get; set; } = 100;
 
+    /// <summary>The most members one <c>room.members</c> page returns, and its size when the client names none.</summary>
+    public int MaxMemberPageSize { get; set; } = 500;
+
     /// <summary>Rooms one user may be a member of at once (cluster-wide); joining one more is refused with forbidden.</summary>
     public int MaxRoomsPerUser { get; set; } = 200;
 

@@ -18,14 +18,14 @@ public sealed partial class GroupRoomGrain
             throw ChatException.Conflict($"'{userId}' is already a member of room '{Room}'");
         }
 
-        if (State.Banned.Contains(userId))
+        if (State.Roster.IsBanned(userId))
         {
             throw ChatException.Conflict($"'{userId}' is banned from room '{Room}': unban first");
         }
 
-        if (State.Invited.Add(userId))
+        if (!State.Roster.IsInvited(userId))
         {
-            await state.WriteStateAsync();
+            await SaveAsync(State.Roster.RecordOf(Room, userId, MemberStatus.Invited) with { Status = MemberStatus.Invited, IsAdmin = false });
         }
 
         await User(userId).Deliver(new RoomInvitedEvent(Room, State.Visibility, by, NowMs));
@@ -33,9 +33,9 @@ public sealed partial class GroupRoomGrain
 
     public async Task Kick(UserProfile by, string userId, string? reason)
     {
-        EnsureMayModerate(by.Id, MemberTarget(by.Id, userId));
-        var user = State.RemoveMember(userId)!;
-        await state.WriteStateAsync();
+        var (row, user) = await MemberTargetAsync(by.Id, userId);
+        EnsureMayModerate(by.Id, user);
+        await ReleaseAsync(row);
         await RemoveFromRoomAsync(user, new RoomKickedEvent(Room, user, by, reason, NowMs));
     }
 
@@ -46,26 +46,24 @@ public sealed partial class GroupRoomGrain
             throw ChatException.BadRequest("a mute lasts a positive duration");
         }
 
-        var user = MemberTarget(by.Id, userId);
+        var (row, user) = await MemberTargetAsync(by.Id, userId);
         EnsureMayModerate(by.Id, user);
         var until = time.GetUtcNow() + duration;
-        State.MutedUntil[userId] = until;
-        await state.WriteStateAsync();
+        await SaveAsync(row with { MutedUntilMs = until.ToUnixTimeMilliseconds() });
         Broadcast(new RoomMutedEvent(Room, user, by, until.ToUnixTimeMilliseconds(), NowMs));
         return until.ToUnixTimeMilliseconds();
     }
 
     public async Task Unmute(UserProfile by, string userId)
     {
-        var user = MemberTarget(by.Id, userId);
+        var (row, user) = await MemberTargetAsync(by.Id, userId);
         EnsureMayModerate(by.Id, user);
         if (State.MuteEnd(userId, time.GetUtcNow()) is null)
         {
             throw ChatException.NotFound($"'{userId}' is not muted in room '{Room}'");
         }
 
-        State.MutedUntil.Remove(userId);
-        await state.WriteStateAsync();
+        await SaveAsync(row with { MutedUntilMs = null });
         Broadcast(new RoomUnmutedEvent(Room, user, by, NowMs));
     }
 
@@ -73,17 +71,16 @@ public sealed partial class GroupRoomGrain
     public async Task Ban(UserProfile by, string userId, string? reason)
     {
         EnsureModerator(by.Id);
-        if (State.Banned.Contains(userId))
+        if (State.Roster.IsBanned(userId))
         {
             throw ChatException.Conflict($"'{userId}' is already banned from room '{Room}'");
         }
 
-        var user = State.Members.GetValueOrDefault(userId) ?? await ProfileOf(userId);
+        var wasMember = State.IsMember(userId);
+        var user = wasMember ? (await RowOfAsync(userId)).User : await ProfileOf(userId);
         EnsureMayModerate(by.Id, user);
-        var wasMember = State.RemoveMember(userId) is not null;
-        State.Banned.Add(userId);
-        State.Invited.Remove(userId);
-        await state.WriteStateAsync();
+        // One row says it all: no longer a member (nor admin), no longer invited, banned; a running mute is kept.
+        await SaveAsync(State.Roster.RecordOf(Room, userId, MemberStatus.Banned) with { Status = MemberStatus.Banned, IsAdmin = false });
         var banned = new RoomBannedEvent(Room, user, by, reason, NowMs);
         if (wasMember)
         {
@@ -98,12 +95,12 @@ public sealed partial class GroupRoomGrain
     public async Task Unban(UserProfile by, string userId)
     {
         EnsureModerator(by.Id);
-        if (!State.Banned.Remove(userId))
+        if (!State.Roster.IsBanned(userId))
         {
             throw ChatException.NotFound($"'{userId}' is not banned from room '{Room}'");
         }
 
-        await state.WriteStateAsync();
+        await ReleaseAsync(State.Roster.RecordOf(Room, userId, MemberStatus.Banned));
     }
 
     public async Task SetRole(UserProfile by, string userId, RoomRole role)
@@ -119,16 +116,16 @@ public sealed partial class GroupRoomGrain
             throw ChatException.BadRequest("role must be admin or member");
         }
 
-        var user = MemberTarget(by.Id, userId);
+        var (row, user) = await MemberTargetAsync(by.Id, userId);
         if (State.RoleOf(userId) == RoomRole.Owner)
         {
             throw ChatException.Forbidden("the owner's role cannot change");
         }
 
-        var changed = role == RoomRole.Admin ? State.Admins.Add(userId) : State.Admins.Remove(userId);
-        if (changed)
+        var admin = role == RoomRole.Admin;
+        if (row.IsAdmin != admin)
         {
-            await state.WriteStateAsync();
+            await SaveAsync(row with { IsAdmin = admin });
             Broadcast(new RoomRoleEvent(Room, user, role, by, NowMs));
         }
     }
@@ -151,11 +148,16 @@ public sealed partial class GroupRoomGrain
         }
     }
 
-    /// <summary>The member a moderator acts on: the actor's authority is checked before the target's existence.</summary>
-    private UserProfile MemberTarget(string actorId, string userId)
+    /// <summary>The member a moderator acts on, row and profile: the actor's authority is checked before the target's existence.</summary>
+    private async Task<(RoomMemberRecord Row, UserProfile User)> MemberTargetAsync(string actorId, string userId)
     {
         EnsureModerator(actorId);
-        return State.Members.GetValueOrDefault(userId) ?? throw ChatException.NotFound($"'{userId}' is not a member of room '{Room}'");
+        if (!State.IsMember(userId))
+        {
+            throw ChatException.NotFound($"'{userId}' is not a member of room '{Room}'");
+        }
+
+        return await RowOfAsync(userId);
     }
 
     private void EnsureMayModerate(string actorId, UserProfile target)

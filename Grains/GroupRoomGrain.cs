@@ -9,13 +9,15 @@ using OrleansChat.Protocol;
 namespace OrleansChat.Grains;
 
 /// <summary>
-/// A group room: members are persisted; which gateways host its online members is not (gateways renew it).
+/// A group room: its metadata is the grain state, each member a row of <see cref="IRoomMemberStore"/> (so a join
+/// writes one row, whatever the room's size); which gateways host its online members is not persisted (gateways renew it).
 /// A message costs one log append and one call per live gateway, whatever the member count.
 /// Permissions (visibility, roles, invitations, mutes, bans) are checked here, per <see cref="RoomPolicy"/>.
 /// </summary>
 public sealed partial class GroupRoomGrain(
     [PersistentState("room", "chat")] IPersistentState<RoomState> state,
     IMessageLog log,
+    IRoomMemberStore members,
     IOptions<ChatOptions> options,
     TimeProvider time) : Grain, IGroupRoomGrain
 {
@@ -47,7 +49,7 @@ public sealed partial class GroupRoomGrain(
     public async Task<long> Create(UserProfile owner, RoomVisibility visibility, GatewayRef gateway)
     {
         EnsureValidName();
-        if (State.CreatedAt is not null || State.Members.Count > 0)
+        if (State.CreatedAt is not null || State.MemberCount > 0)
         {
             throw ChatException.Conflict($"room '{Room}' already exists");
         }
@@ -62,9 +64,8 @@ public sealed partial class GroupRoomGrain(
     public async Task Leave(string userId)
     {
         var wasOwner = State.RoleOf(userId) == RoomRole.Owner;
-        var user = State.RemoveMember(userId) ?? throw ChatException.NotFound($"not a member of room '{Room}'");
-        var heir = wasOwner ? State.PassOwnership() : null;
-        await state.WriteStateAsync();
+        var user = await RemoveMemberAsync(userId) ?? throw ChatException.NotFound($"not a member of room '{Room}'");
+        var heir = wasOwner ? await PassOwnershipAsync() : null;
         await GrainFactory.GetGrain<IUserGrain>(userId).RemoveRoom(Room);
         Announcer.Left(user); // announced at once, it still reaches the leaver's own gateways
         _gateways.RemoveEverywhere(userId);
@@ -91,13 +92,16 @@ public sealed partial class GroupRoomGrain(
         return new SendReceipt(message.Conv, message.Seq, message.Ts, duplicate);
     }
 
-    public Task<IReadOnlyList<RoomMember>> GetMembers(string askingUserId)
+    public async Task<IReadOnlyList<RoomMember>> GetMembers(string askingUserId) =>
+        (await GetMemberPage(askingUserId, after: null, limit: null)).Members;
+
+    public async Task<RoomMemberList> GetMemberPage(string askingUserId, string? after, int? limit)
     {
         EnsureMember(askingUserId);
+        var size = Math.Clamp(limit ?? options.Value.MaxMemberPageSize, 1, options.Value.MaxMemberPageSize);
+        var page = await members.ListMembersAsync(Room, after, size);
         var now = time.GetUtcNow();
-        IReadOnlyList<RoomMember> members = [.. State.Members.Values.Select(u =>
-            new RoomMember(u, _gateways.IsLive(u.Id), State.RoleOf(u.Id), State.MuteEnd(u.Id, now)?.ToUnixTimeMilliseconds()))];
-        return Task.FromResult(members);
+        return new RoomMemberList([.. page.Members.Select(r => ToRoomMember(r, now))], page.Next);
     }
 
     public Task Attach(GatewayRef gateway, string userId)
@@ -142,7 +146,7 @@ public sealed partial class GroupRoomGrain(
     private bool IsMember(string userId) => State.IsMember(userId);
 
     /// <summary>Read on every join and leave (<see cref="MembershipAnnouncer"/>): must stay cheap.</summary>
-    private int MemberCount => State.Members.Count;
+    private int MemberCount => State.MemberCount;
 
     private void EnsureValidName()
     {
@@ -154,32 +158,30 @@ public sealed partial class GroupRoomGrain(
 
     private void EnsureMayJoin(string userId)
     {
-        if (State.Banned.Contains(userId))
+        if (State.Roster.IsBanned(userId))
         {
             throw ChatException.Forbidden($"you are banned from room '{Room}'");
         }
 
-        if (State.Visibility == RoomVisibility.Private && !State.Invited.Contains(userId))
+        if (State.Visibility == RoomVisibility.Private && !State.Roster.IsInvited(userId))
         {
             throw ChatException.Forbidden($"room '{Room}' is private: you need an invitation");
         }
     }
 
-    /// <summary>The first member of an empty room becomes its owner; an invitation is used up by joining.</summary>
     /// <summary>Chat:MaxRoomsPerUser, checked by the user's grain so that it holds cluster-wide; refused with forbidden.</summary>
     private Task ReserveRoomAsync(string userId) => GrainFactory.GetGrain<IUserGrain>(userId).ReserveRoom(Room);
 
+    /// <summary>The first member of an empty room becomes its owner; an invitation is used up by joining.</summary>
     private async Task AddMemberAsync(UserProfile user)
     {
-        if (State.Members.Count == 0 && State.OwnerId is null)
+        await WriteMetadataForJoinAsync(user.Id);
+        await SaveAsync(State.Roster.RecordOf(Room, user.Id, MemberStatus.Member) with
         {
-            State.OwnerId = user.Id;
-        }
-
-        State.Members[user.Id] = user;
-        State.Invited.Remove(user.Id);
-        State.CreatedAt ??= time.GetUtcNow();
-        await state.WriteStateAsync();
+            Status = MemberStatus.Member, // an invitation is used up by joining; a mute is kept
+            IsAdmin = false,
+            Profile = user,
+        });
         await GrainFactory.GetGrain<IUserGrain>(user.Id).AddRoom(Room);
         Announcer.Joined(user);
     }

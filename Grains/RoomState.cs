@@ -1,17 +1,21 @@
+using OrleansChat.Grains.Rooms;
 using OrleansChat.Model;
 
 namespace OrleansChat.Grains;
 
 /// <summary>
-/// What a group room persists: members, visibility, roles, invitations, bans and mutes. Gateways hosting online
-/// members are not persisted (gateways renew them). Stored by field [Id] (ChatGrainStorageSerializer), not by type or
-/// property name; the alias is the stable name wherever a type name is written.
+/// What a group room persists in its grain state: the small room metadata (visibility, owner, creation time), written
+/// only when one of those changes. Members, roles, invitations, bans and mutes are rows of <see cref="IRoomMemberStore"/>
+/// (docs/architecture.md, "Room membership"), indexed in memory by <see cref="Roster"/>. Gateways hosting online members
+/// are not persisted (gateways renew them). Stored by field [Id] (ChatGrainStorageSerializer), not by type or property
+/// name; the alias is the stable name wherever a type name is written.
 /// </summary>
 [GenerateSerializer, Alias("chat.RoomState")]
 public sealed class RoomState
 {
+    /// <summary>Legacy: members of a room stored before members had rows; moved into rows on activation, then empty.</summary>
     [Id(0)]
-    public Dictionary<string, UserProfile> Members { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, UserProfile> LegacyMembers { get; set; } = new(StringComparer.Ordinal);
 
     [Id(1)]
     public DateTimeOffset? CreatedAt { get; set; }
@@ -23,57 +27,55 @@ public sealed class RoomState
     [Id(3)]
     public string? OwnerId { get; set; }
 
+    /// <summary>Legacy, like <see cref="LegacyMembers"/>.</summary>
     [Id(4)]
-    public HashSet<string> Admins { get; set; } = new(StringComparer.Ordinal);
+    public HashSet<string> LegacyAdmins { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>Users invited and not yet joined; joining uses the invitation up.</summary>
+    /// <summary>Legacy, like <see cref="LegacyMembers"/>.</summary>
     [Id(5)]
-    public HashSet<string> Invited { get; set; } = new(StringComparer.Ordinal);
+    public HashSet<string> LegacyInvited { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>Legacy, like <see cref="LegacyMembers"/>.</summary>
     [Id(6)]
-    public HashSet<string> Banned { get; set; } = new(StringComparer.Ordinal);
+    public HashSet<string> LegacyBanned { get; set; } = new(StringComparer.Ordinal);
 
-    /// <summary>When each mute ends. Kept across leave and kick (rejoining does not lift a mute); expired entries are ignored.</summary>
+    /// <summary>Legacy, like <see cref="LegacyMembers"/>.</summary>
     [Id(7)]
-    public Dictionary<string, DateTimeOffset> MutedUntil { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, DateTimeOffset> LegacyMutedUntil { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>Whether joins and leaves are announced; rooms stored before it existed read as <see cref="RoomNotices.Auto"/>.</summary>
     [Id(8)]
     public RoomNotices Notices { get; set; } = RoomNotices.Auto;
 
-    public bool IsMember(string userId) => Members.ContainsKey(userId);
+    [NonSerialized]
+    private readonly RoomRoster _roster = new();
+
+    /// <summary>Not persisted: loaded from the member store when the grain activates.</summary>
+    public RoomRoster Roster => _roster;
+
+    public bool HasLegacyMembers =>
+        LegacyMembers.Count > 0 || LegacyAdmins.Count > 0 || LegacyInvited.Count > 0 || LegacyBanned.Count > 0 || LegacyMutedUntil.Count > 0;
+
+    public int MemberCount => Roster.MemberCount;
+
+    public bool IsMember(string userId) => Roster.IsMember(userId);
 
     /// <summary>A member's role; a user who is not a member is ranked as a member.</summary>
     public RoomRole RoleOf(string userId) =>
         userId == OwnerId ? RoomRole.Owner
-        : Admins.Contains(userId) ? RoomRole.Admin
+        : Roster.IsAdmin(userId) ? RoomRole.Admin
         : RoomRole.Member;
 
+    /// <summary>When the user's mute ends, if it has not yet; kept across leave and kick (rejoining does not lift a mute).</summary>
     public DateTimeOffset? MuteEnd(string userId, DateTimeOffset now) =>
-        MutedUntil.TryGetValue(userId, out var until) && until > now ? until : null;
+        Roster.MutedUntilMs(userId) is { } until && until > now.ToUnixTimeMilliseconds() ? DateTimeOffset.FromUnixTimeMilliseconds(until) : null;
 
-    /// <summary>Drops the member and their role; returns the profile, or null when they were no member.</summary>
-    public UserProfile? RemoveMember(string userId)
+    public void ClearLegacyMembers()
     {
-        Admins.Remove(userId);
-        return Members.Remove(userId, out var user) ? user : null;
-    }
-
-    /// <summary>
-    /// When the owner is gone, ownership passes to an admin, else to a member (the smallest user id, so the
-    /// choice is deterministic). Returns the new owner, or null when nobody is left.
-    /// </summary>
-    public UserProfile? PassOwnership()
-    {
-        var heir = Admins.Where(IsMember).Order(StringComparer.Ordinal).FirstOrDefault()
-            ?? Members.Keys.Order(StringComparer.Ordinal).FirstOrDefault();
-        OwnerId = heir;
-        if (heir is null)
-        {
-            return null;
-        }
-
-        Admins.Remove(heir);
-        return Members[heir];
+        LegacyMembers.Clear();
+        LegacyAdmins.Clear();
+        LegacyInvited.Clear();
+        LegacyBanned.Clear();
+        LegacyMutedUntil.Clear();
     }
 }

@@ -101,7 +101,7 @@ public sealed partial class ChatSession(
         RoomJoinCommand c => await JoinAsync(c),
         RoomLeaveCommand c => await LeaveAsync(c),
         RoomSendCommand c => Accepted(c, "room", await Room(c.Room).Send(Me, c.Id, c.Body)),
-        RoomMembersCommand c => new MembersReply(c.Id, c.Room, await Room(c.Room).GetMembers(Me.Id)),
+        RoomMembersCommand c => await MembersAsync(c),
         DmRequestCommand c => Ack(c, await Dm(c.To).Request(Me)),
         DmAcceptCommand c => Ack(c, await Dm(c.From).Accept(Me)),
         DmDeclineCommand c => Ack(c, await Dm(c.From).Decline(Me)),
@@ -130,6 +130,12 @@ public sealed partial class ChatSession(
         RoomNoticesCommand c => RoomAckAsync(c, c.Room, room => room.SetNotices(Me, c.Notices)),
         _ => throw new ArgumentOutOfRangeException(nameof(frame), frame.GetType().Name, "not a room moderation frame"),
     };
+
+    private async Task<ServerFrame> MembersAsync(RoomMembersCommand c)
+    {
+        var page = await Room(c.Room).GetMemberPage(Me.Id, c.Cursor, c.Limit);
+        return new MembersReply(c.Id, c.Room, page.Members, page.Next);
+    }
 
     private async Task<ServerFrame> JoinAsync(RoomJoinCommand c) =>
         new AckReply(c.Id, ConversationId.ForRoom(c.Room), Seq: await gateway.JoinRoomAsync(c.Room, connection));

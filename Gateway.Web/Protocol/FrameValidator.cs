@@ -28,7 +28,7 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, MediaUrlPo
     {
         RoomJoinCommand c => CheckRoom(c.Room),
         RoomLeaveCommand c => CheckRoom(c.Room),
-        RoomMembersCommand c => CheckRoom(c.Room),
+        RoomMembersCommand c => CheckRoom(c.Room) ?? CheckMembersPage(c),
         RoomSendCommand c => CheckRoom(c.Room) ?? CheckBody(c.Body),
         DmRequestCommand c => CheckUser(c.To, "to"),
         DmAcceptCommand c => CheckUser(c.From, "from"),
@@ -89,6 +89,12 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, MediaUrlPo
     private ChatException? CheckHistoryPage(HistoryCommand c) =>
         c.Limit is < 1 || c.Limit > _options.MaxPageSize ? ChatException.BadRequest($"limit must be 1-{_options.MaxPageSize}")
         : c.Before is < 1 ? ChatException.BadRequest("before must be a seq (>= 1)")
+        : null;
+
+    /// <summary>The cursor is the last user id of the previous page; the grain caps the limit at Chat:MaxMemberPageSize.</summary>
+    private static ChatException? CheckMembersPage(RoomMembersCommand c) =>
+        c.Limit is < 1 ? ChatException.BadRequest("limit must be at least 1")
+        : c.Cursor is not null && !ConversationId.IsValidName(c.Cursor) ? ChatException.BadRequest("\"cursor\" must be the \"next\" of a members page")
         : null;
 
     private ChatException? CheckSync(SyncCommand c)

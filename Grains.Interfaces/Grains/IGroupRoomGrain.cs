@@ -50,7 +50,15 @@ public interface IGroupRoomGrain : IConversationGrain
 
     Task<SendReceipt> Send(UserProfile from, string? clientId, MessageBody body);
 
+    /// <summary>The first page of members (<see cref="GetMemberPage"/> without a cursor, at the largest page size).</summary>
     Task<IReadOnlyList<RoomMember>> GetMembers(string askingUserId);
+
+    /// <summary>
+    /// Members with user ids above <paramref name="after"/> (from the first when null), in ordinal user id order, at most
+    /// <paramref name="limit"/> (capped at Chat:MaxMemberPageSize, which is also the default); profiles are read page by
+    /// page, never all at once. <see cref="ChatErrorCode.Forbidden"/> unless <paramref name="askingUserId"/> is a member.
+    /// </summary>
+    Task<RoomMemberList> GetMemberPage(string askingUserId, string? after, int? limit);
 
     /// <summary>A gateway now holds a live socket of member <paramref name="userId"/>.</summary>
     Task Attach(GatewayRef gateway, string userId);

@@ -42,7 +42,11 @@ public sealed record RoomLeaveCommand(string Room) : ClientFrame;
 
 public sealed record RoomSendCommand(string Room, MessageBody Body) : ClientFrame;
 
-public sealed record RoomMembersCommand(string Room) : ClientFrame;
+/// <summary>
+/// A page of the room's members in user id order: after <c>cursor</c> (the <c>next</c> of the previous page; the first
+/// page when absent), at most <c>limit</c> (the server's page size when absent).
+/// </summary>
+public sealed record RoomMembersCommand(string Room, string? Cursor = null, int? Limit = null) : ClientFrame;
 
 public sealed record DmRequestCommand(string To) : ClientFrame;
 

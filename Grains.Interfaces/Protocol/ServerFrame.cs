@@ -49,8 +49,12 @@ public sealed record PongReply(string? Re, long Ts) : ServerFrame;
 [GenerateSerializer, Immutable]
 public sealed record RoomMember(UserProfile User, bool Online, RoomRole? Role = null, long? MutedUntil = null);
 
+/// <summary>A page of a room's members in user id order; <c>next</c> is the cursor of the following page, absent on the last.</summary>
 [GenerateSerializer, Immutable]
-public sealed record MembersReply(string? Re, string Room, IReadOnlyList<RoomMember> Members) : ServerFrame;
+public sealed record RoomMemberList(IReadOnlyList<RoomMember> Members, string? Next);
+
+[GenerateSerializer, Immutable]
+public sealed record MembersReply(string? Re, string Room, IReadOnlyList<RoomMember> Members, string? Next = null) : ServerFrame;
 
 [GenerateSerializer, Immutable]
 public sealed record HistoryReply(string? Re, string Conv, IReadOnlyList<ChatMessage> Messages, bool More) : ServerFrame;

@@ -6,6 +6,7 @@ using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.Rooms;
 
 namespace OrleansChat.Grains.Hosting;
 
@@ -44,7 +45,10 @@ public static class ChatSiloExtensions
             collection.ClassSpecificCollectionAge[typeof(UserGrain).FullName!] = expiry * 1.1;
         });
 
-    /// <summary>The message log backend, chosen by "MessageLog:Provider": InMemory (default), MongoDB or Postgres.</summary>
+    /// <summary>
+    /// The message log backend, chosen by "MessageLog:Provider": InMemory (default), MongoDB or Postgres. Room members
+    /// (<see cref="IRoomMemberStore"/>) live in the same database, one row per member.
+    /// </summary>
     private static void AddMessageLog(IServiceCollection services, IConfiguration configuration)
     {
         var provider = configuration["MessageLog:Provider"] ?? "InMemory";
@@ -52,12 +56,14 @@ public static class ChatSiloExtensions
         {
             case "InMemory":
                 services.TryAddSingleton<IMessageLog, InMemoryMessageLog>();
+                AddRoomMembersBesideGrainState(services, configuration);
                 break;
             case "MongoDB":
                 services.AddOptions<MongoMessageLogOptions>().Bind(configuration.GetSection(MongoMessageLogOptions.SectionName))
                     .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "MessageLog:Mongo:ConnectionString is required")
                     .ValidateOnStart();
                 services.TryAddSingleton<IMessageLog, MongoMessageLog>();
+                services.TryAddSingleton<IRoomMemberStore, MongoRoomMemberStore>();
                 break;
             case "Postgres":
                 services.AddOptions<PostgresMessageLogOptions>().Bind(configuration.GetSection(PostgresMessageLogOptions.SectionName))
@@ -65,12 +71,32 @@ public static class ChatSiloExtensions
                 services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgresMessageLogOptions>, PostgresMessageLogOptionsValidator>());
                 services.TryAddSingleton<PostgresChatDatabase>(); // the silo's one pool to the chat database: share it
                 services.TryAddSingleton<IMessageLog>(sp => new PostgresMessageLog(sp.GetRequiredService<PostgresChatDatabase>().DataSource));
+                services.TryAddSingleton<IRoomMemberStore>(sp => new PostgresRoomMemberStore(sp.GetRequiredService<PostgresChatDatabase>().DataSource));
                 break;
             default:
                 throw new InvalidOperationException($"Unknown MessageLog:Provider '{provider}': use InMemory, MongoDB or Postgres.");
         }
 
         EncryptMessageLog(services, configuration);
+    }
+
+    /// <summary>
+    /// Room members follow the log into its database; with the in-memory log they follow durable grain state instead
+    /// (Storage:Provider = Postgres, the database <c>Silo migrate</c> prepares), so rooms kept in PostgreSQL keep their
+    /// members across restarts, including those a legacy room state hands over to rows. That pool is capped like grain
+    /// storage's (Storage:Postgres:MaxPoolSize) and counts once more in the connection budget (docs/deploy.md).
+    /// </summary>
+    private static void AddRoomMembersBesideGrainState(IServiceCollection services, IConfiguration configuration)
+    {
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        if (storage.Provider == GrainStorageProvider.Postgres && !string.IsNullOrWhiteSpace(storage.Postgres.ConnectionString))
+        {
+            services.TryAddSingleton<IRoomMemberStore>(_ => PostgresRoomMemberStore.Connect(storage.Postgres.PooledConnectionString()));
+        }
+        else
+        {
+            services.TryAddSingleton<IRoomMemberStore, InMemoryRoomMemberStore>();
+        }
     }
 
     /// <summary>With keys in "MessageLog:Encryption:Keys", the chosen log is wrapped in an <see cref="EncryptingMessageLog"/>.</summary>

@@ -243,3 +243,34 @@ ALTER TABLE chat_messages ADD CONSTRAINT chat_messages_body_shape CHECK (
 CREATE UNIQUE INDEX IF NOT EXISTS chat_messages_client_id_key
     ON chat_messages (conv, from_id, client_id)
     WHERE client_id IS NOT NULL;
+
+-- Room members (OrleansChat.Grains.Rooms.PostgresRoomMemberStore, MessageLog:Provider = Postgres): one row per
+-- (room, user), written whole on each join, leave, invitation, ban, mute or role change, so a change to one member
+-- writes one row whatever the room's size (docs/architecture.md, "Room membership"). The room's own metadata
+-- (visibility, owner, creation time) stays in its grain state in OrleansStorage.
+--   * status: 'member'; 'invited' (not yet joined); 'banned' (refused on join); 'left' (kept only for a mute that
+--     outlives leaving or a kick: rejoining does not lift a mute).
+--   * name/avatar: the member's profile as of joining (what room.members shows); NULL for the other statuses.
+--   * PRIMARY KEY (room, user_id): a grain's load of its room and point reads. The partial indexes serve pages of
+--     members in user id order and the owner's heir (the smallest admin's id, else the smallest member's).
+CREATE TABLE IF NOT EXISTS chat_room_members
+(
+    room        text COLLATE "C" NOT NULL,
+    user_id     text COLLATE "C" NOT NULL,
+    status      text             NOT NULL,
+    is_admin    boolean          NOT NULL DEFAULT false,
+    name        text             NULL,
+    avatar      text             NULL,
+    muted_until bigint           NULL, -- Unix milliseconds, the server's clock
+    CONSTRAINT chat_room_members_pkey PRIMARY KEY (room, user_id),
+    CONSTRAINT chat_room_members_status CHECK (status IN ('member', 'invited', 'banned', 'left')),
+    CONSTRAINT chat_room_members_admin_is_member CHECK (NOT is_admin OR status = 'member')
+);
+
+CREATE INDEX IF NOT EXISTS chat_room_members_members
+    ON chat_room_members (room, user_id)
+    WHERE status = 'member';
+
+CREATE INDEX IF NOT EXISTS chat_room_members_admins
+    ON chat_room_members (room, user_id)
+    WHERE status = 'member' AND is_admin;

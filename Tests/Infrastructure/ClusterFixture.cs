@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using OrleansChat.Grains.Hosting;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.Rooms;
 
 namespace OrleansChat.Tests.Infrastructure;
 
@@ -19,6 +20,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// process, and a grain reactivated on the other silo must find the log it wrote to.
     /// </summary>
     public static readonly InMemoryMessageLog SharedLog = new();
+
+    /// <summary>The room member store both silos share, for the same reason as <see cref="SharedLog"/>.</summary>
+    public static readonly InMemoryRoomMemberStore SharedMembers = new();
 
     public TestCluster Cluster { get; private set; } = null!;
 
@@ -53,6 +57,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 })
                 .Build();
             siloBuilder.Services.AddSingleton<IMessageLog>(SharedLog);
+            siloBuilder.Services.AddSingleton<IRoomMemberStore>(SharedMembers);
             siloBuilder.AddChatGrains(configuration);
         }
     }

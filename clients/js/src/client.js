@@ -273,8 +273,28 @@ export class ChatClient extends Emitter {
     });
   }
 
-  members(room) {
-    return this.request({ type: 'room.members', room });
+  /**
+   * One page of the room's members in user id order: `{ members, next }`. Without `cursor` the first page; pass the
+   * previous page's `next` for the following one (absent on the last page). `limit` defaults to the server's page size.
+   */
+  async members(room, { cursor, limit } = {}) {
+    const frame = { type: 'room.members', room };
+    if (cursor !== undefined && cursor !== null) frame.cursor = cursor;
+    if (limit) frame.limit = limit;
+    const reply = await this.request(frame);
+    return { room: reply.room, members: reply.members, next: reply.next ?? null };
+  }
+
+  /** Every member of the room, page after page (one request per page; a big room is many pages). */
+  async allMembers(room, { limit } = {}) {
+    const all = [];
+    let cursor = null;
+    do {
+      const page = await this.members(room, { cursor, limit });
+      all.push(...page.members);
+      cursor = page.next;
+    } while (cursor);
+    return all;
   }
 
   /** Creates a room you own; `visibility` 'public' (anyone may join) or 'private' (invited users only). */

@@ -318,3 +318,31 @@ test('describeActivity names a lone joiner or leaver and counts the rest', () =>
   assert.equal(describeActivity({ joined: [bob], joinedCount: 12, left: [bob], leftCount: 3 }), '12 joined, 3 left');
   assert.equal(describeActivity({ joined: [], joinedCount: 0, left: [bob], leftCount: 1 }), 'Bob left');
 });
+
+test('members pages: no cursor asks for the first page, next is followed until the last page', async () => {
+  const t = fakeTransport();
+  const client = newClient(t);
+  const connected = client.connect();
+  await tick();
+  t.last.welcome();
+  await connected;
+  const member = (id) => ({ user: { id, name: id }, online: false, role: 'member' });
+
+  const first = client.members('club');
+  const ask = t.last.sent.at(-1);
+  assert.deepEqual({ type: ask.type, room: ask.room, cursor: ask.cursor, limit: ask.limit }, { type: 'room.members', room: 'club', cursor: undefined, limit: undefined });
+  t.last.push({ type: 'members', re: ask.id, room: 'club', members: [member('a')] });
+  assert.deepEqual(await first, { room: 'club', members: [member('a')], next: null });
+
+  const all = client.allMembers('club', { limit: 2 });
+  await tick();
+  const page1 = t.last.sent.at(-1);
+  assert.deepEqual({ cursor: page1.cursor, limit: page1.limit }, { cursor: undefined, limit: 2 });
+  t.last.push({ type: 'members', re: page1.id, room: 'club', members: [member('a'), member('b')], next: 'b' });
+  await tick();
+  const page2 = t.last.sent.at(-1);
+  assert.deepEqual({ cursor: page2.cursor, limit: page2.limit }, { cursor: 'b', limit: 2 });
+  t.last.push({ type: 'members', re: page2.id, room: 'club', members: [member('c')] });
+  assert.deepEqual((await all).map((m) => m.user.id), ['a', 'b', 'c']);
+  client.close();
+});
