@@ -6,6 +6,7 @@ using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Model;
 
 namespace OrleansChat.Grains.Hosting;
 
@@ -56,19 +57,38 @@ public static class ChatSiloExtensions
                 services.AddOptions<MongoMessageLogOptions>().Bind(configuration.GetSection(MongoMessageLogOptions.SectionName))
                     .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "MessageLog:Mongo:ConnectionString is required")
                     .ValidateOnStart();
-                services.TryAddSingleton<IMessageLog, MongoMessageLog>();
+                services.TryAddSingleton<IMessageLog>(sp => WithGroupCommit(
+                    sp, new MongoMessageLog(sp.GetRequiredService<IOptions<MongoMessageLogOptions>>()), ensureStorable: null));
                 break;
             case "Postgres":
                 services.AddOptions<PostgresMessageLogOptions>().Bind(configuration.GetSection(PostgresMessageLogOptions.SectionName))
                     .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "MessageLog:Postgres:ConnectionString is required")
                     .ValidateOnStart();
-                services.TryAddSingleton<IMessageLog>(sp => new PostgresMessageLog(sp.GetRequiredService<IOptions<PostgresMessageLogOptions>>()));
+                services.TryAddSingleton<IMessageLog>(sp => WithGroupCommit(
+                    sp, new PostgresMessageLog(sp.GetRequiredService<IOptions<PostgresMessageLogOptions>>()), PostgresMessageRows.EnsureStorable));
                 break;
             default:
                 throw new InvalidOperationException($"Unknown MessageLog:Provider '{provider}': use InMemory, MongoDB or Postgres.");
         }
 
+        if (provider != "InMemory")
+        {
+            services.AddOptions<GroupCommitOptions>().Bind(configuration.GetSection(GroupCommitOptions.SectionName))
+                .Validate(o => o.Problem() is null, "MessageLog:GroupCommit: Lanes 1-256, MaxBatchMessages 1-4000, MaxBatchBytes >= 1024, MaxQueuedMessages >= MaxBatchMessages")
+                .ValidateOnStart();
+        }
+
         EncryptMessageLog(services, configuration);
+    }
+
+    /// <summary>
+    /// A durable log goes behind <see cref="GroupCommitMessageLog"/> (unless MessageLog:GroupCommit:Enabled is false):
+    /// appends are batched, so one commit carries many messages. The in-memory log is not wrapped: it has no round trip to save.
+    /// </summary>
+    private static IMessageLog WithGroupCommit(IServiceProvider services, IMessageLog durable, Action<ChatMessage>? ensureStorable)
+    {
+        var options = services.GetRequiredService<IOptions<GroupCommitOptions>>().Value;
+        return options.Enabled ? new GroupCommitMessageLog(durable, options, ensureStorable) : durable;
     }
 
     /// <summary>With keys in "MessageLog:Encryption:Keys", the chosen log is wrapped in an <see cref="EncryptingMessageLog"/>.</summary>
