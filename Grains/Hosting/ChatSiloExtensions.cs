@@ -45,7 +45,7 @@ public static class ChatSiloExtensions
         });
 
     /// <summary>The message log backend, chosen by "MessageLog:Provider": InMemory (default), MongoDB or Postgres.</summary>
-    private static void AddMessageLog(IServiceCollection services, IConfiguration configuration)
+    internal static void AddMessageLog(IServiceCollection services, IConfiguration configuration)
     {
         var provider = configuration["MessageLog:Provider"] ?? "InMemory";
         switch (provider)
