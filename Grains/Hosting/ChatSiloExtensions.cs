@@ -82,14 +82,13 @@ public static class ChatSiloExtensions
     }
 
     /// <summary>
-    /// A durable log goes behind <see cref="GroupCommitMessageLog"/> (unless MessageLog:GroupCommit:Enabled is false):
-    /// appends are batched, so one commit carries many messages. The in-memory log is not wrapped: it has no round trip to save.
+    /// A durable log always goes behind <see cref="GroupCommitMessageLog"/>: appends are batched, so one commit carries
+    /// many messages. There is no switch to turn it off: the grains pipeline sends, and the lanes are what keep one
+    /// conversation's appends in order and stop a failed seq's successors (docs/architecture.md, "Group commit"). The
+    /// in-memory log is not wrapped: it completes each append at once and has no round trip to save.
     /// </summary>
-    private static IMessageLog WithGroupCommit(IServiceProvider services, IMessageLog durable, Action<ChatMessage>? ensureStorable)
-    {
-        var options = services.GetRequiredService<IOptions<GroupCommitOptions>>().Value;
-        return options.Enabled ? new GroupCommitMessageLog(durable, options, ensureStorable) : durable;
-    }
+    private static GroupCommitMessageLog WithGroupCommit(IServiceProvider services, IMessageLog durable, Action<ChatMessage>? ensureStorable) =>
+        new(durable, services.GetRequiredService<IOptions<GroupCommitOptions>>().Value, ensureStorable);
 
     /// <summary>With keys in "MessageLog:Encryption:Keys", the chosen log is wrapped in an <see cref="EncryptingMessageLog"/>.</summary>
     private static void EncryptMessageLog(IServiceCollection services, IConfiguration configuration)

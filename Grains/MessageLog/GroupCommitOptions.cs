@@ -9,9 +9,6 @@ public sealed class GroupCommitOptions
 {
     public const string SectionName = "MessageLog:GroupCommit";
 
-    /// <summary>False writes every append on its own, as before batching (for comparison; not for production).</summary>
-    public bool Enabled { get; set; } = true;
-
     /// <summary>Commit lanes; a conversation always uses the same one, so its messages are written in order.</summary>
     public int Lanes { get; set; } = 4;
 

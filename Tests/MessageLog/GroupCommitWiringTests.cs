@@ -10,16 +10,16 @@ namespace OrleansChat.Tests.MessageLog;
 public sealed class GroupCommitWiringTests
 {
     [Fact]
-    public async Task A_postgres_log_is_group_committed_unless_switched_off_and_the_in_memory_log_never_is()
+    public async Task A_postgres_log_is_group_committed_and_the_in_memory_log_is_not()
     {
         await using (var postgres = Build(("MessageLog:Provider", "Postgres")))
         {
             Assert.IsType<GroupCommitMessageLog>(postgres.GetRequiredService<IMessageLog>());
         }
 
-        await using (var off = Build(("MessageLog:Provider", "Postgres"), ("MessageLog:GroupCommit:Enabled", "false")))
+        await using (var mongo = Build(("MessageLog:Provider", "MongoDB")))
         {
-            Assert.IsType<PostgresMessageLog>(off.GetRequiredService<IMessageLog>());
+            Assert.IsType<GroupCommitMessageLog>(mongo.GetRequiredService<IMessageLog>());
         }
 
         await using var inMemory = Build(("MessageLog:Provider", "InMemory"));
@@ -41,7 +41,8 @@ public sealed class GroupCommitWiringTests
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))
-                .Append(new("MessageLog:Postgres:ConnectionString", "Host=127.0.0.1;Port=1;Database=none")))
+                .Append(new("MessageLog:Postgres:ConnectionString", "Host=127.0.0.1;Port=1;Database=none"))
+                .Append(new("MessageLog:Mongo:ConnectionString", "mongodb://127.0.0.1:1")))
             .Build();
         var services = new ServiceCollection();
         ChatSiloExtensions.AddMessageLog(services, configuration);
