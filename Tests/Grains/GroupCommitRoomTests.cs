@@ -91,6 +91,41 @@ public sealed class GroupCommitRoomTests(GroupCommitRoomFixture fixture) : IClas
             _gated.Gated = false;
         }
     }
+
+    [Fact]
+    public async Task A_private_conversation_takes_the_next_send_while_the_previous_one_commits_and_delivers_in_seq_order()
+    {
+        await using var gateway = fixture.NewGateway();
+        var (alice, bob) = (Names.User("alice"), Names.User("bob"));
+        await gateway.Connect(alice);
+        await gateway.Connect(bob);
+        var dm = fixture.Dm(alice.Id, bob.Id);
+        await dm.Request(alice);
+        await dm.Accept(bob);
+        _gated.Gated = true;
+        try
+        {
+            var first = dm.Send(alice, "m1", new TextBody("one"));
+            var batch1 = await _gated.NextBatchAsync();
+            var second = dm.Send(bob, "m2", new TextBody("two"));
+
+            await Eventually.TrueAsync(() => _log.QueuedCount == 1, "the conversation took the second send while the first one commits");
+            Assert.False(first.IsCompleted, "no ack before the batch is durable");
+            batch1.Commit();
+            Assert.Equal(1L, (await first).Seq);
+            Assert.Equal([1L], (await gateway.Recorder.WaitForFrames<DmMessageEvent>(bob.Id, 1)).Select(m => m.Seq));
+
+            var batch2 = await _gated.NextBatchAsync();
+            Assert.False(second.IsCompleted, "no ack before the batch is durable");
+            batch2.Commit();
+            Assert.Equal(2L, (await second).Seq);
+            Assert.Equal([1L, 2], (await gateway.Recorder.WaitForFrames<DmMessageEvent>(alice.Id, 2)).Select(m => m.Seq));
+        }
+        finally
+        {
+            _gated.Gated = false;
+        }
+    }
 }
 
 /// <summary>A 2-silo cluster of its own whose message log is <see cref="Log"/>: group commit over a gated in-memory log.</summary>
@@ -116,6 +151,8 @@ public sealed class GroupCommitRoomFixture : IAsyncLifetime
         await _cluster.StopAllSilosAsync();
         await _cluster.DisposeAsync();
     }
+
+    public IPrivateChatGrain Dm(string a, string b) => _cluster.Client.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(a, b));
 
     public TestGateway NewGateway() => new(_cluster.Client, renew: true, ClusterFixture.SubscriptionExpiry / 5);
 
