@@ -83,6 +83,37 @@ public sealed class GroupCommitPostgresMessageLogTests(PostgresServer postgres) 
         Assert.Equal(160, stored.Select(m => m.ClientId).Distinct().Count());
     }
 
+    [Fact]
+    public async Task The_batch_insert_looks_resends_up_through_the_idempotency_index_not_a_scan()
+    {
+        var dataSource = await _pool.GetAsync();
+        var prefix = $"room:plan{Guid.NewGuid():N}";
+        await using (var fill = dataSource.CreateCommand(
+            "INSERT INTO chat_messages (conv, seq, ts, from_id, from_name, client_id, body_kind, body_text) "
+            + "SELECT @prefix || (n % 20), n / 20 + 1, n, 'alice', 'Alice', 'c' || n, 'text', 'x' FROM generate_series(1, 20000) AS n; "
+            + "ANALYZE chat_messages;"))
+        {
+            fill.Parameters.AddWithValue("prefix", prefix);
+            await fill.ExecuteNonQueryAsync();
+        }
+
+        await using var explain = dataSource.CreateCommand("EXPLAIN " + PostgresMessageRows.InsertBatch(2));
+        PostgresMessageRows.BindBatchRow(explain, Message(prefix + "3", 1_001, "c-new-1"));
+        PostgresMessageRows.BindBatchRow(explain, Message(prefix + "3", 1_002, "c-new-2"));
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        var text = string.Join('\n', plan);
+        Assert.Contains(PostgresMessageRows.IdempotencyIndexName, text, StringComparison.Ordinal);
+        Assert.False(text.Contains("Seq Scan on chat_messages", StringComparison.Ordinal), text);
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync() => _pool.CloseAsync();
