@@ -107,7 +107,7 @@ public sealed class ConversationSequencer(string conv, IMessageLog log, ChatOpti
                 Reset(epoch);
                 (seq, epoch) = await NextSeqAsync(take: true);
                 message = message with { Seq = seq };
-                result = await StartAppend(message);
+                result = await RetryAppendAsync(message, epoch);
             }
             catch
             {
@@ -130,6 +130,20 @@ public sealed class ConversationSequencer(string conv, IMessageLog log, ChatOpti
             {
                 _inFlight.Remove(inFlightKey);
             }
+        }
+    }
+
+    /// <summary>The one retry after a conflict; its failure resets the sequence like any other.</summary>
+    private async Task<AppendResult> RetryAppendAsync(ChatMessage message, int epoch)
+    {
+        try
+        {
+            return await StartAppend(message);
+        }
+        catch
+        {
+            Reset(epoch);
+            throw;
         }
     }
 

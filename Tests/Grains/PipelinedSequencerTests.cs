@@ -122,6 +122,27 @@ public sealed class PipelinedSequencerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_retry_after_a_conflict_that_fails_too_resets_the_sequence_so_the_next_send_leaves_no_gap()
+    {
+        _gated.Gated = false;
+        await Send("c-1");
+        _gated.Gated = true;
+        var send = Send("c-2");
+        var batch1 = await _gated.NextBatchAsync();
+        await _gated.Inner.AppendAsync(new ChatMessage(Conv, 2, 0, Alice, new TextBody("from a stale activation"), "stale"));
+        batch1.Commit(); // seq 2 conflicts: the sequencer re-reads (2) and retries at seq 3
+
+        var retry = await _gated.NextBatchAsync();
+        Assert.Equal([3L], retry.Seqs);
+        retry.Fail(new TimeoutException("the database did not answer"));
+        await Assert.ThrowsAsync<TimeoutException>(() => send);
+
+        _gated.Gated = false;
+        Assert.Equal(3L, (await Send("c-3")).Message.Seq);
+        Assert.Equal([1L, 2, 3], (await _log.ReadAfterAsync(Conv, 0, 10)).Messages.Select(m => m.Seq));
+    }
+
+    [Fact]
     public async Task The_last_seq_for_a_joiner_is_the_durable_one_while_sends_are_in_flight()
     {
         _gated.Gated = false;
