@@ -15,6 +15,20 @@ public static class ChatMetrics
 
     private static readonly Counter<long> FanOutCalls = Meter.CreateCounter<long>(FanOutCallsName, unit: "{call}");
 
+    public const string GroupCommitBatchSizeName = "orleanschat.messagelog.batch.size";
+    public const string GroupCommitDurationName = "orleanschat.messagelog.batch.duration";
+
+    private static readonly Histogram<int> GroupCommitBatchSize = Meter.CreateHistogram<int>(GroupCommitBatchSizeName, unit: "{message}");
+
+    private static readonly Histogram<double> GroupCommitDuration = Meter.CreateHistogram<double>(GroupCommitDurationName, unit: "ms");
+
     /// <summary>Counts one call a grain makes on a gateway observer.</summary>
     public static void FanOutCall(string kind) => FanOutCalls.Add(1, new KeyValuePair<string, object?>(KindTag, kind));
+
+    /// <summary>Records one batch a commit lane wrote: how many messages went together, and how long the write took.</summary>
+    public static void GroupCommit(int messages, TimeSpan duration)
+    {
+        GroupCommitBatchSize.Record(messages);
+        GroupCommitDuration.Record(duration.TotalMilliseconds);
+    }
 }

@@ -43,7 +43,7 @@ public sealed partial class GroupRoomGrain(
         await ReserveRoomAsync(user.Id);
         _gateways.Add(gateway, user.Id); // before the announcement, which the joiner sees too
         await AddMemberAsync(user);
-        return await Sequencer.LastSeqAsync(); // in the same turn: no message can slip in between
+        return await Sequencer.LastSeqAsync(); // the durable seq, read after the gateway was added: sends still in flight are fanned out to it
     }
 
     public async Task<long> Create(UserProfile owner, RoomVisibility visibility, GatewayRef gateway)

@@ -44,6 +44,9 @@ public sealed partial class PrivateChatGrain(
     /// <summary>The last delivery's users and gateways: messages go the same way until someone moves (see Remember).</summary>
     private (string[] Users, List<(string Id, IGatewayObserver Gateway, List<string> Users)> ByGateway)? _route;
 
+    /// <summary>The last message delivery started; the next one starts after it.</summary>
+    private Task _messageDeliveries = Task.CompletedTask;
+
     private string Conv => ConversationId.DmPrefix + this.GetPrimaryKeyString();
 
     private ConversationSequencer Sequencer => _sequencer ??= new(Conv, log, options.Value);
@@ -115,7 +118,10 @@ public sealed partial class PrivateChatGrain(
         var (message, duplicate) = await Sequencer.AppendAsync(from, clientId, body, time.GetUtcNow().ToUnixTimeMilliseconds());
         if (!duplicate)
         {
-            await Deliver(DmMessageEvent.Of(peer, message), peer, from.Id); // one-way calls: only the first one after activation waits (for the users' gateways)
+            // Sends interleave, and a delivery may wait (the first after activation asks the users' gateways): each one
+            // waits for the previous, so they leave in seq order (sends resume from their appends in seq order).
+            _messageDeliveries = DeliverAfter(_messageDeliveries, DmMessageEvent.Of(peer, message), peer, from.Id);
+            await _messageDeliveries;
         }
 
         return new SendReceipt(message.Conv, message.Seq, message.Ts, duplicate);
@@ -219,6 +225,12 @@ public sealed partial class PrivateChatGrain(
         {
             LogDeliveryFailed(e, Conv, frame.GetType().Name);
         }
+    }
+
+    private async Task DeliverAfter(Task previous, ServerFrame frame, params string[] userIds)
+    {
+        await previous;
+        await Deliver(frame, userIds);
     }
 
     /// <summary>Asks the users where they are connected unless they have been telling this open conversation.</summary>

@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using OrleansChat.Model;
 using OrleansChat.Protocol;
 
@@ -48,6 +49,11 @@ public interface IGroupRoomGrain : IConversationGrain
     /// <summary>Leaving a room one is not in is refused with <see cref="ChatErrorCode.NotFound"/>.</summary>
     Task Leave(string userId);
 
+    /// <summary>
+    /// Appends a message with the next seq and fans it out once durable. Interleaves, so the room takes the next send
+    /// while earlier ones commit (seqs are taken in arrival order, acks and fan-out follow in seq order).
+    /// </summary>
+    [AlwaysInterleave]
     Task<SendReceipt> Send(UserProfile from, string? clientId, MessageBody body);
 
     /// <summary>The first page of members (<see cref="GetMemberPage"/> without a cursor, at the largest page size).</summary>

@@ -32,7 +32,11 @@ public interface IPrivateChatGrain : IConversationGrain
     /// <summary>Closes the conversation for both; the peer is told with <c>dm.left</c>.</summary>
     Task<DmState> Leave(UserProfile by);
 
-    /// <summary>Refused with <see cref="ChatErrorCode.Forbidden"/> until the conversation is open.</summary>
+    /// <summary>
+    /// Refused with <see cref="ChatErrorCode.Forbidden"/> until the conversation is open. Interleaves, so the conversation
+    /// takes the next send while earlier ones commit; acks and deliveries follow in seq order.
+    /// </summary>
+    [AlwaysInterleave]
     Task<SendReceipt> Send(UserProfile from, string? clientId, MessageBody body);
 
     /// <summary>

@@ -7,6 +7,7 @@ using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansChat.Grains.MessageLog;
 using OrleansChat.Grains.Rooms;
+using OrleansChat.Model;
 
 namespace OrleansChat.Grains.Hosting;
 
@@ -49,7 +50,7 @@ public static class ChatSiloExtensions
     /// The message log backend, chosen by "MessageLog:Provider": InMemory (default), MongoDB or Postgres. Room members
     /// (<see cref="IRoomMemberStore"/>) live in the same database, one row per member.
     /// </summary>
-    private static void AddMessageLog(IServiceCollection services, IConfiguration configuration)
+    internal static void AddMessageLog(IServiceCollection services, IConfiguration configuration)
     {
         var provider = configuration["MessageLog:Provider"] ?? "InMemory";
         switch (provider)
@@ -62,7 +63,8 @@ public static class ChatSiloExtensions
                 services.AddOptions<MongoMessageLogOptions>().Bind(configuration.GetSection(MongoMessageLogOptions.SectionName))
                     .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "MessageLog:Mongo:ConnectionString is required")
                     .ValidateOnStart();
-                services.TryAddSingleton<IMessageLog, MongoMessageLog>();
+                services.TryAddSingleton<IMessageLog>(sp => WithGroupCommit(
+                    sp, new MongoMessageLog(sp.GetRequiredService<IOptions<MongoMessageLogOptions>>()), ensureStorable: null));
                 services.TryAddSingleton<IRoomMemberStore, MongoRoomMemberStore>();
                 break;
             case "Postgres":
@@ -70,11 +72,19 @@ public static class ChatSiloExtensions
                     .ValidateOnStart();
                 services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgresMessageLogOptions>, PostgresMessageLogOptionsValidator>());
                 services.TryAddSingleton<PostgresChatDatabase>(); // the silo's one pool to the chat database: share it
-                services.TryAddSingleton<IMessageLog>(sp => new PostgresMessageLog(sp.GetRequiredService<PostgresChatDatabase>().DataSource));
+                services.TryAddSingleton<IMessageLog>(sp => WithGroupCommit(
+                    sp, new PostgresMessageLog(sp.GetRequiredService<PostgresChatDatabase>().DataSource), PostgresMessageRows.EnsureStorable));
                 services.TryAddSingleton<IRoomMemberStore>(sp => new PostgresRoomMemberStore(sp.GetRequiredService<PostgresChatDatabase>().DataSource));
                 break;
             default:
                 throw new InvalidOperationException($"Unknown MessageLog:Provider '{provider}': use InMemory, MongoDB or Postgres.");
+        }
+
+        if (provider != "InMemory")
+        {
+            services.AddOptions<GroupCommitOptions>().Bind(configuration.GetSection(GroupCommitOptions.SectionName))
+                .Validate(o => o.Problem() is null, "MessageLog:GroupCommit: Lanes 1-256, MaxBatchMessages 1-4000, MaxBatchBytes >= 1024, MaxQueuedMessages >= MaxBatchMessages")
+                .ValidateOnStart();
         }
 
         EncryptMessageLog(services, configuration);
@@ -98,6 +108,15 @@ public static class ChatSiloExtensions
             services.TryAddSingleton<IRoomMemberStore, InMemoryRoomMemberStore>();
         }
     }
+
+    /// <summary>
+    /// A durable log always goes behind <see cref="GroupCommitMessageLog"/>: appends are batched, so one commit carries
+    /// many messages. There is no switch to turn it off: the grains pipeline sends, and the lanes are what keep one
+    /// conversation's appends in order and stop a failed seq's successors (docs/architecture.md, "Group commit"). The
+    /// in-memory log is not wrapped: it completes each append at once and has no round trip to save.
+    /// </summary>
+    private static GroupCommitMessageLog WithGroupCommit(IServiceProvider services, IMessageLog durable, Action<ChatMessage>? ensureStorable) =>
+        new(durable, services.GetRequiredService<IOptions<GroupCommitOptions>>().Value, ensureStorable);
 
     /// <summary>With keys in "MessageLog:Encryption:Keys", the chosen log is wrapped in an <see cref="EncryptingMessageLog"/>.</summary>
     private static void EncryptMessageLog(IServiceCollection services, IConfiguration configuration)

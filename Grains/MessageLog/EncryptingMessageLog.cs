@@ -28,6 +28,26 @@ public sealed class EncryptingMessageLog(IMessageLog inner, BodyCipher cipher) :
         }
     }
 
+    /// <summary>Seals each body, forwards the batch as one, and opens what comes back (rotation as in <see cref="AppendAsync"/>).</summary>
+    public async Task<IReadOnlyList<AppendOutcome>> AppendBatchAsync(IReadOnlyList<ChatMessage> messages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var outcomes = await inner.AppendBatchAsync([.. messages.Select(m => m with { Body = cipher.Seal(m) })], cancellationToken);
+        var opened = new AppendOutcome[outcomes.Count];
+        for (var i = 0; i < outcomes.Count; i++)
+        {
+            opened[i] = outcomes[i] switch
+            {
+                { Result: { } result } => AppendOutcome.Of(result with { Message = Decrypt(result.Message) }),
+                { Failure: SequenceConflictException } when await IsStoredAsync(messages[i], cancellationToken) =>
+                    AppendOutcome.Of(new AppendResult(messages[i], Duplicate: true)),
+                var failed => failed,
+            };
+        }
+
+        return opened;
+    }
+
     public async Task<MessagePage> ReadBeforeAsync(string conv, long? beforeSeq, int limit, CancellationToken cancellationToken = default) =>
         Decrypt(await inner.ReadBeforeAsync(conv, beforeSeq, limit, cancellationToken));
 

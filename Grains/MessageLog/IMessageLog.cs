@@ -17,6 +17,17 @@ public interface IMessageLog
     /// </summary>
     Task<AppendResult> AppendAsync(ChatMessage message, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Stores <paramref name="messages"/> together, with one outcome per message in the same order, each decided as
+    /// <see cref="AppendAsync"/> decides it (stored, a duplicate with the stored original, or a
+    /// <see cref="SequenceConflictException"/> for that message alone). Durable backends write the batch in one round
+    /// trip (one multi-row INSERT, one ordered InsertMany). A message whose seq stays unused (a resend of an original
+    /// at another seq, or a message refused on its own, see <see cref="AppendOutcome.LeavesSeqUnused"/>) stops the
+    /// later messages of its conversation in the batch: they are not written and fail with
+    /// <see cref="AppendOutcome.Aborted"/>, so no conversation gets a hole. A database failure throws for the whole batch.
+    /// </summary>
+    Task<IReadOnlyList<AppendOutcome>> AppendBatchAsync(IReadOnlyList<ChatMessage> messages, CancellationToken cancellationToken = default);
+
     /// <summary>Up to <paramref name="limit"/> messages with seq below <paramref name="beforeSeq"/> (the newest ones when null), ascending.</summary>
     Task<MessagePage> ReadBeforeAsync(string conv, long? beforeSeq, int limit, CancellationToken cancellationToken = default);
 

@@ -63,6 +63,25 @@ public sealed class InMemoryMessageLog : IMessageLog
         }
     }
 
+    /// <summary>A plain loop over <see cref="AppendAsync"/>: each append is already a lock and a copy, there is no round trip to save.</summary>
+    public Task<IReadOnlyList<AppendOutcome>> AppendBatchAsync(IReadOnlyList<ChatMessage> messages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var outcomes = new AppendOutcome[messages.Count];
+        var holes = new SeqHoles();
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i];
+            outcomes[i] = holes.Blocks(message) ? AppendOutcome.Aborted(message) : AppendOne(message);
+            if (outcomes[i].LeavesSeqUnused(message))
+            {
+                holes.Add(message);
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<AppendOutcome>>(outcomes);
+    }
+
     public Task<MessagePage> ReadBeforeAsync(string conv, long? beforeSeq, int limit, CancellationToken cancellationToken = default)
     {
         lock (_lock)
@@ -102,6 +121,18 @@ public sealed class InMemoryMessageLog : IMessageLog
     }
 
     private static MessagePage Empty { get; } = new([], More: false);
+
+    private AppendOutcome AppendOne(ChatMessage message)
+    {
+        try
+        {
+            return AppendOutcome.Of(AppendAsync(message).GetAwaiter().GetResult());
+        }
+        catch (Exception e) when (e is SequenceConflictException or ChatException or ArgumentException)
+        {
+            return AppendOutcome.Failed(e);
+        }
+    }
 
     /// <summary>
     /// Looks for a stored message of this sender and client id. A hash hit is verified against the stored message;

@@ -76,6 +76,51 @@ public sealed class MongoMessageLog : IMessageLog, IDisposable
         }
     }
 
+    /// <summary>
+    /// One ordered <c>InsertMany</c> per batch (one round trip, the configured write concern for all of it). Ordered, the
+    /// server stops at the first rejected document: those before it are stored; a duplicate key there is resolved as
+    /// <see cref="AppendAsync"/> resolves it, and the rest go in another <c>InsertMany</c>. A resend found that way
+    /// leaves its seq unused, so its conversation's later messages are not sent (<see cref="SeqHoles"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<AppendOutcome>> AppendBatchAsync(IReadOnlyList<ChatMessage> messages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        await EnsureIndexesOnceAsync(cancellationToken);
+        var outcomes = new AppendOutcome?[messages.Count];
+        var holes = new SeqHoles();
+        var next = 0;
+        while (next < messages.Count)
+        {
+            var pending = PendingFrom(next, messages, outcomes, holes);
+            if (pending.Count == 0)
+            {
+                break;
+            }
+
+            var rejected = await InsertInOrderAsync(pending.Select(i => messages[i]), cancellationToken);
+            foreach (var i in pending.Take(rejected?.Index ?? pending.Count))
+            {
+                outcomes[i] = AppendOutcome.Of(new AppendResult(messages[i], Duplicate: false));
+            }
+
+            if (rejected is not { } error)
+            {
+                break;
+            }
+
+            var at = pending[error.Index];
+            outcomes[at] = await ResolveRejectedAsync(messages[at], error, cancellationToken);
+            if (outcomes[at]!.LeavesSeqUnused(messages[at]))
+            {
+                holes.Add(messages[at]);
+            }
+
+            next = at + 1;
+        }
+
+        return outcomes!;
+    }
+
     public async Task<MessagePage> ReadBeforeAsync(string conv, long? beforeSeq, int limit, CancellationToken cancellationToken = default)
     {
         if (limit <= 0)
@@ -124,6 +169,64 @@ public sealed class MongoMessageLog : IMessageLog, IDisposable
     }
 
     public void Dispose() => (_ownedClient as IDisposable)?.Dispose();
+
+    /// <summary>The indexes from <paramref name="from"/> on still to send; those stopped by a hole are aborted on the way.</summary>
+    internal static List<int> PendingFrom(int from, IReadOnlyList<ChatMessage> messages, AppendOutcome?[] outcomes, SeqHoles holes)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        ArgumentNullException.ThrowIfNull(outcomes);
+        ArgumentNullException.ThrowIfNull(holes);
+        var pending = new List<int>(messages.Count - from);
+        for (var i = from; i < messages.Count; i++)
+        {
+            if (holes.Blocks(messages[i]))
+            {
+                outcomes[i] = AppendOutcome.Aborted(messages[i]);
+            }
+            else
+            {
+                pending.Add(i);
+            }
+        }
+
+        return pending;
+    }
+
+    /// <summary>Inserts in order; returns the first document the server rejected with a duplicate key, or null when all went in.</summary>
+    private async Task<BulkWriteError?> InsertInOrderAsync(IEnumerable<ChatMessage> messages, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _collection.InsertManyAsync(
+                messages.Select(MongoMessageDocument.ToBsonDocument), new InsertManyOptions { IsOrdered = true }, cancellationToken);
+            return null;
+        }
+        catch (MongoBulkWriteException<BsonDocument> ex) when (ex.WriteConcernError is null && FirstDuplicateKey(ex.WriteErrors) is { } duplicate)
+        {
+            return duplicate;
+        }
+    }
+
+    /// <summary>The one error an ordered insert stops at, when it is a duplicate key (anything else fails the whole batch).</summary>
+    internal static BulkWriteError? FirstDuplicateKey(IReadOnlyList<BulkWriteError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        return errors is [{ Category: ServerErrorCategory.DuplicateKey } first] ? first : null;
+    }
+
+    private async Task<AppendOutcome> ResolveRejectedAsync(ChatMessage message, BulkWriteError error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return AppendOutcome.Of(await ResolveDuplicateAsync(message, ClassifyDuplicateKey(error.Message), cancellationToken)
+                ?? throw new InvalidOperationException(
+                    $"Append to '{message.Conv}' at seq {message.Seq} hit a duplicate key, but no clashing message was found."));
+        }
+        catch (SequenceConflictException conflict)
+        {
+            return AppendOutcome.Failed(conflict);
+        }
+    }
 
     /// <summary>Which unique index a duplicate-key error names (the server's message reads "... index: NAME dup key: ...").</summary>
     public static DuplicateKeyIndex ClassifyDuplicateKey(string? errorMessage)

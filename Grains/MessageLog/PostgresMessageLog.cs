@@ -55,6 +55,42 @@ public sealed class PostgresMessageLog : IMessageLog, IAsyncDisposable, IDisposa
         return await ResolveClashAsync(message, cancellationToken);
     }
 
+    /// <summary>
+    /// One multi-row <c>INSERT ... ON CONFLICT DO NOTHING RETURNING conv, seq</c> (<see cref="InsertBatch"/>), autocommitted:
+    /// every row it writes is durable together. The rows it did not write are resolved one by one as
+    /// <see cref="AppendAsync"/> resolves a clash (rare: resends and stale writers), lowest seq first, so a resend found
+    /// there stops its conversation's later rows (<see cref="SeqHoles"/>). At most <see cref="MaxBatchRows"/> messages.
+    /// </summary>
+    public async Task<IReadOnlyList<AppendOutcome>> AppendBatchAsync(IReadOnlyList<ChatMessage> messages, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(messages.Count, MaxBatchRows, nameof(messages));
+        var outcomes = new AppendOutcome?[messages.Count];
+        var holes = new SeqHoles();
+        RefuseUnstorable(messages, outcomes, holes);
+        var rows = messages.Where((m, i) => outcomes[i] is null && !holes.Blocks(m)).ToList();
+        var written = rows.Count == 0 ? [] : await InsertRowsAsync(rows, cancellationToken);
+
+        foreach (var i in Enumerable.Range(0, messages.Count).OrderBy(i => messages[i].Seq))
+        {
+            var message = messages[i];
+            if (outcomes[i] is not null)
+            {
+                continue;
+            }
+
+            outcomes[i] = written.Remove((message.Conv, message.Seq)) ? AppendOutcome.Of(new AppendResult(message, Duplicate: false))
+                : holes.Blocks(message) ? AppendOutcome.Aborted(message)
+                : await ResolveOneAsync(message, cancellationToken);
+            if (outcomes[i]!.LeavesSeqUnused(message))
+            {
+                holes.Add(message);
+            }
+        }
+
+        return outcomes!;
+    }
+
     public async Task<MessagePage> ReadBeforeAsync(string conv, long? beforeSeq, int limit, CancellationToken cancellationToken = default)
     {
         if (limit <= 0)
@@ -129,6 +165,53 @@ public sealed class PostgresMessageLog : IMessageLog, IAsyncDisposable, IDisposa
             ?? throw new InvalidOperationException(
                 $"Append to '{message.Conv}' at seq {message.Seq} conflicted, but no clashing message was found.");
         return atSeq == message ? new AppendResult(atSeq, Duplicate: true) : throw new SequenceConflictException(message.Conv, message.Seq);
+    }
+
+    /// <summary>A message PostgreSQL cannot hold fails alone, before the insert, and its conversation's later rows with it.</summary>
+    private static void RefuseUnstorable(IReadOnlyList<ChatMessage> messages, AppendOutcome?[] outcomes, SeqHoles holes)
+    {
+        for (var i = 0; i < messages.Count; i++)
+        {
+            try
+            {
+                EnsureStorable(messages[i]);
+            }
+            catch (ChatException refused)
+            {
+                outcomes[i] = AppendOutcome.Failed(refused);
+                holes.Add(messages[i]);
+            }
+        }
+    }
+
+    private async Task<HashSet<(string Conv, long Seq)>> InsertRowsAsync(List<ChatMessage> rows, CancellationToken cancellationToken)
+    {
+        await using var insert = _dataSource.CreateCommand(InsertBatch(rows.Count));
+        foreach (var row in rows)
+        {
+            BindBatchRow(insert, row);
+        }
+
+        var written = new HashSet<(string Conv, long Seq)>(rows.Count);
+        await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            written.Add((reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        return written;
+    }
+
+    private async Task<AppendOutcome> ResolveOneAsync(ChatMessage message, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return AppendOutcome.Of(await ResolveClashAsync(message, cancellationToken));
+        }
+        catch (SequenceConflictException conflict)
+        {
+            return AppendOutcome.Failed(conflict);
+        }
     }
 
     private static async Task<List<ChatMessage>> ReadAllAsync(NpgsqlCommand command, CancellationToken cancellationToken)

@@ -36,6 +36,65 @@ public static class PostgresMessageRows
         + "@body_kind, @body_text, @body_url, @body_width, @body_height, @body_duration_ms, @body_key_id, @body_ciphertext) "
         + "ON CONFLICT DO NOTHING";
 
+    /// <summary>Rows in one batch insert: 15 parameters a row, under PostgreSQL's 65,535 parameters a statement.</summary>
+    public const int MaxBatchRows = 4000;
+
+    private const int ColumnCount = 15;
+
+    /// <summary>
+    /// Inserts <paramref name="rows"/> messages in one statement (parameters bound by <see cref="BindBatchRow"/>, in
+    /// order) and returns (conv, seq) of each row it wrote. A row clashing with either unique key is skipped, as in
+    /// <see cref="Insert"/>. A row that is a resend of an original stored at another seq leaves its own seq unused, so
+    /// the rows of the same conversation above it are not written either (the <c>resent</c> filter): a later row
+    /// there would sit above a hole. The log resolves every row not returned (<see cref="Clashing"/>).
+    /// </summary>
+    public static string InsertBatch(int rows)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rows, MaxBatchRows);
+        var values = new System.Text.StringBuilder(rows * 100);
+        for (var row = 0; row < rows; row++)
+        {
+            values.Append(row == 0 ? "(" : ", (");
+            for (var column = 1; column <= ColumnCount; column++)
+            {
+                values.Append(column == 1 ? "$" : ", $").Append((row * ColumnCount) + column);
+            }
+
+            values.Append(')');
+        }
+
+        return $"WITH input ({Columns}) AS (VALUES {values}), "
+            + "resent AS (SELECT i.conv, i.seq FROM input AS i WHERE i.client_id IS NOT NULL AND EXISTS ("
+            + $"SELECT 1 FROM {Table} AS m WHERE m.conv = i.conv AND m.from_id = i.from_id AND m.client_id = i.client_id AND m.seq <> i.seq)) "
+            + $"INSERT INTO {Table} ({Columns}) SELECT {Columns} FROM input AS i "
+            + "WHERE NOT EXISTS (SELECT 1 FROM resent AS r WHERE r.conv = i.conv AND r.seq < i.seq) "
+            + "ON CONFLICT DO NOTHING RETURNING conv, seq";
+    }
+
+    /// <summary>Appends one row's parameters to <see cref="InsertBatch"/>'s command, positional and in column order.</summary>
+    public static void BindBatchRow(NpgsqlCommand command, ChatMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(message);
+        var body = Flatten(message.Body);
+        AddPositional(command, NpgsqlDbType.Text, message.Conv);
+        AddPositional(command, NpgsqlDbType.Bigint, message.Seq);
+        AddPositional(command, NpgsqlDbType.Bigint, message.Ts);
+        AddPositional(command, NpgsqlDbType.Text, message.From.Id);
+        AddPositional(command, NpgsqlDbType.Text, message.From.Name);
+        AddPositional(command, NpgsqlDbType.Text, message.From.AvatarUrl);
+        AddPositional(command, NpgsqlDbType.Text, message.ClientId);
+        AddPositional(command, NpgsqlDbType.Text, body.Kind);
+        AddPositional(command, NpgsqlDbType.Text, body.Text);
+        AddPositional(command, NpgsqlDbType.Text, body.Url);
+        AddPositional(command, NpgsqlDbType.Integer, body.Width);
+        AddPositional(command, NpgsqlDbType.Integer, body.Height);
+        AddPositional(command, NpgsqlDbType.Integer, body.DurationMs);
+        AddPositional(command, NpgsqlDbType.Text, body.KeyId);
+        AddPositional(command, NpgsqlDbType.Bytea, body.Ciphertext);
+    }
+
     /// <summary>The stored message at (conv, seq) and the one with the same (conv, sender, client id), if any.</summary>
     public const string Clashing =
         $"SELECT {Columns} FROM {Table} WHERE conv = @conv AND seq = @seq "
@@ -81,6 +140,9 @@ public static class PostgresMessageRows
         ArgumentNullException.ThrowIfNull(command);
         command.Parameters.Add(new NpgsqlParameter(name, type) { Value = value ?? DBNull.Value });
     }
+
+    private static void AddPositional(NpgsqlCommand command, NpgsqlDbType type, object? value) =>
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = type, Value = value ?? DBNull.Value });
 
     /// <summary>Reads the row the reader is on (columns in the order of every SELECT above).</summary>
     public static ChatMessage Read(DbDataReader reader)

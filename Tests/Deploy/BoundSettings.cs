@@ -26,6 +26,7 @@ public static class BoundSettings
         [StorageOptions.Section] = typeof(StorageOptions),
         [MongoMessageLogOptions.SectionName] = typeof(MongoMessageLogOptions),
         [PostgresMessageLogOptions.SectionName] = typeof(PostgresMessageLogOptions),
+        [GroupCommitOptions.SectionName] = typeof(GroupCommitOptions),
         [AuthOptions.Section] = typeof(AuthOptions),
         [SocketOptions.Section] = typeof(SocketOptions),
         [ProtocolOptions.Section] = typeof(ProtocolOptions),

@@ -315,6 +315,101 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
+    public async Task ABatchStoresEveryMessageInOrderAcrossConversations()
+    {
+        var log = await CreateLogAsync();
+        var (first, second) = (NewConv(), NewConv());
+        ChatMessage[] batch =
+        [
+            Message(first, 1, "c-1", Alice, new TextBody("one")),
+            Message(second, 1, "c-1", Bob, new ImageBody("https://cdn.example/x.png", 1, 2)),
+            Message(first, 2, clientId: null, Bob, new AudioBody("https://cdn.example/a.ogg", 900)),
+            Message(first, 3, "c-3", Alice),
+            Message(second, 2, "c-2", Bob),
+        ];
+
+        var outcomes = await log.AppendBatchAsync(batch);
+
+        Assert.Equal(batch, outcomes.Select(o => o.GetResultOrThrow().Message));
+        Assert.All(outcomes, o => Assert.False(o.Result!.Duplicate));
+        Assert.Equal(batch.Where(m => m.Conv == first), (await log.ReadAfterAsync(first, 0, 10)).Messages);
+        Assert.Equal(batch.Where(m => m.Conv == second), (await log.ReadAfterAsync(second, 0, 10)).Messages);
+        Assert.Empty(await log.AppendBatchAsync([]));
+    }
+
+    [SkippableFact]
+    public async Task DuplicatesWithinABatchAreAnsweredWithTheFirst()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+        var original = Message(conv, 1, "c-1", Alice, new TextBody("hi"));
+        var withoutId = Message(conv, 2, clientId: null, Bob);
+
+        var outcomes = await log.AppendBatchAsync([original, original with { Ts = original.Ts + 1 }, withoutId, withoutId]);
+
+        Assert.Equal(
+            [(original, false), (original, true), (withoutId, false), (withoutId, true)],
+            outcomes.Select(o => (o.GetResultOrThrow().Message, o.Result!.Duplicate)));
+        Assert.Equal([original, withoutId], (await log.ReadAfterAsync(conv, 0, 10)).Messages);
+    }
+
+    [SkippableFact]
+    public async Task DuplicatesAcrossBatchesAreAnsweredWithTheStoredOriginal()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+        var (one, two) = (Message(conv, 1, "c-1"), Message(conv, 2, "c-2", Bob));
+        await log.AppendBatchAsync([one, two]);
+        var three = Message(conv, 3, "c-3");
+
+        var outcomes = await log.AppendBatchAsync([two with { Ts = two.Ts + 7 }, three]);
+
+        Assert.Equal([(two, true), (three, false)], outcomes.Select(o => (o.GetResultOrThrow().Message, o.Result!.Duplicate)));
+        Assert.Equal([one, two, three], (await log.ReadAfterAsync(conv, 0, 10)).Messages);
+    }
+
+    [SkippableFact]
+    public async Task AConflictInTheMiddleOfABatchFailsOnlyThatMessage()
+    {
+        var log = await CreateLogAsync();
+        var (conv, other) = (NewConv(), NewConv());
+        var taken = Message(conv, 2, "someone-else", Bob, new TextBody("already here"));
+        await log.AppendAsync(taken);
+        var (one, clash, three, elsewhere) = (Message(conv, 1, "c-1"), Message(conv, 2, "c-2"), Message(conv, 3, "c-3"), Message(other, 1, "c-1"));
+
+        var outcomes = await log.AppendBatchAsync([one, clash, three, elsewhere]);
+
+        Assert.Equal(one, outcomes[0].GetResultOrThrow().Message);
+        Assert.IsType<SequenceConflictException>(outcomes[1].Failure);
+        Assert.False(outcomes[1].LeavesSeqUnused(clash));
+        Assert.Equal(three, outcomes[2].GetResultOrThrow().Message);
+        Assert.Equal(elsewhere, outcomes[3].GetResultOrThrow().Message);
+        Assert.Equal([one, taken, three], (await log.ReadAfterAsync(conv, 0, 10)).Messages);
+    }
+
+    [SkippableFact]
+    public async Task AResendAtANewSeqInABatchLeavesThatSeqUnusedAndStopsItsConversationsLaterMessages()
+    {
+        var log = await CreateLogAsync();
+        var (conv, other) = (NewConv(), NewConv());
+        var original = Message(conv, 1, "c-1", Alice, new TextBody("hi"));
+        await log.AppendAsync(original);
+        // A new activation lost its memory of c-1 and stamped the resend with seq 2, then took seq 3 for the next send.
+        var resend = Message(conv, 2, "c-1", Alice, new TextBody("hi"));
+        var (next, elsewhere) = (Message(conv, 3, "c-3"), Message(other, 1, "c-1"));
+
+        var outcomes = await log.AppendBatchAsync([resend, next, elsewhere]);
+
+        Assert.Equal((original, true), (outcomes[0].GetResultOrThrow().Message, outcomes[0].Result!.Duplicate));
+        Assert.True(outcomes[0].LeavesSeqUnused(resend));
+        var aborted = Assert.IsType<ChatException>(outcomes[1].Failure);
+        Assert.Equal(ChatErrorCode.Unavailable, aborted.Code);
+        Assert.Equal(elsewhere, outcomes[2].GetResultOrThrow().Message);
+        Assert.Equal([original], (await log.ReadAfterAsync(conv, 0, 10)).Messages);
+        Assert.Equal(1, await log.GetLastSeqAsync(conv));
+    }
+
+    [SkippableFact]
     public async Task NonPositiveLimitReadsNothing()
     {
         var log = await CreateLogAsync();

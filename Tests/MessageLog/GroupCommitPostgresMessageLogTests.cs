@@ -1,0 +1,120 @@
+using OrleansChat.Grains;
+using OrleansChat.Grains.Conversations;
+using OrleansChat.Grains.MessageLog;
+using OrleansChat.Model;
+using OrleansChat.Tests.Infrastructure;
+
+namespace OrleansChat.Tests.MessageLog;
+
+/// <summary>
+/// <see cref="GroupCommitMessageLog"/> in front of <see cref="PostgresMessageLog"/> on the run's real PostgreSQL, as hosting
+/// wires it: the shared contract, fewer round trips than messages, and the pipelined sequencer writing through it.
+/// Batches are counted by an ungated <see cref="GatedMessageLog"/> between the two.
+/// </summary>
+[Collection(PostgresFixtureDefinition.Name)]
+public sealed class GroupCommitPostgresMessageLogTests(PostgresServer postgres) : MessageLogConformanceTests, IAsyncLifetime
+{
+    private readonly MessageLogPool _pool = new(postgres);
+    private GatedMessageLog? _counted;
+
+    protected override async Task<IMessageLog> CreateLogAsync()
+    {
+        _counted = new GatedMessageLog(new PostgresMessageLog(await _pool.GetAsync())) { Gated = false };
+        return new GroupCommitMessageLog(_counted, new GroupCommitOptions(), PostgresMessageRows.EnsureStorable);
+    }
+
+    [Fact]
+    public async Task Many_concurrent_appends_go_in_far_fewer_batches_than_messages_each_conversation_in_order_without_gaps()
+    {
+        var log = await CreateLogAsync();
+        var conversations = Enumerable.Range(0, 40).Select(_ => NewConv()).ToList();
+        const int PerConversation = 25;
+        var appends = new List<Task<AppendResult>>();
+        for (var seq = 1; seq <= PerConversation; seq++)
+        {
+            appends.AddRange(conversations.Select(conv => log.AppendAsync(Message(conv, seq, $"c-{seq}", seq % 2 == 0 ? Alice : Bob))));
+        }
+
+        var results = await Task.WhenAll(appends);
+
+        Assert.All(results, r => Assert.False(r.Duplicate));
+        // 1,000 messages queued at once on 4 lanes of at most 256 a batch: a first batch per lane, then full ones.
+        Assert.True(_counted!.BatchCount <= 40, $"1,000 appends took {_counted.BatchCount} round trips");
+        foreach (var conv in conversations)
+        {
+            var stored = (await log.ReadAfterAsync(conv, 0, 100)).Messages;
+            Assert.Equal(Enumerable.Range(1, PerConversation).Select(i => (long)i), stored.Select(m => m.Seq));
+            Assert.Equal(Enumerable.Range(1, PerConversation).Select(i => $"c-{i}"), stored.Select(m => m.ClientId));
+        }
+    }
+
+    [Fact]
+    public async Task Pipelined_sends_with_resends_among_them_get_one_gap_free_seq_each_and_resume_in_seq_order()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+        var grain = new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
+        var sequencer = new ConversationSequencer(conv, log, new ChatOptions { IdempotencyWindow = TimeSpan.FromMinutes(1) });
+        var resumed = new List<long>(); // touched only on the grain-like scheduler, like a grain's fields
+
+        async Task<AppendResult> Send(string clientId)
+        {
+            var result = await sequencer.AppendAsync(Alice, clientId, new TextBody(clientId), 1_000);
+            if (!result.Duplicate)
+            {
+                resumed.Add(result.Message.Seq);
+            }
+
+            return result;
+        }
+
+        // 200 sends, every fifth a resend of the one before it (sent while the original may still be in flight).
+        var clientIds = Enumerable.Range(0, 200).Select(i => i % 5 == 4 ? $"c-{i - 1}" : $"c-{i}").ToList();
+        var sends = clientIds.Select(id => Task.Factory.StartNew(() => Send(id), CancellationToken.None, TaskCreationOptions.None, grain).Unwrap()).ToList();
+        var results = await Task.WhenAll(sends);
+
+        var originals = results.Where(r => !r.Duplicate).ToList();
+        Assert.Equal(160, originals.Count);
+        Assert.Equal(Enumerable.Range(1, 160).Select(i => (long)i), originals.Select(r => r.Message.Seq).Order());
+        Assert.Equal(Enumerable.Range(1, 160).Select(i => (long)i), resumed);
+        Assert.All(results.Where(r => r.Duplicate), dup => Assert.Equal(originals.Single(o => o.Message.ClientId == dup.Message.ClientId).Message.Seq, dup.Message.Seq));
+        var stored = (await log.ReadAfterAsync(conv, 0, 500)).Messages;
+        Assert.Equal(Enumerable.Range(1, 160).Select(i => (long)i), stored.Select(m => m.Seq));
+        Assert.Equal(160, stored.Select(m => m.ClientId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task The_batch_insert_looks_resends_up_through_the_idempotency_index_not_a_scan()
+    {
+        var dataSource = await _pool.GetAsync();
+        var prefix = $"room:plan{Guid.NewGuid():N}";
+        await using (var fill = dataSource.CreateCommand(
+            "INSERT INTO chat_messages (conv, seq, ts, from_id, from_name, client_id, body_kind, body_text) "
+            + "SELECT @prefix || (n % 20), n / 20 + 1, n, 'alice', 'Alice', 'c' || n, 'text', 'x' FROM generate_series(1, 20000) AS n; "
+            + "ANALYZE chat_messages;"))
+        {
+            fill.Parameters.AddWithValue("prefix", prefix);
+            await fill.ExecuteNonQueryAsync();
+        }
+
+        await using var explain = dataSource.CreateCommand("EXPLAIN " + PostgresMessageRows.InsertBatch(2));
+        PostgresMessageRows.BindBatchRow(explain, Message(prefix + "3", 1_001, "c-new-1"));
+        PostgresMessageRows.BindBatchRow(explain, Message(prefix + "3", 1_002, "c-new-2"));
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        var text = string.Join('\n', plan);
+        Assert.Contains(PostgresMessageRows.IdempotencyIndexName, text, StringComparison.Ordinal);
+        Assert.False(text.Contains("Seq Scan on chat_messages", StringComparison.Ordinal), text);
+    }
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public Task DisposeAsync() => _pool.CloseAsync();
+}
