@@ -92,9 +92,6 @@ public sealed partial class GroupRoomGrain(
         return new SendReceipt(message.Conv, message.Seq, message.Ts, duplicate);
     }
 
-    public async Task<IReadOnlyList<RoomMember>> GetMembers(string askingUserId) =>
-        (await GetMemberPage(askingUserId, after: null, limit: null)).Members;
-
     public async Task<RoomMemberList> GetMemberPage(string askingUserId, string? after, int? limit)
     {
         EnsureMember(askingUserId);

@@ -56,9 +56,6 @@ public interface IGroupRoomGrain : IConversationGrain
     [AlwaysInterleave]
     Task<SendReceipt> Send(UserProfile from, string? clientId, MessageBody body);
 
-    /// <summary>The first page of members (<see cref="GetMemberPage"/> without a cursor, at the largest page size).</summary>
-    Task<IReadOnlyList<RoomMember>> GetMembers(string askingUserId);
-
     /// <summary>
     /// Members with user ids above <paramref name="after"/> (from the first when null), in ordinal user id order, at most
     /// <paramref name="limit"/> (capped at Chat:MaxMemberPageSize, which is also the default); profiles are read page by
