@@ -56,7 +56,7 @@ public sealed class PostgresMessageLog : IMessageLog, IAsyncDisposable, IDisposa
     }
 
     /// <summary>
-    /// One multi-row <c>INSERT ... ON CONFLICT DO NOTHING RETURNING conv, seq</c> (<see cref="InsertBatch"/>), autocommitted:
+    /// One <c>INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING RETURNING conv, seq</c> (<see cref="InsertBatch"/>), autocommitted:
     /// every row it writes is durable together. The rows it did not write are resolved one by one as
     /// <see cref="AppendAsync"/> resolves a clash (rare: resends and stale writers), lowest seq first, so a resend found
     /// there stops its conversation's later rows (<see cref="SeqHoles"/>). At most <see cref="MaxBatchRows"/> messages.
@@ -186,11 +186,8 @@ public sealed class PostgresMessageLog : IMessageLog, IAsyncDisposable, IDisposa
 
     private async Task<HashSet<(string Conv, long Seq)>> InsertRowsAsync(List<ChatMessage> rows, CancellationToken cancellationToken)
     {
-        await using var insert = _dataSource.CreateCommand(InsertBatch(rows.Count));
-        foreach (var row in rows)
-        {
-            BindBatchRow(insert, row);
-        }
+        await using var insert = _dataSource.CreateCommand(InsertBatch);
+        BindBatch(insert, rows);
 
         var written = new HashSet<(string Conv, long Seq)>(rows.Count);
         await using var reader = await insert.ExecuteReaderAsync(cancellationToken);

@@ -36,63 +36,53 @@ public static class PostgresMessageRows
         + "@body_kind, @body_text, @body_url, @body_width, @body_height, @body_duration_ms, @body_key_id, @body_ciphertext) "
         + "ON CONFLICT DO NOTHING";
 
-    /// <summary>Rows in one batch insert: 15 parameters a row, under PostgreSQL's 65,535 parameters a statement.</summary>
+    /// <summary>
+    /// Rows in one batch insert. The rows travel as one array per column, so the statement has no per-row parameters;
+    /// the cap keeps one batch's statement (and its commit) short.
+    /// </summary>
     public const int MaxBatchRows = 4000;
 
-    private const int ColumnCount = 15;
-
     /// <summary>
-    /// Inserts <paramref name="rows"/> messages in one statement (parameters bound by <see cref="BindBatchRow"/>, in
-    /// order) and returns (conv, seq) of each row it wrote. A row clashing with either unique key is skipped, as in
+    /// Inserts a batch of messages in one statement (parameters bound by <see cref="BindBatch"/>: one array per column,
+    /// so the statement text is the same for every batch size and PostgreSQL parses one statement, not one per size)
+    /// and returns (conv, seq) of each row it wrote. A row clashing with either unique key is skipped, as in
     /// <see cref="Insert"/>. A row that is a resend of an original stored at another seq leaves its own seq unused, so
     /// the rows of the same conversation above it are not written either (the <c>resent</c> filter): a later row
     /// there would sit above a hole. The log resolves every row not returned (<see cref="Clashing"/>).
+    /// Both CTEs are MATERIALIZED: inlined, the resend probe ran once per pair of rows (quadratic in the batch size);
+    /// materialized, it runs once per row with a client id, and the filter reads a set that is almost always empty.
     /// </summary>
-    public static string InsertBatch(int rows)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(rows, MaxBatchRows);
-        var values = new System.Text.StringBuilder(rows * 100);
-        for (var row = 0; row < rows; row++)
-        {
-            values.Append(row == 0 ? "(" : ", (");
-            for (var column = 1; column <= ColumnCount; column++)
-            {
-                values.Append(column == 1 ? "$" : ", $").Append((row * ColumnCount) + column);
-            }
+    public const string InsertBatch =
+        "WITH input AS MATERIALIZED (SELECT * FROM unnest(@conv, @seq, @ts, @from_id, @from_name, @from_avatar, @client_id, "
+        + $"@body_kind, @body_text, @body_url, @body_width, @body_height, @body_duration_ms, @body_key_id, @body_ciphertext) AS t({Columns})), "
+        + "resent AS MATERIALIZED (SELECT i.conv, min(i.seq) AS seq FROM input AS i WHERE i.client_id IS NOT NULL AND EXISTS ("
+        + $"SELECT 1 FROM {Table} AS m WHERE m.conv = i.conv AND m.from_id = i.from_id AND m.client_id = i.client_id AND m.seq <> i.seq) "
+        + "GROUP BY i.conv) "
+        + $"INSERT INTO {Table} ({Columns}) SELECT {Columns} FROM input AS i "
+        + "WHERE NOT EXISTS (SELECT 1 FROM resent AS r WHERE r.conv = i.conv AND r.seq < i.seq) "
+        + "ON CONFLICT DO NOTHING RETURNING conv, seq";
 
-            values.Append(')');
-        }
-
-        return $"WITH input ({Columns}) AS (VALUES {values}), "
-            + "resent AS (SELECT i.conv, i.seq FROM input AS i WHERE i.client_id IS NOT NULL AND EXISTS ("
-            + $"SELECT 1 FROM {Table} AS m WHERE m.conv = i.conv AND m.from_id = i.from_id AND m.client_id = i.client_id AND m.seq <> i.seq)) "
-            + $"INSERT INTO {Table} ({Columns}) SELECT {Columns} FROM input AS i "
-            + "WHERE NOT EXISTS (SELECT 1 FROM resent AS r WHERE r.conv = i.conv AND r.seq < i.seq) "
-            + "ON CONFLICT DO NOTHING RETURNING conv, seq";
-    }
-
-    /// <summary>Appends one row's parameters to <see cref="InsertBatch"/>'s command, positional and in column order.</summary>
-    public static void BindBatchRow(NpgsqlCommand command, ChatMessage message)
+    /// <summary>Binds <paramref name="messages"/> to <see cref="InsertBatch"/>'s parameters: one array per column, rows in order.</summary>
+    public static void BindBatch(NpgsqlCommand command, IReadOnlyList<ChatMessage> messages)
     {
         ArgumentNullException.ThrowIfNull(command);
-        ArgumentNullException.ThrowIfNull(message);
-        var body = Flatten(message.Body);
-        AddPositional(command, NpgsqlDbType.Text, message.Conv);
-        AddPositional(command, NpgsqlDbType.Bigint, message.Seq);
-        AddPositional(command, NpgsqlDbType.Bigint, message.Ts);
-        AddPositional(command, NpgsqlDbType.Text, message.From.Id);
-        AddPositional(command, NpgsqlDbType.Text, message.From.Name);
-        AddPositional(command, NpgsqlDbType.Text, message.From.AvatarUrl);
-        AddPositional(command, NpgsqlDbType.Text, message.ClientId);
-        AddPositional(command, NpgsqlDbType.Text, body.Kind);
-        AddPositional(command, NpgsqlDbType.Text, body.Text);
-        AddPositional(command, NpgsqlDbType.Text, body.Url);
-        AddPositional(command, NpgsqlDbType.Integer, body.Width);
-        AddPositional(command, NpgsqlDbType.Integer, body.Height);
-        AddPositional(command, NpgsqlDbType.Integer, body.DurationMs);
-        AddPositional(command, NpgsqlDbType.Text, body.KeyId);
-        AddPositional(command, NpgsqlDbType.Bytea, body.Ciphertext);
+        ArgumentNullException.ThrowIfNull(messages);
+        var bodies = messages.Select(m => Flatten(m.Body)).ToArray();
+        AddArray(command, "conv", NpgsqlDbType.Text, messages.Select(m => m.Conv).ToArray());
+        AddArray(command, "seq", NpgsqlDbType.Bigint, messages.Select(m => m.Seq).ToArray());
+        AddArray(command, "ts", NpgsqlDbType.Bigint, messages.Select(m => m.Ts).ToArray());
+        AddArray(command, "from_id", NpgsqlDbType.Text, messages.Select(m => m.From.Id).ToArray());
+        AddArray(command, "from_name", NpgsqlDbType.Text, messages.Select(m => m.From.Name).ToArray());
+        AddArray(command, "from_avatar", NpgsqlDbType.Text, messages.Select(m => m.From.AvatarUrl).ToArray());
+        AddArray(command, "client_id", NpgsqlDbType.Text, messages.Select(m => m.ClientId).ToArray());
+        AddArray(command, "body_kind", NpgsqlDbType.Text, bodies.Select(b => b.Kind).ToArray());
+        AddArray(command, "body_text", NpgsqlDbType.Text, bodies.Select(b => b.Text).ToArray());
+        AddArray(command, "body_url", NpgsqlDbType.Text, bodies.Select(b => b.Url).ToArray());
+        AddArray(command, "body_width", NpgsqlDbType.Integer, bodies.Select(b => b.Width).ToArray());
+        AddArray(command, "body_height", NpgsqlDbType.Integer, bodies.Select(b => b.Height).ToArray());
+        AddArray(command, "body_duration_ms", NpgsqlDbType.Integer, bodies.Select(b => b.DurationMs).ToArray());
+        AddArray(command, "body_key_id", NpgsqlDbType.Text, bodies.Select(b => b.KeyId).ToArray());
+        AddArray(command, "body_ciphertext", NpgsqlDbType.Bytea, bodies.Select(b => b.Ciphertext).ToArray());
     }
 
     /// <summary>The stored message at (conv, seq) and the one with the same (conv, sender, client id), if any.</summary>
@@ -141,8 +131,8 @@ public static class PostgresMessageRows
         command.Parameters.Add(new NpgsqlParameter(name, type) { Value = value ?? DBNull.Value });
     }
 
-    private static void AddPositional(NpgsqlCommand command, NpgsqlDbType type, object? value) =>
-        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = type, Value = value ?? DBNull.Value });
+    private static void AddArray<T>(NpgsqlCommand command, string name, NpgsqlDbType elementType, T[] values) =>
+        command.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | elementType) { Value = values });
 
     /// <summary>Reads the row the reader is on (columns in the order of every SELECT above).</summary>
     public static ChatMessage Read(DbDataReader reader)

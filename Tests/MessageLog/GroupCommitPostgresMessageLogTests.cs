@@ -97,9 +97,8 @@ public sealed class GroupCommitPostgresMessageLogTests(PostgresServer postgres) 
             await fill.ExecuteNonQueryAsync();
         }
 
-        await using var explain = dataSource.CreateCommand("EXPLAIN " + PostgresMessageRows.InsertBatch(2));
-        PostgresMessageRows.BindBatchRow(explain, Message(prefix + "3", 1_001, "c-new-1"));
-        PostgresMessageRows.BindBatchRow(explain, Message(prefix + "3", 1_002, "c-new-2"));
+        await using var explain = dataSource.CreateCommand("EXPLAIN " + PostgresMessageRows.InsertBatch);
+        PostgresMessageRows.BindBatch(explain, [Message(prefix + "3", 1_001, "c-new-1"), Message(prefix + "3", 1_002, "c-new-2")]);
         var plan = new List<string>();
         await using (var reader = await explain.ExecuteReaderAsync())
         {
