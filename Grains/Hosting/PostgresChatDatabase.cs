@@ -16,7 +16,7 @@ public sealed class PostgresChatDatabase : IAsyncDisposable, IDisposable
     public PostgresChatDatabase(IOptions<PostgresMessageLogOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var connectionString = options.Value.PooledConnectionString();
+        var connectionString = PreparingStatements(options.Value.PooledConnectionString());
         MaxPoolSize = PostgresPoolSize.Of(connectionString);
         DataSource = NpgsqlDataSource.Create(connectionString);
     }
@@ -25,6 +25,28 @@ public sealed class PostgresChatDatabase : IAsyncDisposable, IDisposable
     public NpgsqlDataSource DataSource { get; }
 
     public int MaxPoolSize { get; }
+
+    /// <summary>
+    /// Npgsql's automatic preparation, on unless the connection string sets <c>Max Auto Prepare</c> itself (0 turns it
+    /// off, e.g. behind a pooler that cannot keep prepared statements). A batch insert is one complex statement
+    /// (unnest and two CTEs); unprepared, PostgreSQL planned it on every commit, and at the small batches of a
+    /// moderate load that planning was most of the database's CPU: 1,000 DM pairs took 186 µs of database CPU per
+    /// delivery (bench dm, cluster shape, 1,749 sends/s).
+    /// </summary>
+    private static string PreparingStatements(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        var stated = new NpgsqlConnectionStringBuilder(connectionString).Remove("Max Auto Prepare");
+        if (!stated)
+        {
+            builder.MaxAutoPrepare = AutoPreparedStatements;
+        }
+
+        return builder.ConnectionString;
+    }
+
+    /// <summary>Statements kept prepared per connection: the log's and the member store's handful, with room to spare.</summary>
+    private const int AutoPreparedStatements = 32;
 
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 

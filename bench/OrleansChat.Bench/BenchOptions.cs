@@ -11,7 +11,7 @@ internal sealed class BenchOptions
                [--step-seconds S] [--budget-seconds S] [--max-seconds S] [--size TEXT_BYTES] [--hold-seconds S]
                [--label NAME] [--out results.tsv] [--timeline true]
         bigroom:     1 room of --clients (1000) members, --senders (4) senders, rate stepped until ratio < 0.99 or p99 > 100 ms
-        smallgroups: --clients (5000) in rooms of 10, one sender per room, --size 128
+        smallgroups: --clients (5000) in rooms of --room-size (10), --senders-per-room (1) senders each, --size 128
         dm:          --clients/2 (1000) open DM pairs, one sender per pair
         idle:        --clients (10000) connections, pings every 25 s, RSS delta per connection and connect rate
         reconnect:   --clients (10000) connected, all dropped at once, reconnected with their tokens (no new login),
@@ -39,6 +39,10 @@ internal sealed class BenchOptions
     public int RoomSize { get; private set; } = 10;
 
     public int Senders { get; private set; } = 4;
+
+    /// <summary>smallgroups: members of each room that send (a client's frames are answered one at a time, so one sender is
+    /// bound by its ack latency: a write-bound room needs several).</summary>
+    public int SendersPerRoom { get; private set; } = 1;
 
     public double StartRate { get; private set; }
 
@@ -96,6 +100,7 @@ internal sealed class BenchOptions
                 case "--db-pid": o.DbPid = int.Parse(value, inv); break;
                 case "--clients": o.Clients = int.Parse(value, inv); break;
                 case "--room-size": o.RoomSize = int.Parse(value, inv); break;
+                case "--senders-per-room": o.SendersPerRoom = int.Parse(value, inv); break;
                 case "--senders": o.Senders = int.Parse(value, inv); break;
                 case "--start-rate": o.StartRate = double.Parse(value, inv); break;
                 case "--factor": o.Factor = double.Parse(value, inv); break;

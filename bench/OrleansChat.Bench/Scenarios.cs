@@ -151,7 +151,7 @@ internal sealed partial class Scenarios(BenchOptions o, Results results)
         var rooms = _clients.Length / o.RoomSize;
         var members = _clients.Take(rooms * o.RoomSize).Select((c, i) => (Client: c, Room: $"g{i / o.RoomSize}")).ToArray();
         await RequestAllAsync($"join {rooms} rooms of {o.RoomSize}", members, m => (m.Client, id => $$"""{"type":"room.join","id":"{{id}}","room":"{{m.Room}}"}"""));
-        var senders = members.Where((_, i) => i % o.RoomSize == 0)
+        var senders = members.Where((_, i) => i % o.RoomSize < o.SendersPerRoom)
             .Select(m => new Sender(m.Client, $$"""{"type":"room.send","room":"{{m.Room}}","id":""")).ToArray();
         return (senders, o.RoomSize);
     }
@@ -256,6 +256,10 @@ internal sealed partial class Scenarios(BenchOptions o, Results results)
 
     private string DbColumns(StepResult r) => o.DbPid == 0 ? "" : $" {r.DbCpuPct,7:0} {r.DbMicrosPerDelivery,11:0.00}";
 
+    /// <summary>A latency percentile in ms; NaN when the step delivered nothing (HdrHistogram throws on an empty histogram).</summary>
+    private static double Milliseconds(HdrHistogram.HistogramBase latency, double percentile) =>
+        latency.TotalCount == 0 ? double.NaN : latency.GetValueAtPercentile(percentile) / 1000.0;
+
     private async Task<StepResult> RunStepAsync(int step, double rate, Sender[] senders, int fanout)
     {
         // The load client's own full GC is blocking (non-concurrent, to stay small on 2 shared cores) and took 55 ms
@@ -295,10 +299,10 @@ internal sealed partial class Scenarios(BenchOptions o, Results results)
             sent / sendSeconds,
             delivered / sendSeconds,
             expected == 0 ? 0 : (double)delivered / expected,
-            latency.GetValueAtPercentile(50) / 1000.0,
-            latency.GetValueAtPercentile(90) / 1000.0,
-            latency.GetValueAtPercentile(99) / 1000.0,
-            latency.GetValueAtPercentile(100) / 1000.0,
+            Milliseconds(latency, 50),
+            Milliseconds(latency, 90),
+            Milliseconds(latency, 99),
+            Milliseconds(latency, 100),
             serverCpu / wall * 100,
             selfCpu / wall * 100,
             delivered == 0 ? 0 : serverCpu * 1e6 / delivered,

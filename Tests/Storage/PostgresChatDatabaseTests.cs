@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using OrleansChat.Grains.Hosting;
+using OrleansChat.Grains.MessageLog;
+
+namespace OrleansChat.Tests.Storage;
+
+/// <summary>The chat database's one pool: capped, and preparing its statements unless the connection string says otherwise.</summary>
+public sealed class PostgresChatDatabaseTests
+{
+    private const string Plain = "Host=db;Database=orleanschat;Username=orleans";
+
+    private static NpgsqlConnectionStringBuilder SettingsOf(string connectionString)
+    {
+        using var database = new PostgresChatDatabase(Options.Create(new PostgresMessageLogOptions { ConnectionString = connectionString }));
+        return new NpgsqlConnectionStringBuilder(database.DataSource.ConnectionString);
+    }
+
+    [Fact]
+    public void Statements_are_prepared_automatically_by_default()
+    {
+        Assert.Equal(0, new NpgsqlConnectionStringBuilder(Plain).MaxAutoPrepare);
+        Assert.Equal(32, SettingsOf(Plain).MaxAutoPrepare);
+        Assert.Equal(PostgresMessageLogOptions.DefaultMaxPoolSize, SettingsOf(Plain).MaxPoolSize);
+    }
+
+    [Theory]
+    [InlineData("Max Auto Prepare=0", 0)]
+    [InlineData("Max Auto Prepare=5", 5)]
+    public void A_connection_string_that_sets_auto_preparation_keeps_it(string stated, int expected) =>
+        Assert.Equal(expected, SettingsOf($"{Plain};{stated}").MaxAutoPrepare);
+}
