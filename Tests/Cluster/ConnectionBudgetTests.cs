@@ -43,7 +43,7 @@ public sealed class ConnectionBudgetTests(ITestOutputHelper output)
     private const int InProcessBudget = StoragePool + (Silos * LogPool) + MigratePool + SamplerPool + AdminPool;
 
     [Fact]
-    public async Task AThousandJoinsAndSendsAllSucceedOnAFortyConnectionServer()
+    public async Task A_thousand_joins_and_sends_all_succeed_on_a_forty_connection_server()
     {
         Assert.True(FormulaBudget <= MaxConnections - SuperuserReservedConnections,
             $"the test's pools ({FormulaBudget}) must fit the server ({MaxConnections} - {SuperuserReservedConnections} reserved)");

@@ -14,7 +14,7 @@ namespace OrleansChat.Tests.Cluster;
 public sealed class ReconnectWritesTests(ProductionBackends backends)
 {
     [Fact]
-    public async Task AReconnectWithAValidTokenWritesNoGrainStateAndNoLogRow()
+    public async Task A_reconnect_with_a_valid_token_writes_no_grain_state_and_no_log_row()
     {
         var database = await ProductionCluster.CreateMigratedDatabaseAsync(backends.Postgres);
         await using var cluster = await ProductionCluster.StartAsync(backends, database, "svc-" + Guid.NewGuid().ToString("N")[..8], silos: 1,

@@ -28,7 +28,7 @@ public sealed class ConnectionBudgetManifestTests
 
     [SkippableTheory]
     [MemberData(nameof(Overlays))]
-    public void EverySiloTheHpaMayRunFitsTheServersMaxConnections(string overlay)
+    public void Every_silo_the_HPA_may_run_fits_the_servers_max_connections(string overlay)
     {
         var manifests = Kustomize.RenderOverlay(overlay);
         var maxConnections = MaxConnections(manifests);
@@ -42,7 +42,7 @@ public sealed class ConnectionBudgetManifestTests
 
     [SkippableTheory]
     [MemberData(nameof(Overlays))]
-    public void TheOverlaySizesItsPoolsExplicitlyAndGatewaysOpenNone(string overlay)
+    public void The_overlay_sizes_its_pools_explicitly_and_gateways_open_none(string overlay)
     {
         var manifests = Kustomize.RenderOverlay(overlay);
         var silo = manifests.Environment(manifests.Silo.Spec.Template.Spec.Containers.Single());
@@ -57,7 +57,7 @@ public sealed class ConnectionBudgetManifestTests
     }
 
     [SkippableFact]
-    public void TheDevDatabaseRunsWithTheMaxConnectionsTheBudgetAssumes()
+    public void The_dev_database_runs_with_the_max_connections_the_budget_assumes()
     {
         var manifests = Kustomize.RenderOverlay("dev");
         var postgres = manifests.Named<V1StatefulSet>("postgres").Spec.Template.Spec.Containers.Single();
@@ -65,7 +65,7 @@ public sealed class ConnectionBudgetManifestTests
     }
 
     [Fact]
-    public void TheBudgetCountsBothPoolsOnlyWhenTheLogIsInPostgres()
+    public void The_budget_counts_both_pools_only_when_the_log_is_in_postgres()
     {
         var storageOnly = new Dictionary<string, string?> { ["Storage__Provider"] = "Postgres", ["Storage__Postgres__MaxPoolSize"] = "6" };
         Assert.Equal(6, PoolsPerSilo(storageOnly));

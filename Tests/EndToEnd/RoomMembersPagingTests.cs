@@ -9,7 +9,7 @@ public sealed class RoomMembersPagingTests(GatewayFixture fixture)
     private readonly GatewayServer _server = fixture.Server;
 
     [Fact]
-    public async Task MembersComePageByPageInUserIdOrderAndWithoutACursorAsTheFirstPage()
+    public async Task Members_come_page_by_page_in_user_id_order_and_without_a_cursor_as_the_first_page()
     {
         var room = GatewayServer.UniqueName("room");
         var clients = new List<ChatClient>();

@@ -9,7 +9,7 @@ public sealed class RoomNoticesTests(GatewayFixture fixture)
     private readonly GatewayServer _server = fixture.Server;
 
     [Fact]
-    public async Task AnOwnerSwitchesJoinNoticesOffAndBackOnAndAMemberMayNot()
+    public async Task An_owner_switches_join_notices_off_and_back_on_and_a_member_may_not()
     {
         var (room, carolId, danId) = (GatewayServer.UniqueName("room"), GatewayServer.UniqueName("carol"), GatewayServer.UniqueName("dan"));
         await using var alice = await _server.ConnectAsync(GatewayServer.UniqueName("alice"), "Alice");

@@ -25,7 +25,7 @@ public sealed class ConnectAdmissionTests : IAsyncLifetime
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
-    public async Task BeyondTheQueueAnUpgradeIsRefusedWith503AndRetryAfterWhileTheQueuedOneWaitsAndThenConnects()
+    public async Task Beyond_the_queue_an_upgrade_is_refused_with_503_and_Retry_After_while_the_queued_one_waits_and_then_connects()
     {
         var admission = _server.Services.GetRequiredService<ConnectAdmission>();
         var (waiter, refused, later) = (GatewayServer.UniqueName("waiter"), GatewayServer.UniqueName("refused"), GatewayServer.UniqueName("later"));

@@ -21,7 +21,7 @@ public sealed class MongoRoomMemberMappingTests
     }
 
     [Fact]
-    public void AMemberMapsToTypedFields()
+    public void A_member_maps_to_typed_fields()
     {
         var document = RoundTrip(new RoomMemberRecord("lobby", "alice", MemberStatus.Member, true,
             new UserProfile("alice", "Alice", "https://cdn.example/a.png"), 1_764_000_000_123));
@@ -33,7 +33,7 @@ public sealed class MongoRoomMemberMappingTests
     }
 
     [Fact]
-    public void AbsentValuesAreLeftOutNotStoredAsNull()
+    public void Absent_values_are_left_out_not_stored_as_null()
     {
         var banned = RoundTrip(new RoomMemberRecord("lobby", "mallory", MemberStatus.Banned));
         var noAvatar = RoundTrip(new RoomMemberRecord("lobby", "bob", MemberStatus.Member, Profile: new UserProfile("bob", "Bob", null)));
@@ -46,7 +46,7 @@ public sealed class MongoRoomMemberMappingTests
     }
 
     [Fact]
-    public void EveryQueryIsAnEqualityOnRoomAndStatusAndARangeOrSortOnUserIdOnly()
+    public void Every_query_is_an_equality_on_room_and_status_and_a_range_or_sort_on_user_id_only()
     {
         Assert.Equal(BsonDocument.Parse("{ room: 'lobby', userId: 'alice' }"), MongoRoomMemberDocuments.Key("lobby", "alice").Render(Args));
         Assert.Equal(BsonDocument.Parse("{ room: 'lobby', status: 'member' }"), MongoRoomMemberDocuments.MembersAfter("lobby", null).Render(Args));
@@ -58,7 +58,7 @@ public sealed class MongoRoomMemberMappingTests
     }
 
     [Fact]
-    public void TheIndexesServeTheKeyThePagesAndTheHeir()
+    public void The_indexes_serve_the_key_the_pages_and_the_heir()
     {
         var indexes = MongoRoomMemberDocuments.IndexModels().ToDictionary(m => m.Options.Name, m => m);
 

@@ -19,7 +19,7 @@ public sealed class MongoRoomMemberStoreTests(MongoTestDatabase database) : Room
     }
 
     [SkippableFact]
-    public async Task EnsureIndexesIsIdempotentAndMakesTheKeyUnique()
+    public async Task Ensure_indexes_is_idempotent_and_makes_the_key_unique()
     {
         var client = database.RequireClient();
         var options = database.Options();

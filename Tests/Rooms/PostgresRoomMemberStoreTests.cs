@@ -17,7 +17,7 @@ public sealed class PostgresRoomMemberStoreTests(PostgresServer postgres) : Room
     protected override async Task<IRoomMemberStore> CreateStoreAsync() => new PostgresRoomMemberStore(await _pool.GetAsync());
 
     [Fact]
-    public async Task PagesTheHeirAndALoadAreServedByIndexesWithoutASort()
+    public async Task Pages_the_heir_and_a_load_are_served_by_indexes_without_a_sort()
     {
         var dataSource = await _pool.GetAsync();
         var store = new PostgresRoomMemberStore(dataSource);
@@ -45,7 +45,7 @@ public sealed class PostgresRoomMemberStoreTests(PostgresServer postgres) : Room
     }
 
     [Fact]
-    public async Task TheTableRefusesAnUnknownStatusAndAnAdminWhoIsNoMember()
+    public async Task The_table_refuses_an_unknown_status_and_an_admin_who_is_no_member()
     {
         var dataSource = await _pool.GetAsync();
         foreach (var (status, admin) in new[] { ("owner", false), ("banned", true) })

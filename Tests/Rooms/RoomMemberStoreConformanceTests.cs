@@ -25,7 +25,7 @@ public abstract class RoomMemberStoreConformanceTests
         [.. Enumerable.Range(0, count).Select(i => Member(room, $"u{i:D6}"))];
 
     [SkippableFact]
-    public async Task EveryStatusAndFieldRoundTrips()
+    public async Task Every_status_and_field_round_trips()
     {
         var store = await CreateStoreAsync();
         var room = NewRoom();
@@ -53,7 +53,7 @@ public abstract class RoomMemberStoreConformanceTests
     }
 
     [SkippableFact]
-    public async Task StandingsAreEveryRowOfTheRoomWithoutProfiles()
+    public async Task Standings_are_every_row_of_the_room_without_profiles()
     {
         var store = await CreateStoreAsync();
         var room = NewRoom();
@@ -68,7 +68,7 @@ public abstract class RoomMemberStoreConformanceTests
     }
 
     [SkippableFact]
-    public async Task SavingReplacesTheWholeRowAndDeletingRemovesOnlyIt()
+    public async Task Saving_replaces_the_whole_row_and_deleting_removes_only_it()
     {
         var store = await CreateStoreAsync();
         var room = NewRoom();
@@ -86,7 +86,7 @@ public abstract class RoomMemberStoreConformanceTests
     }
 
     [SkippableFact]
-    public async Task SavingManyKeepsTheLastRecordOfAUser()
+    public async Task Saving_many_keeps_the_last_record_of_a_user()
     {
         var store = await CreateStoreAsync();
         var room = NewRoom();
@@ -98,7 +98,7 @@ public abstract class RoomMemberStoreConformanceTests
     }
 
     [SkippableFact]
-    public async Task MembersArePagedInOrdinalOrderOfUserIdWithoutTheOtherStatuses()
+    public async Task Members_are_paged_in_ordinal_order_of_user_id_without_the_other_statuses()
     {
         var store = await CreateStoreAsync();
         var room = NewRoom();
@@ -125,7 +125,7 @@ public abstract class RoomMemberStoreConformanceTests
     }
 
     [SkippableFact]
-    public async Task TheHeirIsTheSmallestAdminElseTheSmallestMember()
+    public async Task The_heir_is_the_smallest_admin_else_the_smallest_member()
     {
         var store = await CreateStoreAsync();
         var room = NewRoom();
@@ -143,7 +143,7 @@ public abstract class RoomMemberStoreConformanceTests
     }
 
     [SkippableFact]
-    public async Task AChangeToOneMemberWritesOneRowOfTheSameSizeInARoomOf10AndOf2000()
+    public async Task A_change_to_one_member_writes_one_row_of_the_same_size_in_a_room_of_10_and_of_2000()
     {
         var store = await CreateStoreAsync();
         var (small, large) = (NewRoom(), NewRoom()); // equal lengths, so equal keys

@@ -10,7 +10,7 @@ namespace OrleansChat.Tests.Sockets;
 public sealed class GrainReferencesTests(ClusterFixture fixture)
 {
     [Fact]
-    public async Task AReferenceNamesTheSameGrainAsGetGrainAndCallsIt()
+    public async Task A_reference_names_the_same_grain_as_GetGrain_and_calls_it()
     {
         var users = new GrainReferences<IUserGrain>(fixture.Client);
         var rooms = new GrainReferences<IGroupRoomGrain>(fixture.Client);

@@ -18,7 +18,7 @@ public sealed class PostgresPoolSizeTests
         PostgresPoolSize.Of(PostgresPoolSize.Apply(connectionString, option, defaultSize: 8, "Storage:Postgres"));
 
     [Fact]
-    public void WithNeitherTheDefaultCapsThePoolInsteadOfNpgsqlsHundred()
+    public void With_neither_the_default_caps_the_pool_instead_of_Npgsqls_hundred()
     {
         Assert.Equal(100, new NpgsqlConnectionStringBuilder(Plain).MaxPoolSize);
         Assert.Equal(8, SizeOf(Plain, option: null));
@@ -32,14 +32,14 @@ public sealed class PostgresPoolSizeTests
     [InlineData("Maximum Pool Size=40")]
     [InlineData("MaxPoolSize=40")]
     [InlineData("maximum pool size = 40")]
-    public void AConnectionStringThatStatesASizeKeepsItWhenTheOptionIsUnset(string stated)
+    public void A_connection_string_that_states_a_size_keeps_it_when_the_option_is_unset(string stated)
     {
         Assert.Equal(40, SizeOf($"{Plain};{stated}", option: null));
         Assert.Equal(40, SizeOf($"{Plain};{stated}", option: 40));
     }
 
     [Fact]
-    public void TheOptionSetsTheSizeAndTheRestOfTheStringIsKept()
+    public void The_option_sets_the_size_and_the_rest_of_the_string_is_kept()
     {
         var pooled = PostgresPoolSize.Apply($"{Plain};Timeout=30;Application Name=chat", 12, 8, "Storage:Postgres");
         var builder = new NpgsqlConnectionStringBuilder(pooled);
@@ -47,7 +47,7 @@ public sealed class PostgresPoolSizeTests
     }
 
     [Fact]
-    public void AnOptionAndAConnectionStringThatDisagreeAreRefused()
+    public void An_option_and_a_connection_string_that_disagree_are_refused()
     {
         var e = Assert.Throws<ArgumentException>(() => SizeOf($"{Plain};Maximum Pool Size=40", option: 10));
         Assert.Contains("Storage:Postgres:MaxPoolSize is 10", e.Message, StringComparison.Ordinal);
@@ -60,14 +60,14 @@ public sealed class PostgresPoolSizeTests
     [InlineData(Plain + ";Maximum Pool Size=0", null, "at least 1")]
     [InlineData(Plain + ";Minimum Pool Size=20", 10, "Minimum Pool Size (20)")]
     [InlineData(Plain + ";Max Pool Size=40", null, "not a valid Npgsql connection string")]
-    public void SettingsThatCannotGiveABoundedPoolAreRefusedWithTheReason(string connectionString, int? option, string reason)
+    public void Settings_that_cannot_give_a_bounded_pool_are_refused_with_the_reason(string connectionString, int? option, string reason)
     {
         var e = Assert.Throws<ArgumentException>(() => SizeOf(connectionString, option));
         Assert.Contains(reason, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void TheMessageLogsValidatorFailsTheStartWithTheSameReason()
+    public void The_message_logs_validator_fails_the_start_with_the_same_reason()
     {
         var validator = new PostgresMessageLogOptionsValidator();
         Assert.True(validator.Validate(null, new PostgresMessageLogOptions { ConnectionString = Plain, MaxPoolSize = 4 }).Succeeded);
@@ -78,7 +78,7 @@ public sealed class PostgresPoolSizeTests
     }
 
     [Fact]
-    public async Task ASiloWithAmbiguousPoolSettingsFailsAtStartNamingTheSetting()
+    public async Task A_silo_with_ambiguous_pool_settings_fails_at_start_naming_the_setting()
     {
         var ambiguousLog = await Assert.ThrowsAsync<OptionsValidationException>(() => StartSiloAsync(new()
         {
@@ -108,7 +108,7 @@ public sealed class PostgresPoolSizeTests
     }
 
     [Fact]
-    public void MigrateUsesOneConnectionWhateverTheSharedStringSays()
+    public void Migrate_uses_one_connection_whatever_the_shared_string_says()
     {
         var builder = new NpgsqlConnectionStringBuilder(PostgresSchemaMigrator.WithOneConnection($"{Plain};Maximum Pool Size=40;Minimum Pool Size=5"));
         Assert.Equal((false, 0, "db"), (builder.Pooling, builder.MinPoolSize, builder.Host));
