@@ -10,7 +10,12 @@ namespace OrleansChat.Tests.Infrastructure;
 /// <summary>One 2-silo cluster for the whole grain suite, with a short subscription expiry for the expiry tests.</summary>
 public sealed class ClusterFixture : IAsyncLifetime
 {
-    public static readonly TimeSpan SubscriptionExpiry = TimeSpan.FromSeconds(2);
+    /// <summary>
+    /// Short, so that the expiry tests finish quickly, yet long enough that the test gateways' renewals (every fifth of
+    /// it) outlast a stalled thread pool while the whole suite runs on two cores: at 2 s a room once dropped a gateway
+    /// mid-test and the notice it sent meanwhile was lost (RoomAnnouncementTests, one full run in three).
+    /// </summary>
+    public static readonly TimeSpan SubscriptionExpiry = TimeSpan.FromSeconds(5);
 
     /// <summary>Chat:AnnounceMaxMembers, low so that coalesced notices are reached with rooms a test fills in a second.</summary>
     public const int AnnounceMaxMembers = 20;
