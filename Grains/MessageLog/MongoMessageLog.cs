@@ -17,8 +17,7 @@ public sealed class MongoMessageLog : IMessageLog, IDisposable
     private readonly IMongoCollection<BsonDocument> _collection;
     private readonly IMongoClient? _ownedClient;
     private readonly TimeSpan? _maxTime;
-    private readonly Lock _indexesLock = new();
-    private Task? _indexes;
+    private readonly MongoIndexSetup _indexes;
 
     /// <summary>Connects with <see cref="MongoMessageLogOptions.ConnectionString"/>; the client is owned and disposed with the log.</summary>
     public MongoMessageLog(IOptions<MongoMessageLogOptions> options)
@@ -35,6 +34,7 @@ public sealed class MongoMessageLog : IMessageLog, IDisposable
             .WithWriteConcern(options.ToWriteConcern())
             .WithReadPreference(ReadPreference.Primary);
         _maxTime = options.Timeout;
+        _indexes = new(EnsureIndexesAsync);
     }
 
     public static IMongoClient CreateClient(MongoMessageLogOptions options)
@@ -292,22 +292,7 @@ public sealed class MongoMessageLog : IMessageLog, IDisposable
         return document is null ? null : MongoMessageDocument.FromBsonDocument(document);
     }
 
-    /// <summary>Runs <see cref="EnsureIndexesAsync"/> once per log; a failed attempt is retried by the next caller.</summary>
-    private Task EnsureIndexesOnceAsync(CancellationToken cancellationToken)
-    {
-        Task indexes;
-        lock (_indexesLock)
-        {
-            if (_indexes is null || _indexes.IsFaulted || _indexes.IsCanceled)
-            {
-                _indexes = EnsureIndexesAsync(CancellationToken.None);
-            }
-
-            indexes = _indexes;
-        }
-
-        return indexes.IsCompletedSuccessfully ? Task.CompletedTask : indexes.WaitAsync(cancellationToken);
-    }
+    private Task EnsureIndexesOnceAsync(CancellationToken cancellationToken) => _indexes.EnsureAsync(cancellationToken);
 
     private FindOptions FindOptions => new() { MaxTime = _maxTime };
 

@@ -15,8 +15,7 @@ public sealed class MongoRoomMemberStore : IRoomMemberStore, IDisposable
 {
     private readonly IMongoCollection<BsonDocument> _collection;
     private readonly IMongoClient? _ownedClient;
-    private readonly Lock _indexesLock = new();
-    private Task? _indexes;
+    private readonly MongoIndexSetup _indexes;
 
     /// <summary>Connects with the message log's settings (members live beside the messages); the client is owned and disposed with the store.</summary>
     public MongoRoomMemberStore(IOptions<MongoMessageLogOptions> options)
@@ -32,6 +31,7 @@ public sealed class MongoRoomMemberStore : IRoomMemberStore, IDisposable
             .GetCollection<BsonDocument>(CollectionName)
             .WithWriteConcern(options.ToWriteConcern())
             .WithReadPreference(ReadPreference.Primary);
+        _indexes = new(EnsureIndexesAsync);
     }
 
     public RoomMemberWrites Writes { get; } = new();
@@ -107,20 +107,5 @@ public sealed class MongoRoomMemberStore : IRoomMemberStore, IDisposable
 
     private static ReplaceOptions Upsert { get; } = new() { IsUpsert = true };
 
-    /// <summary>Runs <see cref="EnsureIndexesAsync"/> once per store; a failed attempt is retried by the next caller.</summary>
-    private Task EnsureIndexesOnceAsync(CancellationToken cancellationToken)
-    {
-        Task indexes;
-        lock (_indexesLock)
-        {
-            if (_indexes is null || _indexes.IsFaulted || _indexes.IsCanceled)
-            {
-                _indexes = EnsureIndexesAsync(CancellationToken.None);
-            }
-
-            indexes = _indexes;
-        }
-
-        return indexes.WaitAsync(cancellationToken);
-    }
+    private Task EnsureIndexesOnceAsync(CancellationToken cancellationToken) => _indexes.EnsureAsync(cancellationToken);
 }

@@ -99,16 +99,7 @@ public sealed class GroupCommitPostgresMessageLogTests(PostgresServer postgres) 
 
         await using var explain = dataSource.CreateCommand("EXPLAIN " + PostgresMessageRows.InsertBatch);
         PostgresMessageRows.BindBatch(explain, [Message(prefix + "3", 1_001, "c-new-1"), Message(prefix + "3", 1_002, "c-new-2")]);
-        var plan = new List<string>();
-        await using (var reader = await explain.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                plan.Add(reader.GetString(0));
-            }
-        }
-
-        var text = string.Join('\n', plan);
+        var text = await PostgresExplain.PlanOfAsync(explain);
         Assert.Contains(PostgresMessageRows.IdempotencyIndexName, text, StringComparison.Ordinal);
         Assert.False(text.Contains("Seq Scan on chat_messages", StringComparison.Ordinal), text);
     }

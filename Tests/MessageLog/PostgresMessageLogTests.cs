@@ -36,7 +36,7 @@ public sealed class PostgresMessageLogTests(PostgresServer postgres) : MessageLo
                      (PostgresMessageRows.LastSeq, [("conv", conv)]),
                  })
         {
-            var plan = await ExplainAsync(dataSource, sql, parameters);
+            var plan = await dataSource.ExplainAsync(sql, parameters);
             Assert.Contains(PostgresMessageRows.PrimaryKeyName, plan, StringComparison.Ordinal);
             Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
             Assert.False(plan.Contains("Sort", StringComparison.Ordinal), plan);
@@ -73,24 +73,6 @@ public sealed class PostgresMessageLogTests(PostgresServer postgres) : MessageLo
     public Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync() => _pool.CloseAsync();
-
-    private static async Task<string> ExplainAsync(NpgsqlDataSource dataSource, string sql, (string Name, object Value)[] parameters)
-    {
-        await using var command = dataSource.CreateCommand("EXPLAIN " + sql);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-
-        var lines = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            lines.Add(reader.GetString(0));
-        }
-
-        return string.Join('\n', lines);
-    }
 
     private Task<NpgsqlDataSource> DataSourceAsync() => _pool.GetAsync();
 }
