@@ -5,7 +5,7 @@ using OrleansChat.Grains.MessageLog;
 
 namespace OrleansChat.Tests.Storage;
 
-/// <summary>The chat database's one pool: capped, and preparing its statements unless the connection string says otherwise.</summary>
+/// <summary>The chat database's one pool: capped, preparing its statements and not resetting returned connections unless the connection string says otherwise.</summary>
 public sealed class PostgresChatDatabaseTests
 {
     private const string Plain = "Host=db;Database=orleanschat;Username=orleans";
@@ -29,4 +29,15 @@ public sealed class PostgresChatDatabaseTests
     [InlineData("Max Auto Prepare=5", 5)]
     public void A_connection_string_that_sets_auto_preparation_keeps_it(string stated, int expected) =>
         Assert.Equal(expected, SettingsOf($"{Plain};{stated}").MaxAutoPrepare);
+
+    [Fact]
+    public void Returned_connections_are_not_reset_by_default()
+    {
+        Assert.False(new NpgsqlConnectionStringBuilder(Plain).NoResetOnClose);
+        Assert.True(SettingsOf(Plain).NoResetOnClose);
+    }
+
+    [Fact]
+    public void A_connection_string_that_asks_for_the_reset_keeps_it() =>
+        Assert.False(SettingsOf($"{Plain};No Reset On Close=false").NoResetOnClose);
 }
