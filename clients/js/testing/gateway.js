@@ -49,7 +49,7 @@ export async function startGateway({ timeoutMs = 120000, args = [], ports } = {}
   const child = spawn('dotnet', [
     'run', '--no-build', '--project', path.join(REPO_ROOT, 'Gateway.Web'), '--',
     '--Urls', url, '--Cluster:SiloPort', String(silo), '--Cluster:GatewayPort', String(gw),
-    '--Logging:LogLevel:Default', 'Warning', ...args,
+    '--Logging:LogLevel:Default', 'Warning', '--Auth:DevLoginEnabled', 'true', ...args,
   ], {
     cwd: REPO_ROOT,
     detached: true,
