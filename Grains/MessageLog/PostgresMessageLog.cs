@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using OrleansChat.Model;
@@ -16,27 +15,18 @@ namespace OrleansChat.Grains.MessageLog;
 /// message at the same seq is a duplicate, and a different one is a <see cref="SequenceConflictException"/>.
 /// Reads are range scans of the primary key.
 /// </summary>
-public sealed class PostgresMessageLog : IMessageLog, IAsyncDisposable, IDisposable
+public sealed class PostgresMessageLog : IMessageLog
 {
     private readonly NpgsqlDataSource _dataSource;
-    private readonly bool _ownsDataSource;
 
-    /// <summary>Connects with <see cref="PostgresMessageLogOptions.ConnectionString"/>; the pool is owned and disposed with the log.</summary>
-    public PostgresMessageLog(IOptions<PostgresMessageLogOptions> options)
-        : this(CreateDataSource(options), ownsDataSource: true)
-    {
-    }
-
-    /// <summary>Uses a data source the caller owns (and disposes).</summary>
+    /// <summary>
+    /// Uses a data source the caller owns and disposes: in a silo, <see cref="Hosting.PostgresChatDatabase"/>'s pool,
+    /// shared with every other table of the chat database.
+    /// </summary>
     public PostgresMessageLog(NpgsqlDataSource dataSource)
-        : this(dataSource, ownsDataSource: false)
-    {
-    }
-
-    private PostgresMessageLog(NpgsqlDataSource dataSource, bool ownsDataSource)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        (_dataSource, _ownsDataSource) = (dataSource, ownsDataSource);
+        _dataSource = dataSource;
     }
 
     public async Task<AppendResult> AppendAsync(ChatMessage message, CancellationToken cancellationToken = default)
@@ -130,16 +120,6 @@ public sealed class PostgresMessageLog : IMessageLog, IAsyncDisposable, IDisposa
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    public ValueTask DisposeAsync() => _ownsDataSource ? _dataSource.DisposeAsync() : ValueTask.CompletedTask;
-
-    public void Dispose()
-    {
-        if (_ownsDataSource)
-        {
-            _dataSource.Dispose();
-        }
-    }
-
     /// <summary>
     /// Reads what an insert that wrote nothing clashed with. ON CONFLICT waited for any concurrent insert of the
     /// clashing row to commit, and this is a new statement with a new snapshot, so the row is visible here.
@@ -221,12 +201,6 @@ public sealed class PostgresMessageLog : IMessageLog, IAsyncDisposable, IDisposa
         }
 
         return messages;
-    }
-
-    private static NpgsqlDataSource CreateDataSource(IOptions<PostgresMessageLogOptions> options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        return NpgsqlDataSource.Create(options.Value.PooledConnectionString());
     }
 
     private static MessagePage Empty { get; } = new([], More: false);
