@@ -23,8 +23,12 @@ public static class GatewayApp
         builder.AddChatOrleans();
         AddGatewayServices(builder);
         UseSocketOutput(builder);
+        var forwarded = builder.Configuration.ReadForwardedHeaders();
+        var operationsPort = builder.ListenOnOperationsPort();
 
         var app = builder.Build();
+        app.UseChatForwardedHeaders(forwarded);
+        app.UseOperationsPort(operationsPort);
         app.UseWebSockets();
         app.UseDefaultFiles();
         app.UseStaticFiles();

@@ -4,32 +4,45 @@ using OrleansChat.Gateway.Sockets;
 namespace OrleansChat.Gateway.Observability;
 
 /// <summary>
-/// Ready when this gateway is not draining and reaches the cluster: one cheap management call (the list of active
-/// silos), in Embedded and Client mode alike, bounded so a probe never hangs.
+/// Ready when this gateway is not draining and is connected to the cluster, decided from state the process already
+/// holds (no grain call, so it answers in microseconds, well inside the probe's timeout): in Client mode, the Orleans
+/// client has started (its connection retries are over) and is connected to at least one silo gateway; in Embedded
+/// mode, the co-hosted silo is an Active member.
 /// </summary>
-public sealed class ClusterReadinessHealthCheck(GatewayDrain drain, IGrainFactory grains) : IHealthCheck
+public sealed class ClusterReadinessHealthCheck(GatewayDrain drain, IHostApplicationLifetime lifetime, IServiceProvider services) : IHealthCheck
 {
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Check());
 
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    private HealthCheckResult Check()
     {
         if (drain.IsDraining)
         {
             return HealthCheckResult.Unhealthy("draining: connections are being moved to other gateways");
         }
 
-        try
+        if (!lifetime.ApplicationStarted.IsCancellationRequested)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(ProbeTimeout);
-            var silos = await grains.GetGrain<IManagementGrain>(0).GetHosts(onlyActive: true, timeout.Token).WaitAsync(timeout.Token);
-            return silos.Count > 0
-                ? HealthCheckResult.Healthy($"{silos.Count} active silo(s)")
-                : HealthCheckResult.Unhealthy("the cluster has no active silo");
+            return HealthCheckResult.Unhealthy("starting: not connected to the cluster yet");
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            return HealthCheckResult.Unhealthy("the cluster does not answer", e);
-        }
+
+        return services.GetService<ILocalSiloDetails>() is { } local
+            ? EmbeddedSilo(local, services.GetRequiredService<IClusterMembershipService>())
+            : Client(services.GetRequiredService<ClusterConnectionState>());
     }
+
+    private static HealthCheckResult EmbeddedSilo(ILocalSiloDetails local, IClusterMembershipService membership)
+    {
+        var status = membership.CurrentSnapshot.GetSiloStatus(local.SiloAddress);
+        return status == SiloStatus.Active
+            ? HealthCheckResult.Healthy($"the embedded silo {local.SiloAddress} is an active member")
+            : HealthCheckResult.Unhealthy($"the embedded silo {local.SiloAddress} is {status}");
+    }
+
+    private static HealthCheckResult Client(ClusterConnectionState state) => state.ConnectedGateways switch
+    {
+        0 => HealthCheckResult.Unhealthy("connected to no silo gateway"),
+        null => HealthCheckResult.Healthy("connected to the cluster"),
+        var count => HealthCheckResult.Healthy($"connected to {count} silo gateway(s)"),
+    };
 }

@@ -44,7 +44,9 @@ public static class ClusteringExtensions
                 "(set POD_NAME, POD_NAMESPACE and POD_IP through the downward API), or turn it off.");
         }
 
-        return silo.UseKubernetesHosting();
+        // A silo the cluster declared dead (hung, partitioned) cannot rejoin under its old identity: deleting its pod
+        // lets the Deployment replace it at once instead of leaving a pod that looks Running but serves nothing.
+        return silo.UseKubernetesHosting(o => o.Configure(k => k.DeleteDefunctSiloPods = true));
     }
 
     private static void ConfigureFailureDetection(ISiloBuilder silo, FailureDetectionOptions failure)

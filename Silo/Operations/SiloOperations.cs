@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OrleansChat.Grains.Hosting;
@@ -13,13 +12,8 @@ public static class SiloOperations
 {
     public static WebApplicationBuilder AddSiloOperations(this WebApplicationBuilder builder, OrleansHostOptions orleans)
     {
-        var health = builder.Configuration.GetSection(HealthOptions.Section).Get<HealthOptions>() ?? new HealthOptions();
-        if (health.Port is < 0 or > 65535)
-        {
-            throw new InvalidOperationException($"Health:Port must be 0-65535, not {health.Port}");
-        }
-
-        builder.WebHost.UseUrls($"http://+:{health.Port}");
+        var port = HealthOptions.From(builder.Configuration).Port ?? HealthOptions.SiloDefaultPort;
+        builder.WebHost.UseUrls($"http://+:{port}");
 
         // Orleans leaves the cluster in StopAsync (it tells the others and hands its grains back): give it the time.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = orleans.ShutdownTimeout);
