@@ -12,6 +12,9 @@ public sealed class GatewayMetrics
 {
     public const string MeterName = "OrleansChat.Gateway";
 
+    /// <summary>Open sockets per gateway; the gateway HPA scales on it (k8s/base/gateway-hpa.yaml), so the name is fixed.</summary>
+    public const string ConnectionsInstrument = "orleanschat.gateway.connections";
+
     private readonly TimeProvider _time;
     private readonly StripedCounter _framesReceived = new();
     private readonly StripedCounter _framesSent = new();
@@ -25,7 +28,7 @@ public sealed class GatewayMetrics
     {
         _time = time;
         var meter = meters.Create(MeterName);
-        meter.CreateObservableUpDownCounter("orleanschat.gateway.connections", () => registry.ConnectionCount, "{connection}", "WebSocket connections open on this gateway");
+        meter.CreateObservableUpDownCounter(ConnectionsInstrument, () => registry.ConnectionCount, "{connection}", "WebSocket connections open on this gateway");
         meter.CreateObservableCounter("orleanschat.gateway.frames.received", () => _framesReceived.Sum, "{frame}", "WebSocket messages received from clients");
         meter.CreateObservableCounter("orleanschat.gateway.frames.sent", () => _framesSent.Sum, "{frame}", "WebSocket messages written to clients");
         _messagesAccepted = meter.CreateCounter<long>("orleanschat.gateway.messages.accepted", "{message}", "room.send and dm.send acknowledged (first time, not resends)");

@@ -2,7 +2,10 @@ using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Orleans.Hosting.Kubernetes;
 using OrleansChat.Gateway.Auth;
+using OrleansChat.Gateway.Auth.WeChat;
+using OrleansChat.Gateway.Hosting;
 using OrleansChat.Gateway.Protocol;
+using OrleansChat.Gateway.Security;
 using OrleansChat.Gateway.Sockets;
 using OrleansChat.Grains;
 using OrleansChat.Grains.Hosting;
@@ -33,6 +36,15 @@ public static class BoundSettings
         [ChatOptions.SectionName] = typeof(ChatOptions),
         [HealthOptions.Section] = typeof(HealthOptions),
         [ChatDashboardOptions.Section] = typeof(ChatDashboardOptions),
+        [SecurityOptions.Section] = typeof(SecurityOptions),
+        [WeChatOptions.Section] = typeof(WeChatOptions),
+        [ForwardedHeadersSettings.Section] = typeof(ForwardedHeadersSettings),
+    };
+
+    /// <summary>Read by the .NET runtime itself (GC configuration), not by our code.</summary>
+    public static readonly IReadOnlySet<string> RuntimeVariables = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "DOTNET_gcServer", "DOTNET_GCHeapHardLimitPercent",
     };
 
     /// <summary>Keys read directly rather than through an Options class.</summary>
@@ -58,7 +70,7 @@ public static class BoundSettings
         foreach (var (name, value) in environment)
         {
             var key = name.Replace("__", ":", StringComparison.Ordinal);
-            if (KubernetesHostingVariables.Contains(name) || RawKeys.Contains(key))
+            if (KubernetesHostingVariables.Contains(name) || RuntimeVariables.Contains(name) || RawKeys.Contains(key))
             {
                 continue;
             }

@@ -11,7 +11,7 @@ namespace OrleansChat.Tests.Deploy;
 /// API schema does not have (a typo such as <c>readinesProbe</c> fails here instead of being dropped by the
 /// API server), and an unknown kind has no model and fails too.
 /// </summary>
-public static class Kustomize
+public static partial class Kustomize
 {
     public static readonly string[] Overlays = ["dev", "prod"];
 
@@ -34,11 +34,16 @@ public static class Kustomize
         return kubectl!;
     }
 
+    /// <summary>
+    /// Renders <c>k8s/<paramref name="relativeDir"/></c> from a copy of <c>k8s/</c> in which every secret file a
+    /// <c>secretGenerator</c> names under <c>secrets/</c> (the prod overlay's operator-written, git-ignored files)
+    /// exists with a placeholder, so the rendering is the one an operator gets after following docs/deploy.md.
+    /// </summary>
     public static string Render(string relativeDir)
     {
         var start = new ProcessStartInfo(Kubectl()) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add("kustomize");
-        start.ArgumentList.Add(Path.Combine(RepositoryRoot(), "k8s", relativeDir));
+        start.ArgumentList.Add(Path.Combine(CopyWithSecretFiles(), relativeDir));
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEnd();
@@ -46,6 +51,51 @@ public static class Kustomize
         Assert.True(process.ExitCode == 0, $"kubectl kustomize {relativeDir} failed: {stderr}");
         return stdout.Result;
     }
+
+    /// <summary>Every <c>KEY=secrets/FILE</c> a kustomization under k8s/ names, as (kustomization directory relative to k8s/, key, file).</summary>
+    public static IReadOnlyList<(string Directory, string Key, string File)> SecretFiles()
+    {
+        var root = Path.Combine(RepositoryRoot(), "k8s");
+        return [.. Directory.EnumerateFiles(root, "kustomization.yaml", SearchOption.AllDirectories)
+            .SelectMany(file => File.ReadLines(file).Select(line => SecretFileEntry().Match(line)).Where(m => m.Success)
+                .Select(m => (Path.GetRelativePath(root, Path.GetDirectoryName(file)!), m.Groups["key"].Value, m.Groups["file"].Value)))];
+    }
+
+    private static readonly Lazy<string> Copy = new(() =>
+    {
+        var source = Path.Combine(RepositoryRoot(), "k8s");
+        var target = Path.Combine(Path.GetTempPath(), "orleanschat-k8s-" + Guid.NewGuid().ToString("N"));
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var copy = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
+        }
+
+        foreach (var (directory, key, file) in SecretFiles())
+        {
+            var path = Path.Combine(target, directory, file);
+            if (!File.Exists(path))
+            {
+                using var rsa = System.Security.Cryptography.RSA.Create(2048);
+                File.WriteAllText(path, file.EndsWith(".pem", StringComparison.Ordinal) ? rsa.ExportPkcs8PrivateKeyPem() : Placeholder(key));
+            }
+        }
+
+        return target;
+    });
+
+    private static string CopyWithSecretFiles() => Copy.Value;
+
+    /// <summary>A value of the right shape for a secret file, so the checks that parse it (pool sizes) can run.</summary>
+    private static string Placeholder(string key) =>
+        key.Contains("Postgres", StringComparison.Ordinal) ? "Host=pg.internal;Database=orleanschat;Username=orleans;Password=placeholder;SSL Mode=Require"
+        : key.Contains("Redis", StringComparison.Ordinal) ? "redis.internal:6380,ssl=true,password=placeholder"
+        : key.Contains("Mongo", StringComparison.Ordinal) ? "mongodb+srv://orleans:placeholder@cluster0.example.net/"
+        : "placeholder-" + key;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*-\s*(?<key>[A-Za-z0-9_]+)=(?<file>secrets/[^\s]+)\s*$")]
+    private static partial System.Text.RegularExpressions.Regex SecretFileEntry();
 
     public static IReadOnlyList<IKubernetesObject> Parse(string yaml) =>
         [.. KubernetesYaml.LoadAllFromString(yaml, typeMap: null, strict: true).Cast<IKubernetesObject>()];
@@ -66,7 +116,14 @@ public sealed record Manifests(IReadOnlyList<IKubernetesObject> Objects)
 
     public V1Deployment Gateway => Named<V1Deployment>("orleanschat-gateway");
 
-    public V1Job Migrate => Named<V1Job>("orleanschat-migrate");
+    /// <summary>The silo's init container that applies the schema before the silo starts.</summary>
+    public V1Container Migrate => Silo.Spec.Template.Spec.InitContainers.Single(c => c.Name == "migrate");
+
+    /// <summary>Every pod template of the overlay (Deployments, StatefulSets, Jobs), by the name of its owner.</summary>
+    public IEnumerable<(string Name, V1PodTemplateSpec Template)> PodTemplates =>
+        All<V1Deployment>().Select(d => (d.Metadata.Name, d.Spec.Template))
+            .Concat(All<V1StatefulSet>().Select(s => (s.Metadata.Name, s.Spec.Template)))
+            .Concat(All<V1Job>().Select(j => (j.Metadata.Name, j.Spec.Template)));
 
     /// <summary>The generated ConfigMap (kustomize appends a hash to the name).</summary>
     public IDictionary<string, string> Config => All<V1ConfigMap>().Single(c => c.Metadata.Name.StartsWith("orleanschat-config", StringComparison.Ordinal)).Data;
@@ -101,6 +158,6 @@ public sealed record Manifests(IReadOnlyList<IKubernetesObject> Objects)
         var secret = All<V1Secret>().SingleOrDefault(s => s.Metadata.Name == source.SecretRef!.Name);
         return secret is null
             ? []
-            : (secret.Data ?? new Dictionary<string, byte[]>()).Select(kv => KeyValuePair.Create(kv.Key, (string?)System.Text.Encoding.UTF8.GetString(kv.Value)));
+            : (secret.Data ?? new Dictionary<string, byte[]>()).Select(kv => KeyValuePair.Create(kv.Key, (string?)System.Text.Encoding.UTF8.GetString(kv.Value ?? [])));
     }
 }

@@ -27,7 +27,7 @@ public sealed class ManifestTests
         Assert.Single(manifests.All<V1Ingress>());
         Assert.Equal(2, manifests.All<V2HorizontalPodAutoscaler>().Count());
         Assert.Equal(2, manifests.All<V1PodDisruptionBudget>().Count());
-        Assert.Equal(["migrate"], manifests.Migrate.Spec.Template.Spec.Containers.Single().Args);
+        Assert.Equal(["migrate"], manifests.Migrate.Args);
     }
 
     [SkippableTheory]
@@ -60,10 +60,11 @@ public sealed class ManifestTests
         var siloEnv = manifests.Environment(silo);
         Assert.Equal(Port(siloEnv, "Cluster__SiloPort"), PortNamed(silo, "silo"));
         Assert.Equal(Port(siloEnv, "Cluster__GatewayPort"), PortNamed(silo, "orleans-gw"));
-        Assert.Equal(Port(siloEnv, "Health__Port"), PortNamed(silo, "http"));
+        Assert.Equal(Port(siloEnv, "Health__Port"), PortNamed(silo, "ops"));
 
         var gateway = manifests.Gateway.Spec.Template.Spec.Containers.Single();
         Assert.Equal(new Uri(manifests.Environment(gateway)["Urls"]!.Replace("+", "localhost", StringComparison.Ordinal)).Port, PortNamed(gateway, "http"));
+        Assert.Equal(Port(manifests.Environment(gateway), "Health__Port"), PortNamed(gateway, "ops"));
 
         var service = manifests.Named<V1Service>("orleanschat-gateway");
         Assert.Contains(gateway.Ports, p => p.Name == service.Spec.Ports.Single().TargetPort.Value);
@@ -80,7 +81,7 @@ public sealed class ManifestTests
         var manifests = Kustomize.RenderOverlay(overlay);
         var siloImage = manifests.Silo.Spec.Template.Spec.Containers.Single().Image;
         var gatewayImage = manifests.Gateway.Spec.Template.Spec.Containers.Single().Image;
-        Assert.Equal(siloImage, manifests.Migrate.Spec.Template.Spec.Containers.Single().Image);
+        Assert.Equal(siloImage, manifests.Migrate.Image);
         Assert.Equal(Tag(siloImage), Tag(gatewayImage));
         Assert.EndsWith("silo", siloImage.Split(':')[0], StringComparison.Ordinal);
         Assert.EndsWith("gateway", gatewayImage.Split(':')[0], StringComparison.Ordinal);
@@ -130,7 +131,7 @@ public sealed class ManifestTests
     {
         var manifests = Kustomize.RenderOverlay(overlay);
         var containers = new[] { manifests.Silo, manifests.Gateway }.Select(d => d.Spec.Template.Spec.Containers.Single())
-            .Append(manifests.Migrate.Spec.Template.Spec.Containers.Single());
+            .Append(manifests.Migrate);
         foreach (var container in containers)
         {
             var unbound = BoundSettings.Unbound(manifests.Environment(container));
