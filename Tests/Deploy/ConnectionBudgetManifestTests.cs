@@ -7,7 +7,7 @@ namespace OrleansChat.Tests.Deploy;
 
 /// <summary>
 /// docs/deploy.md's connection budget, checked on each rendered overlay: every silo the HPA may run (plus the rolling
-/// update's surge) with its PostgreSQL pools, plus the migrate Job and the admin headroom, fits the
+/// update's surge) with its PostgreSQL pools, plus the migrate init container and the admin headroom, fits the
 /// <c>max_connections</c> the overlay states (annotation <see cref="MaxConnectionsAnnotation"/> on the silo Deployment).
 /// The pool sizes are worked out by the silo's own code from the rendered settings.
 /// </summary>
@@ -18,7 +18,7 @@ public sealed class ConnectionBudgetManifestTests
     /// <summary>PostgreSQL's <c>superuser_reserved_connections</c> default: not available to the app's role.</summary>
     public const int SuperuserReserved = 3;
 
-    /// <summary>The migrate Job: <c>PostgresSchemaMigrator</c> opens exactly one connection.</summary>
+    /// <summary>The migrate init container: <c>PostgresSchemaMigrator</c> opens exactly one connection.</summary>
     public const int Migrate = 1;
 
     /// <summary>Kept free for people and tools: psql, backups, monitoring, a second migrate retried by hand.</summary>
