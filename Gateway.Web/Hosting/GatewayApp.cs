@@ -8,8 +8,8 @@ using OrleansChat.Gateway.Security;
 using OrleansChat.Gateway.Sockets;
 using OrleansChat.Gateway.Sockets.Transport;
 using OrleansChat.Grains;
-using OrleansChat.Grains.Hosting;
-using OrleansChat.Grains.Hosting.Operations;
+using OrleansChat.Hosting.Clustering;
+using OrleansChat.Hosting.Operations;
 
 namespace OrleansChat.Gateway.Hosting;
 

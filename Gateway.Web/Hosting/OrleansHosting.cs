@@ -1,5 +1,7 @@
 using OrleansChat.Grains.Hosting;
-using OrleansChat.Grains.Hosting.Operations;
+using OrleansChat.Hosting.Clustering;
+using OrleansChat.Hosting.Operations;
+
 
 namespace OrleansChat.Gateway.Hosting;
 

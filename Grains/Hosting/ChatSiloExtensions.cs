@@ -6,6 +6,11 @@ using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Encryption;
+using OrleansChat.Grains.MessageLog.GroupCommit;
+using OrleansChat.Grains.MessageLog.InMemory;
+using OrleansChat.Grains.MessageLog.Mongo;
+using OrleansChat.Grains.MessageLog.Postgres;
 using OrleansChat.Grains.Rooms;
 using OrleansChat.Model;
 

@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using OrleansChat.Grains.Hosting;
-using OrleansChat.Grains.Hosting.Operations;
+using OrleansChat.Hosting.Clustering;
+using OrleansChat.Hosting.Operations;
 
 namespace OrleansChat.Silo.Operations;
 

@@ -6,8 +6,11 @@ using OrleansChat.Gateway.Protocol;
 using OrleansChat.Gateway.Sockets;
 using OrleansChat.Grains;
 using OrleansChat.Grains.Hosting;
-using OrleansChat.Grains.Hosting.Operations;
-using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.GroupCommit;
+using OrleansChat.Grains.MessageLog.Mongo;
+using OrleansChat.Grains.MessageLog.Postgres;
+using OrleansChat.Hosting.Clustering;
+using OrleansChat.Hosting.Operations;
 using OrleansChat.Silo;
 
 namespace OrleansChat.Tests.Deploy;

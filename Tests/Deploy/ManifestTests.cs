@@ -1,6 +1,6 @@
 using System.Globalization;
+using OrleansChat.Hosting.Operations;
 using k8s.Models;
-using OrleansChat.Grains.Hosting.Operations;
 
 namespace OrleansChat.Tests.Deploy;
 

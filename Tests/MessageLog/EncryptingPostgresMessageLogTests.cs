@@ -1,6 +1,8 @@
 using System.Text;
 using Npgsql;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Encryption;
+using OrleansChat.Grains.MessageLog.Postgres;
 using OrleansChat.Model;
 using OrleansChat.Tests.Infrastructure;
 

@@ -1,6 +1,7 @@
 using MongoDB.Bson;
 using MongoDB.Driver;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Mongo;
 
 namespace OrleansChat.Tests.MessageLog;
 

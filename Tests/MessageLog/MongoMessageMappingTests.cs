@@ -3,7 +3,7 @@ using MongoDB.Bson.IO;
 using MongoDB.Bson.Serialization;
 using MongoDB.Bson.Serialization.Serializers;
 using MongoDB.Driver;
-using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Mongo;
 using OrleansChat.Model;
 
 namespace OrleansChat.Tests.MessageLog;

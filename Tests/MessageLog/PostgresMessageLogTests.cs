@@ -1,5 +1,6 @@
 using Npgsql;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Postgres;
 using OrleansChat.Model;
 using OrleansChat.Tests.Infrastructure;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Encryption;
+using OrleansChat.Grains.MessageLog.Postgres;
 using OrleansChat.Model;
 using OrleansChat.Silo.Storage;
 using OrleansChat.Tests.Infrastructure;
