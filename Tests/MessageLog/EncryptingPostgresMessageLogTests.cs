@@ -22,7 +22,7 @@ public sealed class EncryptingPostgresMessageLogTests(PostgresServer postgres) :
         new EncryptingMessageLog(new PostgresMessageLog(await DataSourceAsync()), new BodyCipher([Key]));
 
     [Fact]
-    public async Task TheTableHoldsOnlyCiphertextForATextBody()
+    public async Task The_table_holds_only_ciphertext_for_a_text_body()
     {
         const string Secret = "the launch code is 0000";
         var log = await CreateLogAsync();

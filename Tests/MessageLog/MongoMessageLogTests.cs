@@ -20,7 +20,7 @@ public sealed class MongoMessageLogTests(MongoTestDatabase database) : MessageLo
     }
 
     [SkippableFact]
-    public async Task EnsureIndexesIsIdempotentAndCreatesBothUniqueIndexes()
+    public async Task EnsureIndexes_is_idempotent_and_creates_both_unique_indexes()
     {
         var client = database.RequireClient();
         var options = database.Options();
@@ -42,7 +42,7 @@ public sealed class MongoMessageLogTests(MongoTestDatabase database) : MessageLo
     }
 
     [SkippableFact]
-    public async Task StoredDocumentHasTheTypedShape()
+    public async Task Stored_document_has_the_typed_shape()
     {
         var client = database.RequireClient();
         var options = database.Options();

@@ -37,7 +37,7 @@ public sealed class ChatMessagesMigrationTests(PostgresServer postgres)
     private static readonly UserProfile Alice = new("alice", "Alice", null);
 
     [Fact]
-    public async Task ATableWithoutTheEncryptedKindIsMigratedKeepingItsRows()
+    public async Task A_table_without_the_encrypted_kind_is_migrated_keeping_its_rows()
     {
         var connectionString = await postgres.CreateDatabaseAsync("chat_messages_upgrade");
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
