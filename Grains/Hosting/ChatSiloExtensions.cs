@@ -57,14 +57,14 @@ public static class ChatSiloExtensions
     /// </summary>
     internal static void AddMessageLog(IServiceCollection services, IConfiguration configuration)
     {
-        var provider = configuration["MessageLog:Provider"] ?? "InMemory";
+        var provider = (configuration.GetSection(MessageLogOptions.SectionName).Get<MessageLogOptions>() ?? new MessageLogOptions()).Provider;
         switch (provider)
         {
-            case "InMemory":
+            case MessageLogProvider.InMemory:
                 services.TryAddSingleton<IMessageLog, InMemoryMessageLog>();
                 AddRoomMembersBesideGrainState(services, configuration);
                 break;
-            case "MongoDB":
+            case MessageLogProvider.MongoDB:
                 services.AddOptions<MongoMessageLogOptions>().Bind(configuration.GetSection(MongoMessageLogOptions.SectionName))
                     .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "MessageLog:Mongo:ConnectionString is required")
                     .ValidateOnStart();
@@ -72,7 +72,7 @@ public static class ChatSiloExtensions
                     sp, new MongoMessageLog(sp.GetRequiredService<IOptions<MongoMessageLogOptions>>()), ensureStorable: null));
                 services.TryAddSingleton<IRoomMemberStore, MongoRoomMemberStore>();
                 break;
-            case "Postgres":
+            case MessageLogProvider.Postgres:
                 services.AddOptions<PostgresMessageLogOptions>().Bind(configuration.GetSection(PostgresMessageLogOptions.SectionName))
                     .ValidateOnStart();
                 services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgresMessageLogOptions>, PostgresMessageLogOptionsValidator>());
@@ -85,7 +85,7 @@ public static class ChatSiloExtensions
                 throw new InvalidOperationException($"Unknown MessageLog:Provider '{provider}': use InMemory, MongoDB or Postgres.");
         }
 
-        if (provider != "InMemory")
+        if (provider != MessageLogProvider.InMemory)
         {
             services.AddOptions<GroupCommitOptions>().Bind(configuration.GetSection(GroupCommitOptions.SectionName))
                 .Validate(o => o.Problem() is null, "MessageLog:GroupCommit: Lanes 1-256, MaxBatchMessages 1-4000, MaxBatchBytes >= 1024, MaxQueuedMessages >= MaxBatchMessages")
@@ -103,7 +103,7 @@ public static class ChatSiloExtensions
     /// </summary>
     private static void AddRoomMembersBesideGrainState(IServiceCollection services, IConfiguration configuration)
     {
-        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var storage = configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions();
         if (storage.Provider == GrainStorageProvider.Postgres && !string.IsNullOrWhiteSpace(storage.Postgres.ConnectionString))
         {
             services.TryAddSingleton<IRoomMemberStore>(_ => PostgresRoomMemberStore.Connect(storage.Postgres.PooledConnectionString()));
@@ -146,7 +146,7 @@ public static class ChatSiloExtensions
     /// <summary>Grain state storage, chosen by "Storage:Provider": Memory (default) or Postgres.</summary>
     private static void AddGrainStorage(ISiloBuilder silo, IConfiguration configuration)
     {
-        var options = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var options = configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions();
         switch (options.Provider)
         {
             case GrainStorageProvider.Memory:

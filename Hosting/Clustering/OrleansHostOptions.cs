@@ -21,18 +21,21 @@ public enum ClusteringProvider
 /// <summary>How a process joins the Orleans cluster (section "Cluster", read by the Silo host and the gateway; not "Orleans", which Orleans reads itself).</summary>
 public sealed class OrleansHostOptions
 {
-    public const string Section = "Cluster";
+    public const string SectionName = "Cluster";
 
     /// <summary>Gateway only: co-host a silo or connect to a cluster as a client.</summary>
     public GatewayMode Mode { get; set; } = GatewayMode.Embedded;
 
+    /// <summary>How silos and client gateways find each other: one machine, or membership in Redis.</summary>
     public ClusteringProvider Clustering { get; set; } = ClusteringProvider.Localhost;
 
     /// <summary>StackExchange.Redis configuration string, for <see cref="ClusteringProvider.Redis"/>.</summary>
     public string RedisConnectionString { get; set; } = "";
 
+    /// <summary>Orleans' cluster id: processes with the same id form one cluster.</summary>
     public string ClusterId { get; set; } = "orleanschat";
 
+    /// <summary>Orleans' service id: stored grain state is keyed by it, so keep it across deployments.</summary>
     public string ServiceId { get; set; } = "orleanschat";
 
     /// <summary>Silo-to-silo port.</summary>
@@ -59,7 +62,7 @@ public sealed class OrleansHostOptions
     public static OrleansHostOptions From(Microsoft.Extensions.Configuration.IConfiguration configuration)
     {
         var options = new OrleansHostOptions();
-        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration.GetSection(Section), options);
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration.GetSection(SectionName), options);
         if (options.Clustering == ClusteringProvider.Redis && string.IsNullOrWhiteSpace(options.RedisConnectionString))
         {
             throw new InvalidOperationException("Cluster:Clustering is Redis but Cluster:RedisConnectionString is empty");

@@ -5,11 +5,11 @@ namespace OrleansChat.Hosting.Operations;
 /// <summary>The Orleans Dashboard switch (section "Dashboard"); named apart from Orleans' own DashboardOptions.</summary>
 public sealed class ChatDashboardOptions
 {
-    public const string Section = "Dashboard";
+    public const string SectionName = "Dashboard";
 
     /// <summary>Serve the Orleans Dashboard at /dashboard. Off by default: it shows grain and silo internals, so expose it only inside the cluster.</summary>
     public bool Enabled { get; set; }
 
     public static bool IsEnabled(IConfiguration configuration) =>
-        configuration.GetSection(Section).Get<ChatDashboardOptions>()?.Enabled ?? false;
+        configuration.GetSection(SectionName).Get<ChatDashboardOptions>()?.Enabled ?? false;
 }

@@ -13,7 +13,7 @@ public static class SiloOperations
 {
     public static WebApplicationBuilder AddSiloOperations(this WebApplicationBuilder builder, OrleansHostOptions orleans)
     {
-        var health = builder.Configuration.GetSection(HealthOptions.Section).Get<HealthOptions>() ?? new HealthOptions();
+        var health = builder.Configuration.GetSection(HealthOptions.SectionName).Get<HealthOptions>() ?? new HealthOptions();
         if (health.Port is < 0 or > 65535)
         {
             throw new InvalidOperationException($"Health:Port must be 0-65535, not {health.Port}");

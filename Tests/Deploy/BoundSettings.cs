@@ -6,6 +6,7 @@ using OrleansChat.Gateway.Protocol;
 using OrleansChat.Gateway.Sockets;
 using OrleansChat.Grains;
 using OrleansChat.Grains.Hosting;
+using OrleansChat.Grains.MessageLog;
 using OrleansChat.Grains.MessageLog.GroupCommit;
 using OrleansChat.Grains.MessageLog.Mongo;
 using OrleansChat.Grains.MessageLog.Postgres;
@@ -25,24 +26,24 @@ public static class BoundSettings
     /// <summary>Section → the Options class bound from it (the section names are the classes' own constants).</summary>
     private static readonly Dictionary<string, Type> Sections = new(StringComparer.OrdinalIgnoreCase)
     {
-        [OrleansHostOptions.Section] = typeof(OrleansHostOptions),
-        [StorageOptions.Section] = typeof(StorageOptions),
+        [OrleansHostOptions.SectionName] = typeof(OrleansHostOptions),
+        [StorageOptions.SectionName] = typeof(StorageOptions),
+        [MessageLogOptions.SectionName] = typeof(MessageLogOptions),
         [MongoMessageLogOptions.SectionName] = typeof(MongoMessageLogOptions),
         [PostgresMessageLogOptions.SectionName] = typeof(PostgresMessageLogOptions),
         [GroupCommitOptions.SectionName] = typeof(GroupCommitOptions),
-        [AuthOptions.Section] = typeof(AuthOptions),
-        [SocketOptions.Section] = typeof(SocketOptions),
-        [ProtocolOptions.Section] = typeof(ProtocolOptions),
+        [AuthOptions.SectionName] = typeof(AuthOptions),
+        [SocketOptions.SectionName] = typeof(SocketOptions),
+        [ProtocolOptions.SectionName] = typeof(ProtocolOptions),
         [ChatOptions.SectionName] = typeof(ChatOptions),
-        [HealthOptions.Section] = typeof(HealthOptions),
-        [ChatDashboardOptions.Section] = typeof(ChatDashboardOptions),
+        [HealthOptions.SectionName] = typeof(HealthOptions),
+        [ChatDashboardOptions.SectionName] = typeof(ChatDashboardOptions),
     };
 
     /// <summary>Keys read directly rather than through an Options class.</summary>
     private static readonly HashSet<string> RawKeys = new(StringComparer.OrdinalIgnoreCase)
     {
         "Urls", // ASP.NET Core host: where Kestrel listens
-        "MessageLog:Provider", // ChatSiloExtensions.AddMessageLog
         SiloCommands.MigrationWaitSecondsKey,
     };
 

@@ -3,8 +3,10 @@ namespace OrleansChat.Grains.MessageLog.Encryption;
 /// <summary>One at-rest key: an id stored with each record, and 32 random bytes in base64.</summary>
 public sealed class MessageLogKeySettings
 {
+    /// <summary>Stored with every record it encrypts, so a record names the key that decrypts it.</summary>
     public string Id { get; set; } = "";
 
+    /// <summary>32 random bytes (AES-256), base64.</summary>
     public string Base64Key { get; set; } = "";
 }
 
@@ -16,5 +18,6 @@ public sealed class MessageLogEncryptionOptions
 {
     public const string SectionName = "MessageLog:Encryption";
 
+    /// <summary>The keys: the first encrypts, all decrypt. Empty: bodies are stored in the clear.</summary>
     public List<MessageLogKeySettings> Keys { get; set; } = [];
 }

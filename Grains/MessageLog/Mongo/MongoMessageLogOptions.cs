@@ -12,8 +12,10 @@ public sealed class MongoMessageLogOptions
     /// <summary>A standard <c>mongodb://</c> or <c>mongodb+srv://</c> connection string. Required.</summary>
     public string ConnectionString { get; set; } = "";
 
+    /// <summary>The database holding the messages and the room members.</summary>
     public string Database { get; set; } = "orleanschat";
 
+    /// <summary>The collection of messages (one document each).</summary>
     public string Collection { get; set; } = "messages";
 
     /// <summary>
