@@ -30,6 +30,8 @@ public static class ChatSiloExtensions
         silo.Services.AddOptions<ChatOptions>().Bind(configuration.GetSection(ChatOptions.SectionName)).ValidateOnStart();
         silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatOptions>, ChatOptionsValidation>());
         silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddMetrics();
+        silo.Services.TryAddSingleton<ChatMetrics>();
         CollectIdleUsersPastTheExpiry(silo.Services);
         AddMessageLog(silo.Services, configuration);
         AddGrainStorage(silo, configuration);
@@ -121,7 +123,7 @@ public static class ChatSiloExtensions
     /// in-memory log is not wrapped: it completes each append at once and has no round trip to save.
     /// </summary>
     private static GroupCommitMessageLog WithGroupCommit(IServiceProvider services, IMessageLog durable, Action<ChatMessage>? ensureStorable) =>
-        new(durable, services.GetRequiredService<IOptions<GroupCommitOptions>>().Value, ensureStorable);
+        new(durable, services.GetRequiredService<IOptions<GroupCommitOptions>>().Value, ensureStorable, metrics: services.GetService<ChatMetrics>());
 
     /// <summary>With keys in "MessageLog:Encryption:Keys", the chosen log is wrapped in an <see cref="EncryptingMessageLog"/>.</summary>
     private static void EncryptMessageLog(IServiceCollection services, IConfiguration configuration)

@@ -65,6 +65,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             siloBuilder.Services.AddSingleton<IMessageLog>(SharedLog);
             siloBuilder.Services.AddSingleton<IRoomMemberStore>(SharedMembers);
             siloBuilder.AddChatGrains(configuration);
+            siloBuilder.AddGrainInspection();
         }
     }
 }

@@ -23,7 +23,7 @@ public sealed class ChatGrainStateStorageTests(PostgresServer postgres)
 
     public sealed class ChatStorageSiloConfigurator : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddChatGrains(siloBuilder.Configuration);
+        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddChatGrains(siloBuilder.Configuration).AddGrainInspection();
     }
 
     [Fact]

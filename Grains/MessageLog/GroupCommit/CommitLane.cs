@@ -10,7 +10,7 @@ namespace OrleansChat.Grains.MessageLog.GroupCommit;
 /// completed in that order. The queue is bounded: beyond <see cref="GroupCommitOptions.MaxQueuedMessages"/> an append
 /// waits for room (in arrival order) before it may join a batch.
 /// </summary>
-internal sealed class CommitLane(IMessageLog inner, GroupCommitOptions options, TimeProvider time)
+internal sealed class CommitLane(IMessageLog inner, GroupCommitOptions options, TimeProvider time, ChatMetrics? metrics)
 {
     private readonly Lock _lock = new();
     private readonly Queue<PendingAppend> _queued = new();
@@ -153,7 +153,7 @@ internal sealed class CommitLane(IMessageLog inner, GroupCommitOptions options, 
             return;
         }
 
-        ChatMetrics.GroupCommit(messages.Length, Stopwatch.GetElapsedTime(started));
+        metrics?.GroupCommit(messages.Length, Stopwatch.GetElapsedTime(started));
         lock (_lock)
         {
             for (var i = 0; i < messages.Length; i++)

@@ -23,14 +23,15 @@ public sealed class GroupCommitMessageLog : IMessageLog, IAsyncDisposable, IDisp
     /// message fails alone, synchronously, and never takes a place in a batch.
     /// </param>
     /// <param name="time">The clock of failure marks; the system clock by default.</param>
-    public GroupCommitMessageLog(IMessageLog inner, GroupCommitOptions options, Action<ChatMessage>? ensureStorable = null, TimeProvider? time = null)
+    /// <param name="metrics">Where each batch's size and duration are recorded; none by default.</param>
+    public GroupCommitMessageLog(IMessageLog inner, GroupCommitOptions options, Action<ChatMessage>? ensureStorable = null, TimeProvider? time = null, ChatMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _inner = inner;
         _ensureStorable = ensureStorable;
-        _lanes = [.. Enumerable.Range(0, options.Lanes).Select(_ => new CommitLane(inner, options, time ?? TimeProvider.System))];
+        _lanes = [.. Enumerable.Range(0, options.Lanes).Select(_ => new CommitLane(inner, options, time ?? TimeProvider.System, metrics))];
     }
 
     /// <summary>Appends waiting for a batch, over all lanes (for tests and diagnostics).</summary>
