@@ -19,7 +19,7 @@ results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 status=0
 
-dotnet test OrleansChat.slnx --logger "trx;LogFileName=dotnet.trx" \
+dotnet test OrleansChat.sln --logger "trx;LogFileName=dotnet.trx" \
   --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true || status=1
 
 # The JavaScript SDK: unit and integration tests, the obfuscated distribution build and its test, and the

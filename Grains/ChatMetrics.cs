@@ -2,33 +2,41 @@ using System.Diagnostics.Metrics;
 
 namespace OrleansChat.Grains;
 
-/// <summary>The grains' instruments: fan-out calls to gateways, so the cost of a message is visible as O(gateways).</summary>
-public static class ChatMetrics
+/// <summary>
+/// The grains' instruments: fan-out calls to gateways, so the cost of a message is visible as O(gateways), and the
+/// group commit's batches. One per silo, from the host's <see cref="IMeterFactory"/> like the gateway's metrics, so
+/// each host (and each test silo) owns and disposes its meter.
+/// </summary>
+public sealed class ChatMetrics
 {
     public const string MeterName = "OrleansChat";
     public const string FanOutCallsName = "orleanschat.fanout.calls";
+    public const string GroupCommitBatchSizeName = "orleanschat.messagelog.batch.size";
+    public const string GroupCommitDurationName = "orleanschat.messagelog.batch.duration";
 
     /// <summary>The tag telling what a fan-out call delivered: <c>room</c>, <c>dm</c>, <c>user</c> or <c>membership</c>.</summary>
     public const string KindTag = "kind";
 
-    private static readonly Meter Meter = new(MeterName);
+    private readonly Counter<long> _fanOutCalls;
+    private readonly Histogram<int> _groupCommitBatchSize;
+    private readonly Histogram<double> _groupCommitDuration;
 
-    private static readonly Counter<long> FanOutCalls = Meter.CreateCounter<long>(FanOutCallsName, unit: "{call}");
-
-    public const string GroupCommitBatchSizeName = "orleanschat.messagelog.batch.size";
-    public const string GroupCommitDurationName = "orleanschat.messagelog.batch.duration";
-
-    private static readonly Histogram<int> GroupCommitBatchSize = Meter.CreateHistogram<int>(GroupCommitBatchSizeName, unit: "{message}");
-
-    private static readonly Histogram<double> GroupCommitDuration = Meter.CreateHistogram<double>(GroupCommitDurationName, unit: "ms");
+    public ChatMetrics(IMeterFactory meters)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        var meter = meters.Create(MeterName);
+        _fanOutCalls = meter.CreateCounter<long>(FanOutCallsName, unit: "{call}");
+        _groupCommitBatchSize = meter.CreateHistogram<int>(GroupCommitBatchSizeName, unit: "{message}");
+        _groupCommitDuration = meter.CreateHistogram<double>(GroupCommitDurationName, unit: "ms");
+    }
 
     /// <summary>Counts one call a grain makes on a gateway observer.</summary>
-    public static void FanOutCall(string kind) => FanOutCalls.Add(1, new KeyValuePair<string, object?>(KindTag, kind));
+    public void FanOutCall(string kind) => _fanOutCalls.Add(1, new KeyValuePair<string, object?>(KindTag, kind));
 
     /// <summary>Records one batch a commit lane wrote: how many messages went together, and how long the write took.</summary>
-    public static void GroupCommit(int messages, TimeSpan duration)
+    public void GroupCommit(int messages, TimeSpan duration)
     {
-        GroupCommitBatchSize.Record(messages);
-        GroupCommitDuration.Record(duration.TotalMilliseconds);
+        _groupCommitBatchSize.Record(messages);
+        _groupCommitDuration.Record(duration.TotalMilliseconds);
     }
 }

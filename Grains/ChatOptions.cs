@@ -11,7 +11,10 @@ public sealed class ChatOptions
     /// <summary>How long a (sender, client id) is remembered in memory; the log itself is idempotent forever.</summary>
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>The most messages one history or sync page returns.</summary>
+    /// <summary>
+    /// The most messages one <c>history</c> or <c>sync</c> page returns: the grains cap what they read from the log at it,
+    /// and the gateway refuses a <c>history</c> <c>limit</c> above it. Give gateways and silos the same value.
+    /// </summary>
     public int MaxPageSize { get; set; } = 100;
 
     /// <summary>The most members one <c>room.members</c> page returns, and its size when the client names none.</summary>

@@ -13,6 +13,11 @@ public sealed class ChatOptionsValidation : IValidateOptions<ChatOptions>
             failures.Add($"Chat:AnnounceMaxMembers must be 0 or more (0: every room coalesces its join and leave notices), not {options.AnnounceMaxMembers}");
         }
 
+        if (options.MaxPageSize < 1)
+        {
+            failures.Add($"Chat:MaxPageSize must be at least 1, not {options.MaxPageSize}");
+        }
+
         if (options.MaxMemberPageSize < 1)
         {
             failures.Add($"Chat:MaxMemberPageSize must be at least 1, not {options.MaxMemberPageSize}");

@@ -19,7 +19,8 @@ public sealed partial class GroupRoomGrain(
     IMessageLog log,
     IRoomMemberStore members,
     IOptions<ChatOptions> options,
-    TimeProvider time) : Grain, IGroupRoomGrain
+    TimeProvider time,
+    ChatMetrics metrics) : Grain, IGroupRoomGrain
 {
     private readonly GatewaySubscriptions _gateways = new(time, options.Value.SubscriptionExpiry);
     private ConversationSequencer? _sequencer;
@@ -136,7 +137,8 @@ public sealed partial class GroupRoomGrain(
         return Sequencer.ReadAfterAsync(afterSeq, limit);
     }
 
-    public Task<int> GetSubscribedGatewayCount() => Task.FromResult(_gateways.LiveCount);
+    /// <summary>How many gateways the room would notify now: for tests (through a test-only grain extension) and diagnostics.</summary>
+    internal int SubscribedGatewayCount => _gateways.LiveCount;
 
     private RoomState State => state.State;
 
@@ -197,7 +199,7 @@ public sealed partial class GroupRoomGrain(
         _gateways.RemoveExpired(time.GetUtcNow());
         foreach (var gateway in _gateways.LiveObservers)
         {
-            ChatMetrics.FanOutCall("room");
+            metrics.FanOutCall("room");
             gateway.DeliverToRoom(Room, frame).Ignore();
         }
     }

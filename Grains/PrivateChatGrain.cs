@@ -30,6 +30,7 @@ public sealed partial class PrivateChatGrain(
     IMessageLog log,
     IOptions<ChatOptions> options,
     TimeProvider time,
+    ChatMetrics metrics,
     ILogger<PrivateChatGrain> logger) : Grain, IPrivateChatGrain
 {
     private ConversationSequencer? _sequencer;
@@ -137,8 +138,6 @@ public sealed partial class PrivateChatGrain(
         }
     }
 
-    public Task<DmState> GetState() => Task.FromResult(Snapshot());
-
     public Task<MessagePage> ReadBefore(string userId, long? beforeSeq, int limit)
     {
         PeerOf(userId);
@@ -202,7 +201,8 @@ public sealed partial class PrivateChatGrain(
         await state.WriteStateAsync();
     }
 
-    private DmState Snapshot() => new(Conv, Status, state.State.RequestedBy);
+    /// <summary>The conversation's state as every action answers it; tests read it through a test-only grain extension.</summary>
+    internal DmState Snapshot() => new(Conv, Status, state.State.RequestedBy);
 
     private IUserGrain User(string userId) => GrainFactory.GetGrain<IUserGrain>(userId);
 
@@ -217,7 +217,7 @@ public sealed partial class PrivateChatGrain(
             await LearnWhereConnected(userIds);
             foreach (var (_, gateway, users) in ByGateway(userIds))
             {
-                ChatMetrics.FanOutCall("dm");
+                metrics.FanOutCall("dm");
                 gateway.DeliverToUsers(users, frame).Ignore();
             }
         }

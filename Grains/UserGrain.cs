@@ -30,6 +30,7 @@ public sealed partial class UserGrain(
     [PersistentState("user", "chat")] IPersistentState<UserState> state,
     IOptions<ChatOptions> options,
     TimeProvider time,
+    ChatMetrics metrics,
     ILogger<UserGrain> logger) : Grain, IUserGrain
 {
     private static readonly TimeSpan RoomReservationLifetime = TimeSpan.FromMinutes(1);
@@ -104,7 +105,7 @@ public sealed partial class UserGrain(
     {
         foreach (var gateway in _connections.LiveObservers)
         {
-            ChatMetrics.FanOutCall("user");
+            metrics.FanOutCall("user");
             gateway.DeliverToUsers([UserId], frame).Ignore();
         }
 
@@ -179,7 +180,7 @@ public sealed partial class UserGrain(
     {
         foreach (var gateway in _connections.LiveObservers)
         {
-            ChatMetrics.FanOutCall("membership");
+            metrics.FanOutCall("membership");
             gateway.RoomMembershipChanged(UserId, room, joined).Ignore();
         }
     }

@@ -1,7 +1,8 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
 using OrleansChat.Grains.Hosting;
-using OrleansChat.Grains.Hosting.Operations;
+using OrleansChat.Hosting.Clustering;
+using OrleansChat.Hosting.Operations;
 using OrleansChat.Silo;
 using OrleansChat.Silo.Operations;
 

@@ -5,7 +5,7 @@ namespace OrleansChat.Gateway.Auth;
 /// <summary>Token issuing and checking (section "Auth").</summary>
 public sealed class AuthOptions
 {
-    public const string Section = "Auth";
+    public const string SectionName = "Auth";
 
     /// <summary>
     /// RSA keys for RS256 tokens. The first signs; every listed key validates, so a rotation lists the new key
@@ -14,8 +14,10 @@ public sealed class AuthOptions
     /// </summary>
     public List<RsaKeySettings> SigningKeys { get; set; } = [];
 
+    /// <summary>The <c>iss</c> of the tokens this gateway issues and the only one it accepts: the same on every gateway of a cluster.</summary>
     public string Issuer { get; set; } = "orleanschat";
 
+    /// <summary>How long a token is valid after it is issued (its <c>exp</c>); a client refreshes it before then.</summary>
     public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromHours(12);
 
     /// <summary>How long after the original login a token may still be refreshed; then the user logs in again.</summary>

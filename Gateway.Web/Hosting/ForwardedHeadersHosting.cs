@@ -8,7 +8,7 @@ public static class ForwardedHeadersHosting
     /// <summary>Reads and checks the settings while the host is built, so a bad address fails the start.</summary>
     public static ForwardedHeadersSettings ReadForwardedHeaders(this IConfiguration configuration)
     {
-        var settings = configuration.GetSection(ForwardedHeadersSettings.Section).Get<ForwardedHeadersSettings>() ?? new ForwardedHeadersSettings();
+        var settings = configuration.GetSection(ForwardedHeadersSettings.SectionName).Get<ForwardedHeadersSettings>() ?? new ForwardedHeadersSettings();
         if (settings.ForwardLimit < 1)
         {
             throw new InvalidOperationException($"ForwardedHeaders:ForwardLimit must be at least 1, not {settings.ForwardLimit}");

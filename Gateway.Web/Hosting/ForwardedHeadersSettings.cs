@@ -10,7 +10,7 @@ namespace OrleansChat.Gateway.Hosting;
 /// </summary>
 public sealed class ForwardedHeadersSettings
 {
-    public const string Section = "ForwardedHeaders";
+    public const string SectionName = "ForwardedHeaders";
 
     /// <summary>Addresses of trusted proxies, e.g. <c>10.0.0.7</c>.</summary>
     public List<string> KnownProxies { get; set; } = [];

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OrleansChat.Gateway.Auth;
 using OrleansChat.Gateway.Auth.WeChat;
@@ -8,8 +9,8 @@ using OrleansChat.Gateway.Security;
 using OrleansChat.Gateway.Sockets;
 using OrleansChat.Gateway.Sockets.Transport;
 using OrleansChat.Grains;
-using OrleansChat.Grains.Hosting;
-using OrleansChat.Grains.Hosting.Operations;
+using OrleansChat.Hosting.Clustering;
+using OrleansChat.Hosting.Operations;
 
 namespace OrleansChat.Gateway.Hosting;
 
@@ -42,17 +43,18 @@ public static class GatewayApp
     private static void AddGatewayServices(WebApplicationBuilder builder)
     {
         var (services, configuration) = (builder.Services, builder.Configuration);
-        services.AddOptions<SocketOptions>().Bind(configuration.GetSection(SocketOptions.Section)).ValidateOnStart()
+        services.AddOptions<SocketOptions>().Bind(configuration.GetSection(SocketOptions.SectionName)).ValidateOnStart()
             .Validate(o => o.MaxFrameBytes >= 1024 && o.SendQueueCapacity >= 1 && o.IdleTimeout > TimeSpan.Zero, "Sockets: MaxFrameBytes >= 1024, SendQueueCapacity >= 1, IdleTimeout > 0")
             .Validate(o => o.DrainTimeout > TimeSpan.Zero, "Sockets:DrainTimeout must be positive")
             .Validate(o => o.MaxConcurrentConnects >= 0 && o.ConnectQueueLimit >= 0 && o.ConnectRetryAfter > TimeSpan.Zero, "Sockets: MaxConcurrentConnects >= 0 (0: no limit), ConnectQueueLimit >= 0, ConnectRetryAfter > 0");
-        services.AddOptions<ProtocolOptions>().Bind(configuration.GetSection(ProtocolOptions.Section)).ValidateOnStart()
-            .Validate(o => o.MaxJsonDepth is >= 4 and <= 64 && o.MaxTextLength >= 1 && o.MaxPageSize >= 1, "Protocol: MaxJsonDepth 4-64, MaxTextLength >= 1, MaxPageSize >= 1");
-        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section)).ValidateOnStart()
+        services.AddOptions<ProtocolOptions>().Bind(configuration.GetSection(ProtocolOptions.SectionName)).ValidateOnStart()
+            .Validate(o => o.MaxJsonDepth is >= 4 and <= 64 && o.MaxTextLength >= 1 && o.MaxClientIdLength >= 1, "Protocol: MaxJsonDepth 4-64, MaxTextLength >= 1, MaxClientIdLength >= 1");
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName)).ValidateOnStart()
             .Validate(o => o.TokenLifetime > TimeSpan.Zero, "Auth:TokenLifetime must be positive");
-        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateOnStart()
+        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.SectionName)).ValidateOnStart()
             .Validate(o => o.IsValid, "RateLimits: each bucket needs PerSecond > 0 and Burst >= 1, or PerSecond 0 (unlimited)");
-        services.AddOptions<ChatOptions>().Bind(configuration.GetSection(ChatOptions.SectionName));
+        services.AddOptions<ChatOptions>().Bind(configuration.GetSection(ChatOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatOptions>, ChatOptionsValidation>());
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<TokenService>();
@@ -81,7 +83,7 @@ public static class GatewayApp
 
     /// <summary>The "Sockets" settings as configured, for the choices made while the host is built (before options exist).</summary>
     private static SocketOptions StartupSocketOptions(WebApplicationBuilder builder) =>
-        builder.Configuration.GetSection(SocketOptions.Section).Get<SocketOptions>() ?? new SocketOptions();
+        builder.Configuration.GetSection(SocketOptions.SectionName).Get<SocketOptions>() ?? new SocketOptions();
 
     /// <summary>Metrics, health, and the drain; the host's shutdown timeout covers the drain plus leaving the cluster.</summary>
     private static void AddOperations(WebApplicationBuilder builder)
@@ -99,12 +101,12 @@ public static class GatewayApp
     /// <summary>Login providers, WeChat's API client and the session-encryption keys (issue 4).</summary>
     private static void AddIdentityServices(IServiceCollection services, ConfigurationManager configuration)
     {
-        services.AddOptions<WeChatOptions>().Bind(configuration.GetSection(WeChatOptions.Section)).ValidateOnStart()
+        services.AddOptions<WeChatOptions>().Bind(configuration.GetSection(WeChatOptions.SectionName)).ValidateOnStart()
             .Validate(o => o.BaseUrl.IsAbsoluteUri && o.Timeout > TimeSpan.Zero, "WeChat: BaseUrl absolute, Timeout > 0");
         services.AddHttpClient<WeChatClient>((sp, http) => http.Timeout = sp.GetRequiredService<IOptions<WeChatOptions>>().Value.Timeout);
         services.AddTransient<ILoginProvider, DevLoginProvider>();
         services.AddTransient<ILoginProvider, WeChatLoginProvider>();
-        services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.Section)).ValidateOnStart();
+        services.AddOptions<SecurityOptions>().Bind(configuration.GetSection(SecurityOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<EncryptionKeyRing>();
     }
 }

@@ -1,4 +1,4 @@
-using OrleansChat.Grains.Hosting.Operations;
+using OrleansChat.Hosting.Operations;
 
 namespace OrleansChat.Gateway.Hosting;
 

@@ -1,6 +1,8 @@
 using OrleansChat.Gateway.Observability;
 using OrleansChat.Grains.Hosting;
-using OrleansChat.Grains.Hosting.Operations;
+using OrleansChat.Hosting.Clustering;
+using OrleansChat.Hosting.Operations;
+
 
 namespace OrleansChat.Gateway.Hosting;
 

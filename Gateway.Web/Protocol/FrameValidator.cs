@@ -1,12 +1,13 @@
 using System.Buffers;
 using Microsoft.Extensions.Options;
+using OrleansChat.Grains;
 using OrleansChat.Model;
 using OrleansChat.Protocol;
 
 namespace OrleansChat.Gateway.Protocol;
 
 /// <summary>The content rules a well-formed frame must still meet: names, body limits, page sizes.</summary>
-public sealed class FrameValidator(IOptions<ProtocolOptions> options, MediaUrlPolicy media)
+public sealed class FrameValidator(IOptions<ProtocolOptions> options, IOptions<ChatOptions> chat, MediaUrlPolicy media)
 {
     private const int MaxMediaDimension = 100_000;
     private static readonly int MaxAudioMs = (int)TimeSpan.FromHours(1).TotalMilliseconds;
@@ -22,6 +23,9 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, MediaUrlPo
         SearchValues.Create([.. Enumerable.Range(0, 0x20).Select(c => (char)c).Where(c => c is not ('\t' or '\n' or '\r'))]);
 
     private readonly ProtocolOptions _options = options.Value;
+
+    /// <summary>The grains cap pages at the same <see cref="ChatOptions.MaxPageSize"/>: a larger <c>limit</c> is refused here.</summary>
+    private readonly int _maxPageSize = chat.Value.MaxPageSize;
 
     /// <summary>Null when the frame may be handled, else the error to reply with.</summary>
     public ChatException? Check(ClientFrame frame) => frame switch
@@ -87,7 +91,7 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, MediaUrlPo
     };
 
     private ChatException? CheckHistoryPage(HistoryCommand c) =>
-        c.Limit is < 1 || c.Limit > _options.MaxPageSize ? ChatException.BadRequest($"limit must be 1-{_options.MaxPageSize}")
+        c.Limit is < 1 || c.Limit > _maxPageSize ? ChatException.BadRequest($"limit must be 1-{_maxPageSize}")
         : c.Before is < 1 ? ChatException.BadRequest("before must be a seq (>= 1)")
         : null;
 

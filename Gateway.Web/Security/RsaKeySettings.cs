@@ -6,9 +6,12 @@ namespace OrleansChat.Gateway.Security;
 /// </summary>
 public sealed class RsaKeySettings
 {
+    /// <summary>The key's name: a token's <c>kid</c>, or the key a client names in its <c>hello</c>.</summary>
     public string Id { get; set; } = "";
 
+    /// <summary>The private key's PEM text; or give <see cref="PemFile"/>.</summary>
     public string? PrivateKeyPem { get; set; }
 
+    /// <summary>A file holding the private key's PEM (a mounted secret, say); or give <see cref="PrivateKeyPem"/>.</summary>
     public string? PemFile { get; set; }
 }

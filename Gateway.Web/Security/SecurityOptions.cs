@@ -15,8 +15,9 @@ public enum EncryptionMode
 /// <summary>Session encryption on the WebSocket (section "Security").</summary>
 public sealed class SecurityOptions
 {
-    public const string Section = "Security";
+    public const string SectionName = "Security";
 
+    /// <summary>Whether sessions may, must or cannot be encrypted (docs/protocol.md, "Encrypted sessions").</summary>
     public EncryptionMode Encryption { get; set; } = EncryptionMode.Off;
 
     /// <summary>

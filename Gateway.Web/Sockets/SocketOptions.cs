@@ -3,7 +3,7 @@ namespace OrleansChat.Gateway.Sockets;
 /// <summary>Per-socket limits and timers (section "Sockets").</summary>
 public sealed class SocketOptions
 {
-    public const string Section = "Sockets";
+    public const string SectionName = "Sockets";
 
     /// <summary>A connection that sent nothing for this long is closed (clients ping every 25 s).</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(75);

@@ -71,7 +71,4 @@ public interface IGroupRoomGrain : IConversationGrain
 
     /// <summary>Periodic renewal: the gateway's full list of online members of this room.</summary>
     Task Renew(GatewayRef gateway, IReadOnlyCollection<string> onlineUserIds);
-
-    /// <summary>How many gateways the room would notify now (for tests and metrics).</summary>
-    Task<int> GetSubscribedGatewayCount();
 }

@@ -46,6 +46,4 @@ public interface IPrivateChatGrain : IConversationGrain
     /// </summary>
     [AlwaysInterleave]
     Task UserGatewaysChanged(UserGateways user, bool presenceChanged);
-
-    Task<DmState> GetState();
 }

@@ -39,6 +39,7 @@ public interface IUserGrain : IGrainWithStringKey
 
     Task<UserProfile?> GetProfile();
 
+    /// <summary>Whether the user has a live connection on any gateway: the presence a peer is shown (issue 19).</summary>
     Task<bool> IsOnline();
 
     /// <summary>

@@ -1,4 +1,5 @@
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.GroupCommit;
 using OrleansChat.Model;
 
 namespace OrleansChat.Grains.Conversations;

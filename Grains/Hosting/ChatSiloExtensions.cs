@@ -6,6 +6,11 @@ using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Encryption;
+using OrleansChat.Grains.MessageLog.GroupCommit;
+using OrleansChat.Grains.MessageLog.InMemory;
+using OrleansChat.Grains.MessageLog.Mongo;
+using OrleansChat.Grains.MessageLog.Postgres;
 using OrleansChat.Grains.Rooms;
 using OrleansChat.Model;
 
@@ -25,6 +30,8 @@ public static class ChatSiloExtensions
         silo.Services.AddOptions<ChatOptions>().Bind(configuration.GetSection(ChatOptions.SectionName)).ValidateOnStart();
         silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ChatOptions>, ChatOptionsValidation>());
         silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Services.AddMetrics();
+        silo.Services.TryAddSingleton<ChatMetrics>();
         CollectIdleUsersPastTheExpiry(silo.Services);
         AddMessageLog(silo.Services, configuration);
         AddGrainStorage(silo, configuration);
@@ -52,14 +59,14 @@ public static class ChatSiloExtensions
     /// </summary>
     internal static void AddMessageLog(IServiceCollection services, IConfiguration configuration)
     {
-        var provider = configuration["MessageLog:Provider"] ?? "InMemory";
+        var provider = (configuration.GetSection(MessageLogOptions.SectionName).Get<MessageLogOptions>() ?? new MessageLogOptions()).Provider;
         switch (provider)
         {
-            case "InMemory":
+            case MessageLogProvider.InMemory:
                 services.TryAddSingleton<IMessageLog, InMemoryMessageLog>();
                 AddRoomMembersBesideGrainState(services, configuration);
                 break;
-            case "MongoDB":
+            case MessageLogProvider.MongoDB:
                 services.AddOptions<MongoMessageLogOptions>().Bind(configuration.GetSection(MongoMessageLogOptions.SectionName))
                     .Validate(o => !string.IsNullOrWhiteSpace(o.ConnectionString), "MessageLog:Mongo:ConnectionString is required")
                     .ValidateOnStart();
@@ -67,7 +74,7 @@ public static class ChatSiloExtensions
                     sp, new MongoMessageLog(sp.GetRequiredService<IOptions<MongoMessageLogOptions>>()), ensureStorable: null));
                 services.TryAddSingleton<IRoomMemberStore, MongoRoomMemberStore>();
                 break;
-            case "Postgres":
+            case MessageLogProvider.Postgres:
                 services.AddOptions<PostgresMessageLogOptions>().Bind(configuration.GetSection(PostgresMessageLogOptions.SectionName))
                     .ValidateOnStart();
                 services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PostgresMessageLogOptions>, PostgresMessageLogOptionsValidator>());
@@ -80,7 +87,7 @@ public static class ChatSiloExtensions
                 throw new InvalidOperationException($"Unknown MessageLog:Provider '{provider}': use InMemory, MongoDB or Postgres.");
         }
 
-        if (provider != "InMemory")
+        if (provider != MessageLogProvider.InMemory)
         {
             services.AddOptions<GroupCommitOptions>().Bind(configuration.GetSection(GroupCommitOptions.SectionName))
                 .Validate(o => o.Problem() is null, "MessageLog:GroupCommit: Lanes 1-256, MaxBatchMessages 1-4000, MaxBatchBytes >= 1024, MaxQueuedMessages >= MaxBatchMessages")
@@ -98,7 +105,7 @@ public static class ChatSiloExtensions
     /// </summary>
     private static void AddRoomMembersBesideGrainState(IServiceCollection services, IConfiguration configuration)
     {
-        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var storage = configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions();
         if (storage.Provider == GrainStorageProvider.Postgres && !string.IsNullOrWhiteSpace(storage.Postgres.ConnectionString))
         {
             services.TryAddSingleton<IRoomMemberStore>(_ => PostgresRoomMemberStore.Connect(storage.Postgres.PooledConnectionString()));
@@ -116,7 +123,7 @@ public static class ChatSiloExtensions
     /// in-memory log is not wrapped: it completes each append at once and has no round trip to save.
     /// </summary>
     private static GroupCommitMessageLog WithGroupCommit(IServiceProvider services, IMessageLog durable, Action<ChatMessage>? ensureStorable) =>
-        new(durable, services.GetRequiredService<IOptions<GroupCommitOptions>>().Value, ensureStorable);
+        new(durable, services.GetRequiredService<IOptions<GroupCommitOptions>>().Value, ensureStorable, metrics: services.GetService<ChatMetrics>());
 
     /// <summary>With keys in "MessageLog:Encryption:Keys", the chosen log is wrapped in an <see cref="EncryptingMessageLog"/>.</summary>
     private static void EncryptMessageLog(IServiceCollection services, IConfiguration configuration)
@@ -141,7 +148,7 @@ public static class ChatSiloExtensions
     /// <summary>Grain state storage, chosen by "Storage:Provider": Memory (default) or Postgres.</summary>
     private static void AddGrainStorage(ISiloBuilder silo, IConfiguration configuration)
     {
-        var options = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var options = configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions();
         switch (options.Provider)
         {
             case GrainStorageProvider.Memory:

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
-using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Postgres;
 
 namespace OrleansChat.Grains.Hosting;
 

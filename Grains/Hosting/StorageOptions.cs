@@ -12,10 +12,12 @@ public enum GrainStorageProvider
 /// <summary>Where grain state lives (section "Storage").</summary>
 public sealed class StorageOptions
 {
-    public const string Section = "Storage";
+    public const string SectionName = "Storage";
 
+    /// <summary>Where grain state lives: Memory or Postgres.</summary>
     public GrainStorageProvider Provider { get; set; } = GrainStorageProvider.Memory;
 
+    /// <summary>The PostgreSQL grain storage (section "Storage:Postgres"), for <see cref="GrainStorageProvider.Postgres"/>.</summary>
     public PostgresStorageOptions Postgres { get; set; } = new();
 }
 
@@ -39,5 +41,5 @@ public sealed class PostgresStorageOptions
     /// </summary>
     /// <exception cref="ArgumentException">The settings cannot give a bounded pool.</exception>
     public string PooledConnectionString() =>
-        PostgresPoolSize.Apply(ConnectionString, MaxPoolSize, DefaultMaxPoolSize, StorageOptions.Section + ":Postgres");
+        PostgresPoolSize.Apply(ConnectionString, MaxPoolSize, DefaultMaxPoolSize, StorageOptions.SectionName + ":Postgres");
 }

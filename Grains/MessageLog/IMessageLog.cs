@@ -4,7 +4,8 @@ namespace OrleansChat.Grains.MessageLog;
 
 /// <summary>
 /// The durable record of every conversation: the truth that sequence numbers, history and sync come from.
-/// One implementation per backend beside this file (<c>InMemoryMessageLog</c>, <c>MongoMessageLog</c>);
+/// One implementation per backend in a folder beside this file (InMemory/, Postgres/, Mongo/), and decorators
+/// that wrap any of them (GroupCommit/, Encryption/);
 /// every one passes the same conformance suite (Tests/MessageLog).
 /// </summary>
 public interface IMessageLog

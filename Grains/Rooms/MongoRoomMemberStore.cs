@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using MongoDB.Bson;
 using MongoDB.Driver;
-using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Mongo;
 using static OrleansChat.Grains.Rooms.MongoRoomMemberDocuments;
 
 namespace OrleansChat.Grains.Rooms;

@@ -33,7 +33,7 @@ public sealed class ProductionBackendsGroup : ICollectionFixture<ProductionBacke
 public sealed class ProductionProfileTests(ProductionBackends backends)
 {
     [Fact]
-    public async Task TwoSiloProcessesAndAClientGatewayChatOverRedisAndKeepStateInPostgresAcrossARestart()
+    public async Task Two_silo_processes_and_a_client_gateway_chat_over_Redis_and_keep_state_in_Postgres_across_a_restart()
     {
         var database = await ProductionCluster.CreateMigratedDatabaseAsync(backends.Postgres);
         var serviceId = "svc-" + Guid.NewGuid().ToString("N")[..8];

@@ -33,7 +33,7 @@ public sealed class SiloCrashTests(ProductionBackends backends, ITestOutputHelpe
     };
 
     [Fact]
-    public async Task KillingASiloMidTrafficLosesNoAcknowledgedMessageAndDuplicatesNone()
+    public async Task Killing_a_silo_mid_traffic_loses_no_acknowledged_message_and_duplicates_none()
     {
         var database = await ProductionCluster.CreateMigratedDatabaseAsync(backends.Postgres);
         var settings = new Dictionary<string, string>(FastFailureDetection)

@@ -9,8 +9,12 @@ using OrleansChat.Gateway.Security;
 using OrleansChat.Gateway.Sockets;
 using OrleansChat.Grains;
 using OrleansChat.Grains.Hosting;
-using OrleansChat.Grains.Hosting.Operations;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.GroupCommit;
+using OrleansChat.Grains.MessageLog.Mongo;
+using OrleansChat.Grains.MessageLog.Postgres;
+using OrleansChat.Hosting.Clustering;
+using OrleansChat.Hosting.Operations;
 using OrleansChat.Silo;
 
 namespace OrleansChat.Tests.Deploy;
@@ -25,20 +29,21 @@ public static class BoundSettings
     /// <summary>Section → the Options class bound from it (the section names are the classes' own constants).</summary>
     private static readonly Dictionary<string, Type> Sections = new(StringComparer.OrdinalIgnoreCase)
     {
-        [OrleansHostOptions.Section] = typeof(OrleansHostOptions),
-        [StorageOptions.Section] = typeof(StorageOptions),
+        [OrleansHostOptions.SectionName] = typeof(OrleansHostOptions),
+        [StorageOptions.SectionName] = typeof(StorageOptions),
+        [MessageLogOptions.SectionName] = typeof(MessageLogOptions),
         [MongoMessageLogOptions.SectionName] = typeof(MongoMessageLogOptions),
         [PostgresMessageLogOptions.SectionName] = typeof(PostgresMessageLogOptions),
         [GroupCommitOptions.SectionName] = typeof(GroupCommitOptions),
-        [AuthOptions.Section] = typeof(AuthOptions),
-        [SocketOptions.Section] = typeof(SocketOptions),
-        [ProtocolOptions.Section] = typeof(ProtocolOptions),
+        [AuthOptions.SectionName] = typeof(AuthOptions),
+        [SocketOptions.SectionName] = typeof(SocketOptions),
+        [ProtocolOptions.SectionName] = typeof(ProtocolOptions),
         [ChatOptions.SectionName] = typeof(ChatOptions),
-        [HealthOptions.Section] = typeof(HealthOptions),
-        [ChatDashboardOptions.Section] = typeof(ChatDashboardOptions),
-        [SecurityOptions.Section] = typeof(SecurityOptions),
-        [WeChatOptions.Section] = typeof(WeChatOptions),
-        [ForwardedHeadersSettings.Section] = typeof(ForwardedHeadersSettings),
+        [HealthOptions.SectionName] = typeof(HealthOptions),
+        [ChatDashboardOptions.SectionName] = typeof(ChatDashboardOptions),
+        [SecurityOptions.SectionName] = typeof(SecurityOptions),
+        [WeChatOptions.SectionName] = typeof(WeChatOptions),
+        [ForwardedHeadersSettings.SectionName] = typeof(ForwardedHeadersSettings),
     };
 
     /// <summary>Read by the .NET runtime itself (GC configuration), not by our code.</summary>
@@ -51,7 +56,6 @@ public static class BoundSettings
     private static readonly HashSet<string> RawKeys = new(StringComparer.OrdinalIgnoreCase)
     {
         "Urls", // ASP.NET Core host: where Kestrel listens
-        "MessageLog:Provider", // ChatSiloExtensions.AddMessageLog
         SiloCommands.MigrationWaitSecondsKey,
     };
 

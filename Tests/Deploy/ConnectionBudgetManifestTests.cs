@@ -1,7 +1,7 @@
 using System.Globalization;
-using k8s.Models;
 using OrleansChat.Grains.Hosting;
-using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Postgres;
+using k8s.Models;
 
 namespace OrleansChat.Tests.Deploy;
 

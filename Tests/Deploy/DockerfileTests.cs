@@ -12,7 +12,7 @@ public sealed partial class DockerfileTests
     [Theory]
     [InlineData("Gateway.Web")]
     [InlineData("Silo")]
-    public void TheImageBuildsAndStartsTheProjectTheTestsRun(string project)
+    public void The_image_builds_and_starts_the_project_the_tests_run(string project)
     {
         var root = Kustomize.RepositoryRoot();
         var dockerfile = File.ReadAllText(Path.Combine(root, project, "Dockerfile"));

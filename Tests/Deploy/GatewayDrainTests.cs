@@ -18,7 +18,7 @@ public sealed class GatewayDrainTests(RedisServer redis)
     private const int InFlight = 20;
 
     [Fact]
-    public async Task StoppingAGatewayClosesWith1012AndItsClientsRecoverEveryAcknowledgedMessageOnAnother()
+    public async Task Stopping_a_gateway_closes_with_1012_and_its_clients_recover_every_acknowledged_message_on_another()
     {
         var cluster = new Dictionary<string, string>
         {

@@ -18,12 +18,12 @@ public static partial class Kustomize
     public static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "OrleansChat.slnx")))
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "OrleansChat.sln")))
         {
             dir = dir.Parent;
         }
 
-        return dir?.FullName ?? throw new InvalidOperationException("OrleansChat.slnx not found above " + AppContext.BaseDirectory);
+        return dir?.FullName ?? throw new InvalidOperationException("OrleansChat.sln not found above " + AppContext.BaseDirectory);
     }
 
     /// <summary>kubectl's path, or a skip (with the reason) when this machine has none.</summary>

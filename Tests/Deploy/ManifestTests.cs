@@ -1,6 +1,6 @@
 using System.Globalization;
+using OrleansChat.Hosting.Operations;
 using k8s.Models;
-using OrleansChat.Grains.Hosting.Operations;
 
 namespace OrleansChat.Tests.Deploy;
 
@@ -10,7 +10,7 @@ public sealed class ManifestTests
     public static TheoryData<string> Overlays => new(Kustomize.Overlays);
 
     [SkippableFact]
-    public void StrictParsingRejectsAFieldTheSchemaDoesNotHave()
+    public void Strict_parsing_rejects_a_field_the_schema_does_not_have()
     {
         var yaml = Kustomize.Render("base").Replace("readinessProbe:", "readinesProbe:", StringComparison.Ordinal);
         Assert.ThrowsAny<Exception>(() => Kustomize.Parse(yaml));
@@ -18,7 +18,7 @@ public sealed class ManifestTests
 
     [SkippableTheory]
     [MemberData(nameof(Overlays))]
-    public void EveryObjectParsesStrictlyAndTheAppIsComplete(string overlay)
+    public void Every_object_parses_strictly_and_the_app_is_complete(string overlay)
     {
         var manifests = Kustomize.RenderOverlay(overlay);
         Assert.NotNull(manifests.Silo);
@@ -32,7 +32,7 @@ public sealed class ManifestTests
 
     [SkippableTheory]
     [MemberData(nameof(Overlays))]
-    public void ProbesUseTheHealthEndpointsOnADeclaredPort(string overlay)
+    public void Probes_use_the_health_endpoints_on_a_declared_port(string overlay)
     {
         var manifests = Kustomize.RenderOverlay(overlay);
         foreach (var deployment in new[] { manifests.Silo, manifests.Gateway })
@@ -53,7 +53,7 @@ public sealed class ManifestTests
 
     [SkippableTheory]
     [MemberData(nameof(Overlays))]
-    public void ContainerPortsAreTheOnesTheAppsListenOn(string overlay)
+    public void Container_ports_are_the_ones_the_apps_listen_on(string overlay)
     {
         var manifests = Kustomize.RenderOverlay(overlay);
         var silo = manifests.Silo.Spec.Template.Spec.Containers.Single();
@@ -76,7 +76,7 @@ public sealed class ManifestTests
 
     [SkippableTheory]
     [MemberData(nameof(Overlays))]
-    public void ImagesLabelsAndSelectorsAgree(string overlay)
+    public void Images_labels_and_selectors_agree(string overlay)
     {
         var manifests = Kustomize.RenderOverlay(overlay);
         var siloImage = manifests.Silo.Spec.Template.Spec.Containers.Single().Image;
@@ -109,7 +109,7 @@ public sealed class ManifestTests
 
     [SkippableTheory]
     [MemberData(nameof(Overlays))]
-    public void TheSiloRunsUnderKubernetesHostingWithTheRbacItNeeds(string overlay)
+    public void The_silo_runs_under_Kubernetes_hosting_with_the_RBAC_it_needs(string overlay)
     {
         var manifests = Kustomize.RenderOverlay(overlay);
         var pod = manifests.Silo.Spec.Template.Spec;
@@ -127,7 +127,7 @@ public sealed class ManifestTests
 
     [SkippableTheory]
     [MemberData(nameof(Overlays))]
-    public void EveryVariableOfOurContainersIsASettingTheCodeBinds(string overlay)
+    public void Every_variable_of_our_containers_is_a_setting_the_code_binds(string overlay)
     {
         var manifests = Kustomize.RenderOverlay(overlay);
         var containers = new[] { manifests.Silo, manifests.Gateway }.Select(d => d.Spec.Template.Spec.Containers.Single())
@@ -140,7 +140,7 @@ public sealed class ManifestTests
     }
 
     [Fact]
-    public void TheNameCheckCatchesAMisspeltSetting()
+    public void The_name_check_catches_a_misspelt_setting()
     {
         var env = new Dictionary<string, string?> { ["Sockets__DrainTimout"] = "00:00:15", ["Clustr__Mode"] = "Client", ["Cluster__Mode"] = "Client" };
         Assert.Equal(2, BoundSettings.Unbound(env).Count);
@@ -148,7 +148,7 @@ public sealed class ManifestTests
 
     [SkippableTheory]
     [MemberData(nameof(Overlays))]
-    public void TheGatewayDrainFitsInItsGracePeriod(string overlay)
+    public void The_gateway_drain_fits_in_its_grace_period(string overlay)
     {
         var manifests = Kustomize.RenderOverlay(overlay);
         var pod = manifests.Gateway.Spec.Template.Spec;

@@ -1,5 +1,5 @@
 using System.Net;
-using OrleansChat.Grains.Hosting.Operations;
+using OrleansChat.Hosting.Operations;
 using OrleansChat.Tests.Infrastructure;
 
 namespace OrleansChat.Tests.Deploy;
@@ -8,7 +8,7 @@ namespace OrleansChat.Tests.Deploy;
 public sealed class OperationsEndpointTests
 {
     [Fact]
-    public async Task TheGatewayServesHealthMetricsAndTheDashboard()
+    public async Task The_gateway_serves_health_metrics_and_the_dashboard()
     {
         await using var gateway = await GatewayServer.StartAsync(new Dictionary<string, string?> { ["Dashboard:Enabled"] = "true" });
         await Eventually.TrueAsync(async () => await StatusAsync(gateway.Http, OperationsEndpoints.ReadinessPath) == HttpStatusCode.OK, "the gateway is ready");
@@ -60,7 +60,7 @@ public sealed class OperationsEndpointTests
         });
 
     [Fact]
-    public async Task TheSiloServesHealthAndMetricsOnItsHealthPortAndLogsJsonInProduction()
+    public async Task The_silo_serves_health_and_metrics_on_its_health_port_and_logs_JSON_in_production()
     {
         var healthPort = FreePort.Next();
         await using var silo = SiloProcess.Start(new Dictionary<string, string>
@@ -78,7 +78,7 @@ public sealed class OperationsEndpointTests
     }
 
     [Fact]
-    public async Task KubernetesHostingOutsideAPodRefusesToStartAndSaysWhy()
+    public async Task Kubernetes_hosting_outside_a_pod_refuses_to_start_and_says_why()
     {
         await using var silo = SiloProcess.Start(new Dictionary<string, string>
         {

@@ -1,5 +1,5 @@
 using System.Net;
-using OrleansChat.Grains.Hosting.Operations;
+using OrleansChat.Hosting.Operations;
 using OrleansChat.Tests.Infrastructure;
 
 namespace OrleansChat.Tests.Deploy;

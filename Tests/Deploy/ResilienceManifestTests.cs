@@ -2,6 +2,7 @@ using System.Globalization;
 using k8s.Models;
 using Microsoft.Extensions.Configuration;
 using OrleansChat.Grains.Hosting;
+using OrleansChat.Hosting.Clustering;
 
 namespace OrleansChat.Tests.Deploy;
 

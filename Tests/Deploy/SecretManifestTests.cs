@@ -72,16 +72,16 @@ public sealed class SecretManifestTests
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(manifests.Environment(manifests.Gateway.Spec.Template.Spec.Containers.Single())
             .Select(kv => KeyValuePair.Create(kv.Key.Replace("__", ":", StringComparison.Ordinal), kv.Value))).Build();
 
-        var auth = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>()!;
+        var auth = configuration.GetSection(AuthOptions.SectionName).Get<AuthOptions>()!;
         var signing = Assert.Single(RsaKeySet.Load(auth.SigningKeys, "Auth:SigningKeys", NullLogger.Instance));
         Assert.DoesNotContain("ephemeral", signing.Id, StringComparison.Ordinal);
-        var security = configuration.GetSection(SecurityOptions.Section).Get<SecurityOptions>()!;
+        var security = configuration.GetSection(SecurityOptions.SectionName).Get<SecurityOptions>()!;
         var encryption = Assert.Single(RsaKeySet.Load(security.EncryptionKeys, "Security:EncryptionKeys", NullLogger.Instance));
         Assert.DoesNotContain("ephemeral", encryption.Id, StringComparison.Ordinal);
         Assert.False(auth.DevLoginEnabled);
 
         // Prod logs users in through WeChat (the development login is off); dev has no mini-program.
-        var weChat = configuration.GetSection(WeChatOptions.Section).Get<WeChatOptions>() ?? new WeChatOptions();
+        var weChat = configuration.GetSection(WeChatOptions.SectionName).Get<WeChatOptions>() ?? new WeChatOptions();
         Assert.Equal(overlay == "prod", weChat.IsConfigured);
     }
 

@@ -41,7 +41,7 @@ public sealed class BadInputTests(GatewayFixture fixture)
 
     [Theory]
     [MemberData(nameof(BadFrames))]
-    public async Task ABadFrameGetsAnErrorAndTheConnectionGoesOn(string frame, string code, string messagePart)
+    public async Task A_bad_frame_gets_an_error_and_the_connection_goes_on(string frame, string code, string messagePart)
     {
         await using var client = await _server.ConnectAsync(GatewayServer.UniqueName("fuzzy"));
         await client.SendRawAsync(frame);
@@ -57,7 +57,7 @@ public sealed class BadInputTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task TabLineFeedAndCarriageReturnAreAllowedInText()
+    public async Task Tab_line_feed_and_carriage_return_are_allowed_in_text()
     {
         var room = GatewayServer.UniqueName("lines");
         await using var client = await _server.ConnectAsync(GatewayServer.UniqueName("poet"));
@@ -70,7 +70,7 @@ public sealed class BadInputTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task TextOverTheLimitIsTooLarge()
+    public async Task Text_over_the_limit_is_too_large()
     {
         await using var client = await _server.ConnectAsync(GatewayServer.UniqueName("verbose"));
         var error = await client.RequestAsync(id => new { type = "room.send", id, room = "r", body = new { kind = "text", text = new string('x', 4001) } });
@@ -78,7 +78,7 @@ public sealed class BadInputTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task DeepNestingIsRefusedWithoutHarm()
+    public async Task Deep_nesting_is_refused_without_harm()
     {
         await using var client = await _server.ConnectAsync(GatewayServer.UniqueName("deep"));
         await client.SendRawAsync("{\"type\":\"ping\",\"x\":" + new string('[', 500) + new string(']', 500) + "}");
@@ -88,7 +88,7 @@ public sealed class BadInputTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task ABinaryFrameGetsAnError()
+    public async Task A_binary_frame_gets_an_error()
     {
         await using var client = await _server.ConnectAsync(GatewayServer.UniqueName("binary"));
         await client.SendBytesAsync([0xde, 0xad, 0xbe, 0xef], WebSocketMessageType.Binary);
@@ -98,7 +98,7 @@ public sealed class BadInputTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task InvalidUtf8InATextFrameClosesWith1007AndTheServiceGoesOn()
+    public async Task Invalid_UTF8_in_a_text_frame_closes_with_1007_and_the_service_goes_on()
     {
         await using var client = await _server.ConnectAsync(GatewayServer.UniqueName("bytes"));
         await client.SendBytesAsync([(byte)'{', 0xff, 0xfe, (byte)'}'], WebSocketMessageType.Text);
@@ -109,7 +109,7 @@ public sealed class BadInputTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task AFrameOver64KiBClosesWith1009AndTheServiceGoesOn()
+    public async Task A_frame_over_64KiB_closes_with_1009_and_the_service_goes_on()
     {
         await using var client = await _server.ConnectAsync(GatewayServer.UniqueName("huge"));
         var huge = "{\"type\":\"ping\",\"pad\":\"" + new string('x', 70 * 1024) + "\"}";

@@ -10,7 +10,7 @@ public sealed class ConnectionTests(GatewayFixture fixture)
     private readonly GatewayServer _server = fixture.Server;
 
     [Fact]
-    public async Task PingGetsPongWithTheServerTime()
+    public async Task Ping_gets_pong_with_the_server_time()
     {
         await using var client = await _server.ConnectAsync(GatewayServer.UniqueName("pinger"));
         var before = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -20,7 +20,7 @@ public sealed class ConnectionTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task TheWelcomeFrameNamesTheUserTheTokenNames()
+    public async Task The_welcome_frame_names_the_user_the_token_names()
     {
         var id = GatewayServer.UniqueName("me");
         await using var client = await _server.ConnectAsync(id, "Zhang San");
@@ -33,7 +33,7 @@ public sealed class ConnectionTests(GatewayFixture fixture)
     [InlineData(null)]
     [InlineData("not-a-token")]
     [InlineData("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl")]
-    public async Task AnUpgradeWithoutAValidTokenIsRefusedWith401(string? token)
+    public async Task An_upgrade_without_a_valid_token_is_refused_with_401(string? token)
     {
         var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
@@ -43,7 +43,7 @@ public sealed class ConnectionTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task ABearerHeaderIsAcceptedOnTheUpgrade()
+    public async Task A_bearer_header_is_accepted_on_the_upgrade()
     {
         var token = await _server.LoginAsync(GatewayServer.UniqueName("bearer"));
         await using var client = await ChatClient.ConnectAsync(_server.WebSocketUri(), configure: o => o.SetRequestHeader("Authorization", "Bearer " + token));
@@ -54,7 +54,7 @@ public sealed class ConnectionTests(GatewayFixture fixture)
     [InlineData("{\"openId\":\"bad id!\",\"name\":\"x\"}")]
     [InlineData("{\"openId\":\"ok\",\"name\":\"\"}")]
     [InlineData("{\"openId\":\"ok\",\"name\":\"x\",\"avatarUrl\":\"javascript:alert(1)\"}")]
-    public async Task ABadLoginIsA400WithAReason(string body)
+    public async Task A_bad_login_is_a_400_with_a_reason(string body)
     {
         using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
         using var response = await _server.Http.PostAsync("/api/auth/login", content);

@@ -32,7 +32,7 @@ public sealed class FuzzTests(FuzzGatewayFixture fixture, ITestOutputHelper outp
     private readonly GatewayServer _server = fixture.Server;
 
     [Fact]
-    public async Task BadFramesGetErrorsOrDocumentedClosesAndAChatAtTheSameTimeLosesNothing()
+    public async Task Bad_frames_get_errors_or_documented_closes_and_a_chat_at_the_same_time_loses_nothing()
     {
         var seed = int.TryParse(Environment.GetEnvironmentVariable("ORLEANSCHAT_FUZZ_SEED"), CultureInfo.InvariantCulture, out var s) ? s : Environment.TickCount;
         output.WriteLine($"fuzz seed: {seed} (replay with ORLEANSCHAT_FUZZ_SEED={seed})");

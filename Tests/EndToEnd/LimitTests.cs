@@ -12,7 +12,7 @@ public sealed class LimitTests(LimitedGatewayFixture fixture)
     private readonly GatewayServer _server = fixture.Server;
 
     [Fact]
-    public async Task SendsBeyondTheBurstAreRateLimitedWithARetryHintAndTheConnectionStays()
+    public async Task Sends_beyond_the_burst_are_rate_limited_with_a_retry_hint_and_the_connection_stays()
     {
         var room = GatewayServer.UniqueName("room");
         await using var alice = await _server.ConnectAsync(GatewayServer.UniqueName("alice"));
@@ -39,7 +39,7 @@ public sealed class LimitTests(LimitedGatewayFixture fixture)
     }
 
     [Fact]
-    public async Task EveryKindOfFrameCountsAgainstTheFrameBudgetButPingsDoNot()
+    public async Task Every_kind_of_frame_counts_against_the_frame_budget_but_pings_do_not()
     {
         await using var client = await _server.ConnectAsync(GatewayServer.UniqueName("chatty"));
         for (var i = 0; i < 20; i++)
@@ -61,7 +61,7 @@ public sealed class LimitTests(LimitedGatewayFixture fixture)
     }
 
     [Fact]
-    public async Task TheUserBudgetIsSharedByTheUsersConnectionsOnTheGateway()
+    public async Task The_user_budget_is_shared_by_the_users_connections_on_the_gateway()
     {
         var token = await _server.LoginAsync(GatewayServer.UniqueName("twin"));
         await using var phone = await _server.ConnectWithTokenAsync(token);
@@ -75,7 +75,7 @@ public sealed class LimitTests(LimitedGatewayFixture fixture)
     }
 
     [Fact]
-    public async Task AThirdConnectionOfAUserIsRefusedWith429BeforeTheUpgrade()
+    public async Task A_third_connection_of_a_user_is_refused_with_429_before_the_upgrade()
     {
         var token = await _server.LoginAsync(GatewayServer.UniqueName("many"));
         await using var first = await _server.ConnectWithTokenAsync(token);
@@ -92,7 +92,7 @@ public sealed class LimitTests(LimitedGatewayFixture fixture)
     }
 
     [Fact]
-    public async Task AnUpgradeFromAnOriginNotListedIsRefusedWith403()
+    public async Task An_upgrade_from_an_origin_not_listed_is_refused_with_403()
     {
         var token = await _server.LoginAsync(GatewayServer.UniqueName("web"));
         var refused = await UpgradeAsync(_server.WebSocketUri(token), origin: "https://evil.example");
@@ -105,7 +105,7 @@ public sealed class LimitTests(LimitedGatewayFixture fixture)
     }
 
     [Fact]
-    public async Task JoiningMoreRoomsThanAllowedIsForbiddenUntilTheUserLeavesOne()
+    public async Task Joining_more_rooms_than_allowed_is_forbidden_until_the_user_leaves_one()
     {
         await using var client = await _server.ConnectAsync(GatewayServer.UniqueName("joiner"));
         var (r1, r2, r3) = (GatewayServer.UniqueName("r"), GatewayServer.UniqueName("r"), GatewayServer.UniqueName("r"));
@@ -122,7 +122,7 @@ public sealed class LimitTests(LimitedGatewayFixture fixture)
     }
 
     [Fact]
-    public async Task MediaAndAvatarUrlsMustBeOnAnAllowedHost()
+    public async Task Media_and_avatar_urls_must_be_on_an_allowed_host()
     {
         var room = GatewayServer.UniqueName("room");
         await using var client = await _server.ConnectAsync(GatewayServer.UniqueName("pics"));
@@ -186,7 +186,7 @@ public sealed class PerAddressLimitTests(PerAddressGatewayFixture fixture) : ICl
     private readonly GatewayServer _server = fixture.Server;
 
     [Fact]
-    public async Task ConnectionsFromOneAddressBeyondTheLimitAreRefusedWith429()
+    public async Task Connections_from_one_address_beyond_the_limit_are_refused_with_429()
     {
         var clients = new List<ChatClient>();
         try

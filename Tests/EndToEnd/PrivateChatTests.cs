@@ -9,7 +9,7 @@ public sealed class PrivateChatTests(GatewayFixture fixture)
     private readonly GatewayServer _server = fixture.Server;
 
     [Fact]
-    public async Task RequestAcceptChatAndLeave()
+    public async Task Request_accept_chat_and_leave()
     {
         var (aliceId, bobId) = (GatewayServer.UniqueName("alice"), GatewayServer.UniqueName("bob"));
         var conv = ConversationId.ForDm(aliceId, bobId);
@@ -50,7 +50,7 @@ public sealed class PrivateChatTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task DeclineTellsTheRequesterAndAcceptingNothingIsAConflict()
+    public async Task Decline_tells_the_requester_and_accepting_nothing_is_a_conflict()
     {
         var (aliceId, bobId) = (GatewayServer.UniqueName("alice"), GatewayServer.UniqueName("bob"));
         await using var alice = await _server.ConnectAsync(aliceId);
@@ -70,7 +70,7 @@ public sealed class PrivateChatTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task MessagesReachEveryDeviceOfBothUsersAndPresenceIsPushed()
+    public async Task Messages_reach_every_device_of_both_users_and_presence_is_pushed()
     {
         var (aliceId, bobId) = (GatewayServer.UniqueName("alice"), GatewayServer.UniqueName("bob"));
         await using var alicePhone = await _server.ConnectAsync(aliceId);

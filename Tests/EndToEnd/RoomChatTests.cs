@@ -8,7 +8,7 @@ public sealed class RoomChatTests(GatewayFixture fixture)
     private readonly GatewayServer _server = fixture.Server;
 
     [Fact]
-    public async Task TwoUsersChatInARoomWithServerSetIdentityAndSequence()
+    public async Task Two_users_chat_in_a_room_with_server_set_identity_and_sequence()
     {
         var room = GatewayServer.UniqueName("room");
         await using var alice = await _server.ConnectAsync(GatewayServer.UniqueName("alice"), "Alice");
@@ -34,7 +34,7 @@ public sealed class RoomChatTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task ABurstOfMessagesArrivesCompleteAndInOrder()
+    public async Task A_burst_of_messages_arrives_complete_and_in_order()
     {
         // Frames that queue up for one socket are written in batches: none may be lost, split or reordered.
         var room = GatewayServer.UniqueName("room");
@@ -53,7 +53,7 @@ public sealed class RoomChatTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task AClientCannotImpersonateAnotherSender()
+    public async Task A_client_cannot_impersonate_another_sender()
     {
         var room = GatewayServer.UniqueName("room");
         var aliceId = GatewayServer.UniqueName("alice");
@@ -70,7 +70,7 @@ public sealed class RoomChatTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task JoinAndLeaveAreAnnouncedAndMembersShowWhoIsOnline()
+    public async Task Join_and_leave_are_announced_and_members_show_who_is_online()
     {
         var room = GatewayServer.UniqueName("room");
         var bobId = GatewayServer.UniqueName("bob");
@@ -108,7 +108,7 @@ public sealed class RoomChatTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task AResentMessageIsAcknowledgedWithTheSameSeqAndDeliveredOnce()
+    public async Task A_resent_message_is_acknowledged_with_the_same_seq_and_delivered_once()
     {
         var room = GatewayServer.UniqueName("room");
         await using var alice = await _server.ConnectAsync(GatewayServer.UniqueName("alice"));
@@ -132,7 +132,7 @@ public sealed class RoomChatTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task HistoryPagesBackwardsThroughTheRoom()
+    public async Task History_pages_backwards_through_the_room()
     {
         var room = GatewayServer.UniqueName("room");
         await using var alice = await _server.ConnectAsync(GatewayServer.UniqueName("alice"));
@@ -159,7 +159,7 @@ public sealed class RoomChatTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task SyncAfterAReconnectReturnsExactlyTheMissedMessages()
+    public async Task Sync_after_a_reconnect_returns_exactly_the_missed_messages()
     {
         var room = GatewayServer.UniqueName("room");
         var bobId = GatewayServer.UniqueName("bob");
@@ -188,7 +188,7 @@ public sealed class RoomChatTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task SyncPagesLongGapsAndReportsUnreadableConversations()
+    public async Task Sync_pages_long_gaps_and_reports_unreadable_conversations()
     {
         var room = GatewayServer.UniqueName("room");
         await using var alice = await _server.ConnectAsync(GatewayServer.UniqueName("alice"));
@@ -215,7 +215,7 @@ public sealed class RoomChatTests(GatewayFixture fixture)
         page.Json.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("seq").GetInt32()).ToList();
 
     [Fact]
-    public async Task AReaderThatFallsBehindAndCatchesUpGetsEveryMessageInOrder()
+    public async Task A_reader_that_falls_behind_and_catches_up_gets_every_message_in_order()
     {
         // Frames go out inline while a socket is idle and through its queue while it is backed up; the switch
         // between the two must neither lose nor reorder anything. ~4.7 MB overfills the loopback TCP buffers and
@@ -241,7 +241,7 @@ public sealed class RoomChatTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task TheJoinAckSaysWhichMessagesAreHistoryAndEveryLaterOneArrivesLive()
+    public async Task The_join_ack_says_which_messages_are_history_and_every_later_one_arrives_live()
     {
         var room = GatewayServer.UniqueName("room");
         await using var alice = await _server.ConnectAsync(GatewayServer.UniqueName("alice"));

@@ -9,7 +9,7 @@ public sealed class RoomPermissionTests(GatewayFixture fixture)
     private readonly GatewayServer _server = fixture.Server;
 
     [Fact]
-    public async Task APrivateRoomAdmitsOnlyInvitedUsers()
+    public async Task A_private_room_admits_only_invited_users()
     {
         var room = GatewayServer.UniqueName("room");
         var bobId = GatewayServer.UniqueName("bob");
@@ -34,7 +34,7 @@ public sealed class RoomPermissionTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task AKickedMemberIsToldAndNoLongerReceivesOrSends()
+    public async Task A_kicked_member_is_told_and_no_longer_receives_or_sends()
     {
         var (room, bobId) = (GatewayServer.UniqueName("room"), GatewayServer.UniqueName("bob"));
         await using var alice = await _server.ConnectAsync(GatewayServer.UniqueName("alice"), "Alice");
@@ -59,7 +59,7 @@ public sealed class RoomPermissionTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task AMutedMemberIsForbiddenToSendUntilTheMuteExpires()
+    public async Task A_muted_member_is_forbidden_to_send_until_the_mute_expires()
     {
         var (room, bobId) = (GatewayServer.UniqueName("room"), GatewayServer.UniqueName("bob"));
         await using var alice = await _server.ConnectAsync(GatewayServer.UniqueName("alice"), "Alice");
@@ -82,7 +82,7 @@ public sealed class RoomPermissionTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task ABannedUserCannotRejoinUntilUnbanned()
+    public async Task A_banned_user_cannot_rejoin_until_unbanned()
     {
         var (room, bobId) = (GatewayServer.UniqueName("room"), GatewayServer.UniqueName("bob"));
         await using var alice = await _server.ConnectAsync(GatewayServer.UniqueName("alice"), "Alice");
@@ -100,7 +100,7 @@ public sealed class RoomPermissionTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task AMemberCannotModerateAndAnAdminCannotActOnTheOwner()
+    public async Task A_member_cannot_moderate_and_an_admin_cannot_act_on_the_owner()
     {
         var room = GatewayServer.UniqueName("room");
         var (aliceId, bobId, carolId) = (GatewayServer.UniqueName("alice"), GatewayServer.UniqueName("bob"), GatewayServer.UniqueName("carol"));
@@ -132,7 +132,7 @@ public sealed class RoomPermissionTests(GatewayFixture fixture)
     }
 
     [Fact]
-    public async Task ModerationFramesAreValidated()
+    public async Task Moderation_frames_are_validated()
     {
         var room = GatewayServer.UniqueName("room");
         await using var alice = await _server.ConnectAsync(GatewayServer.UniqueName("alice"));

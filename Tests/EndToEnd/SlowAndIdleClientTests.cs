@@ -10,7 +10,7 @@ public sealed class SlowAndIdleClientTests(TightGatewayFixture fixture)
     private readonly GatewayServer _server = fixture.Server;
 
     [Fact]
-    public async Task ASilentConnectionIsClosedAfterTheIdleTimeoutAndAPingingOneIsNot()
+    public async Task A_silent_connection_is_closed_after_the_idle_timeout_and_a_pinging_one_is_not()
     {
         await using var silent = await _server.ConnectAsync(GatewayServer.UniqueName("silent"));
         await using var pinging = await _server.ConnectAsync(GatewayServer.UniqueName("pinging"));
@@ -28,7 +28,7 @@ public sealed class SlowAndIdleClientTests(TightGatewayFixture fixture)
     }
 
     [Fact]
-    public async Task AStalledClientIsDisconnectedAndDoesNotDelayTheOthers()
+    public async Task A_stalled_client_is_disconnected_and_does_not_delay_the_others()
     {
         var room = GatewayServer.UniqueName("room");
         var stalledToken = await _server.LoginAsync(GatewayServer.UniqueName("stalled"));

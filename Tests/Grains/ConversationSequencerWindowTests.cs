@@ -1,6 +1,6 @@
 using OrleansChat.Grains;
 using OrleansChat.Grains.Conversations;
-using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.InMemory;
 using OrleansChat.Model;
 
 namespace OrleansChat.Tests.Grains;

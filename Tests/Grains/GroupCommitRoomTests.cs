@@ -4,6 +4,8 @@ using Orleans.TestingHost;
 using OrleansChat.Grains;
 using OrleansChat.Grains.Hosting;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.GroupCommit;
+using OrleansChat.Grains.MessageLog.InMemory;
 using OrleansChat.Model;
 using OrleansChat.Protocol;
 using OrleansChat.Tests.Infrastructure;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using OrleansChat.Grains.Hosting;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.InMemory;
 using OrleansChat.Grains.Rooms;
 
 namespace OrleansChat.Tests.Infrastructure;
@@ -64,6 +65,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             siloBuilder.Services.AddSingleton<IMessageLog>(SharedLog);
             siloBuilder.Services.AddSingleton<IRoomMemberStore>(SharedMembers);
             siloBuilder.AddChatGrains(configuration);
+            siloBuilder.AddGrainInspection();
         }
     }
 }

@@ -31,7 +31,7 @@ public sealed class SiloProcess : IAsyncDisposable
         var testBin = new DirectoryInfo(AppContext.BaseDirectory);
         var configuration = testBin.Parent!.Name;
         var root = testBin;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "OrleansChat.slnx")))
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "OrleansChat.sln")))
         {
             root = root.Parent;
         }

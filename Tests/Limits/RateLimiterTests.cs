@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using OrleansChat.Gateway.Limits;
 using OrleansChat.Model;
 using OrleansChat.Protocol;
@@ -10,7 +11,7 @@ public sealed class RateLimiterTests
     private static readonly ClientFrame Send = new RoomSendCommand("r", new TextBody("hi"));
     private static readonly ClientFrame Join = new RoomJoinCommand("r");
 
-    private readonly ManualClock _clock = new();
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     [Fact]
     public void Sends_cost_a_frame_and_a_send_token_and_other_frames_only_a_frame_token()

@@ -1,10 +1,11 @@
+using Microsoft.Extensions.Time.Testing;
 using OrleansChat.Gateway.Limits;
 
 namespace OrleansChat.Tests.Limits;
 
 public sealed class TokenBucketTests
 {
-    private readonly ManualClock _clock = new();
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
 
     [Fact]
     public void A_full_bucket_admits_a_burst_then_refuses_with_the_time_until_the_next_token()

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Encryption;
+using OrleansChat.Grains.MessageLog.InMemory;
 using OrleansChat.Model;
 
 namespace OrleansChat.Tests.MessageLog;

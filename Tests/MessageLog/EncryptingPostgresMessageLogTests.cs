@@ -1,6 +1,8 @@
 using System.Text;
 using Npgsql;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Encryption;
+using OrleansChat.Grains.MessageLog.Postgres;
 using OrleansChat.Model;
 using OrleansChat.Tests.Infrastructure;
 
@@ -20,7 +22,7 @@ public sealed class EncryptingPostgresMessageLogTests(PostgresServer postgres) :
         new EncryptingMessageLog(new PostgresMessageLog(await DataSourceAsync()), new BodyCipher([Key]));
 
     [Fact]
-    public async Task TheTableHoldsOnlyCiphertextForATextBody()
+    public async Task The_table_holds_only_ciphertext_for_a_text_body()
     {
         const string Secret = "the launch code is 0000";
         var log = await CreateLogAsync();

@@ -1,4 +1,7 @@
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.GroupCommit;
+using OrleansChat.Grains.MessageLog.InMemory;
+using OrleansChat.Grains.MessageLog.Postgres;
 using OrleansChat.Model;
 using OrleansChat.Tests.Infrastructure;
 

@@ -1,6 +1,8 @@
 using OrleansChat.Grains;
 using OrleansChat.Grains.Conversations;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.GroupCommit;
+using OrleansChat.Grains.MessageLog.Postgres;
 using OrleansChat.Model;
 using OrleansChat.Tests.Infrastructure;
 

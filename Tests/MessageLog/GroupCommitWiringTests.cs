@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OrleansChat.Grains.Hosting;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.GroupCommit;
+using OrleansChat.Grains.MessageLog.InMemory;
 
 namespace OrleansChat.Tests.MessageLog;
 

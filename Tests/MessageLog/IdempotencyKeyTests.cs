@@ -1,5 +1,6 @@
 using OrleansChat.Grains.MessageLog;
 
+
 namespace OrleansChat.Tests.MessageLog;
 
 public sealed class IdempotencyKeyTests

@@ -1,4 +1,6 @@
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.InMemory;
+
 
 namespace OrleansChat.Tests.MessageLog;
 

@@ -1,4 +1,5 @@
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.InMemory;
 using OrleansChat.Model;
 
 namespace OrleansChat.Tests.MessageLog;

@@ -37,7 +37,7 @@ public abstract class MessageLogConformanceTests
     private static long[] Seqs(MessagePage page) => page.Messages.Select(m => m.Seq).ToArray();
 
     [SkippableFact]
-    public async Task AppendAndReadRoundTripEveryBodyKindWithAllFields()
+    public async Task Append_and_read_round_trip_every_body_kind_with_all_fields()
     {
         var log = await CreateLogAsync();
         var conv = NewConv();
@@ -67,7 +67,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task ReadBeforeNullReturnsTheNewestPageAscending()
+    public async Task ReadBefore_null_returns_the_newest_page_ascending()
     {
         var log = await CreateLogAsync();
         var conv = NewConv();
@@ -80,7 +80,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task ReadBeforePagesBackwardsWithMoreFlagAndLimit()
+    public async Task ReadBefore_pages_backwards_with_more_flag_and_limit()
     {
         var log = await CreateLogAsync();
         var conv = NewConv();
@@ -114,7 +114,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task ReadAfterPagesForwardsWithMoreFlagAndLimit()
+    public async Task ReadAfter_pages_forwards_with_more_flag_and_limit()
     {
         var log = await CreateLogAsync();
         var conv = NewConv();
@@ -143,7 +143,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task EmptyConversationReadsNothingAndLastSeqIsZero()
+    public async Task Empty_conversation_reads_nothing_and_LastSeq_is_zero()
     {
         var log = await CreateLogAsync();
         var conv = NewConv();
@@ -158,7 +158,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task LastSeqIsTheHighestStored()
+    public async Task LastSeq_is_the_highest_stored()
     {
         var log = await CreateLogAsync();
         var conv = NewConv();
@@ -171,7 +171,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task ResendWithSameClientIdReturnsTheOriginalAsDuplicate()
+    public async Task Resend_with_same_client_id_returns_the_original_as_duplicate()
     {
         var log = await CreateLogAsync();
         var conv = NewConv();
@@ -187,7 +187,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task ResendWithSameClientIdAndANewSeqReturnsTheOriginalAndWritesNothing()
+    public async Task Resend_with_same_client_id_and_a_new_seq_returns_the_original_and_writes_nothing()
     {
         var log = await CreateLogAsync();
         var conv = NewConv();
@@ -204,7 +204,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task ResendWithSameClientIdAtTheSameSeqButNewTsReturnsTheOriginal()
+    public async Task Resend_with_same_client_id_at_the_same_seq_but_new_ts_returns_the_original()
     {
         var log = await CreateLogAsync();
         var conv = NewConv();
@@ -218,7 +218,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task SameClientIdFromAnotherSenderIsNotADuplicate()
+    public async Task Same_client_id_from_another_sender_is_not_a_duplicate()
     {
         var log = await CreateLogAsync();
         var conv = NewConv();
@@ -234,7 +234,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task SameClientIdInAnotherConversationIsNotADuplicate()
+    public async Task Same_client_id_in_another_conversation_is_not_a_duplicate()
     {
         var log = await CreateLogAsync();
         var first = Message(NewConv(), 1, "c-1");
@@ -245,7 +245,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task MessagesWithoutClientIdAreNeverMatchedByIt()
+    public async Task Messages_without_client_id_are_never_matched_by_it()
     {
         var log = await CreateLogAsync();
         var conv = NewConv();
@@ -256,7 +256,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task TheSameMessageAgainAtItsSeqIsADuplicate()
+    public async Task The_same_message_again_at_its_seq_is_a_duplicate()
     {
         var log = await CreateLogAsync();
         var conv = NewConv();
@@ -270,7 +270,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task ADifferentMessageAtAnExistingSeqThrowsSequenceConflict()
+    public async Task A_different_message_at_an_existing_seq_throws_SequenceConflict()
     {
         var log = await CreateLogAsync();
         var conv = NewConv();
@@ -285,7 +285,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task ConversationsAreIsolated()
+    public async Task Conversations_are_isolated()
     {
         var log = await CreateLogAsync();
         var first = NewConv();
@@ -300,7 +300,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task ConcurrentAppendsOfDistinctSeqsAllLand()
+    public async Task Concurrent_appends_of_distinct_seqs_all_land()
     {
         var log = await CreateLogAsync();
         var conv = NewConv();
@@ -315,7 +315,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task ABatchStoresEveryMessageInOrderAcrossConversations()
+    public async Task A_batch_stores_every_message_in_order_across_conversations()
     {
         var log = await CreateLogAsync();
         var (first, second) = (NewConv(), NewConv());
@@ -338,7 +338,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task DuplicatesWithinABatchAreAnsweredWithTheFirst()
+    public async Task Duplicates_within_a_batch_are_answered_with_the_first()
     {
         var log = await CreateLogAsync();
         var conv = NewConv();
@@ -354,7 +354,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task DuplicatesAcrossBatchesAreAnsweredWithTheStoredOriginal()
+    public async Task Duplicates_across_batches_are_answered_with_the_stored_original()
     {
         var log = await CreateLogAsync();
         var conv = NewConv();
@@ -369,7 +369,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task AConflictInTheMiddleOfABatchFailsOnlyThatMessage()
+    public async Task A_conflict_in_the_middle_of_a_batch_fails_only_that_message()
     {
         var log = await CreateLogAsync();
         var (conv, other) = (NewConv(), NewConv());
@@ -388,7 +388,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task AResendAtANewSeqInABatchLeavesThatSeqUnusedAndStopsItsConversationsLaterMessages()
+    public async Task A_resend_at_a_new_seq_in_a_batch_leaves_that_seq_unused_and_stops_its_conversations_later_messages()
     {
         var log = await CreateLogAsync();
         var (conv, other) = (NewConv(), NewConv());
@@ -410,7 +410,7 @@ public abstract class MessageLogConformanceTests
     }
 
     [SkippableFact]
-    public async Task NonPositiveLimitReadsNothing()
+    public async Task Non_positive_limit_reads_nothing()
     {
         var log = await CreateLogAsync();
         var conv = NewConv();

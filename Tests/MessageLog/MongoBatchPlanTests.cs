@@ -1,4 +1,5 @@
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Mongo;
 using OrleansChat.Model;
 
 namespace OrleansChat.Tests.MessageLog;

@@ -1,6 +1,7 @@
 using MongoDB.Bson;
 using MongoDB.Driver;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Mongo;
 
 namespace OrleansChat.Tests.MessageLog;
 
@@ -19,7 +20,7 @@ public sealed class MongoMessageLogTests(MongoTestDatabase database) : MessageLo
     }
 
     [SkippableFact]
-    public async Task EnsureIndexesIsIdempotentAndCreatesBothUniqueIndexes()
+    public async Task EnsureIndexes_is_idempotent_and_creates_both_unique_indexes()
     {
         var client = database.RequireClient();
         var options = database.Options();
@@ -41,7 +42,7 @@ public sealed class MongoMessageLogTests(MongoTestDatabase database) : MessageLo
     }
 
     [SkippableFact]
-    public async Task StoredDocumentHasTheTypedShape()
+    public async Task Stored_document_has_the_typed_shape()
     {
         var client = database.RequireClient();
         var options = database.Options();

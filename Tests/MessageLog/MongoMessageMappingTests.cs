@@ -3,7 +3,7 @@ using MongoDB.Bson.IO;
 using MongoDB.Bson.Serialization;
 using MongoDB.Bson.Serialization.Serializers;
 using MongoDB.Driver;
-using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Mongo;
 using OrleansChat.Model;
 
 namespace OrleansChat.Tests.MessageLog;
@@ -35,7 +35,7 @@ public sealed class MongoMessageMappingTests
     }
 
     [Fact]
-    public void TextMessageMapsToTypedFields()
+    public void Text_message_maps_to_typed_fields()
     {
         var message = new ChatMessage(Conv, 42, 1_764_000_123_456, Alice, new TextBody("hello"), "c-1");
 
@@ -56,7 +56,7 @@ public sealed class MongoMessageMappingTests
     }
 
     [Fact]
-    public void ImageMessageMapsToTypedFields()
+    public void Image_message_maps_to_typed_fields()
     {
         var message = new ChatMessage(Conv, 1, 1_000, Bob, new ImageBody("https://cdn.example/cat.jpg", 640, 480), ClientId: null);
 
@@ -74,7 +74,7 @@ public sealed class MongoMessageMappingTests
     }
 
     [Fact]
-    public void ImageWithoutSizeLeavesSizeFieldsOut()
+    public void Image_without_size_leaves_size_fields_out()
     {
         var message = new ChatMessage(Conv, 1, 1_000, Bob, new ImageBody("https://cdn.example/cat.jpg"), "c-9");
 
@@ -84,7 +84,7 @@ public sealed class MongoMessageMappingTests
     }
 
     [Fact]
-    public void AudioMessageMapsToTypedFields()
+    public void Audio_message_maps_to_typed_fields()
     {
         var message = new ChatMessage(Conv, 7, 1_000, Alice, new AudioBody("https://cdn.example/hi.ogg", 1500), "c-7");
 
@@ -98,7 +98,7 @@ public sealed class MongoMessageMappingTests
     }
 
     [Fact]
-    public void ReadingAcceptsStoredNumbersOfOtherWidthsAndServerIds()
+    public void Reading_accepts_stored_numbers_of_other_widths_and_server_ids()
     {
         var document = BsonDocument.Parse(
             """
@@ -112,7 +112,7 @@ public sealed class MongoMessageMappingTests
     }
 
     [Fact]
-    public void ReadingAnUnknownBodyKindFailsLoudly()
+    public void Reading_an_unknown_body_kind_fails_loudly()
     {
         var document = MongoMessageDocument.ToBsonDocument(new ChatMessage(Conv, 1, 1, Bob, new TextBody("x"), null));
         document["body"] = new BsonDocument { { "kind", "video" }, { "url", "u" } };
@@ -121,7 +121,7 @@ public sealed class MongoMessageMappingTests
     }
 
     [Fact]
-    public void IndexDefinitionsAreTheUniqueSequenceAndPartialIdempotencyIndexes()
+    public void Index_definitions_are_the_unique_sequence_and_partial_idempotency_indexes()
     {
         var models = MongoMessageQueries.IndexModels();
 
@@ -143,7 +143,7 @@ public sealed class MongoMessageMappingTests
     }
 
     [Fact]
-    public void ReadBeforeFiltersOnConvAndSeqBelowAndSortsNewestFirst()
+    public void ReadBefore_filters_on_conv_and_seq_below_and_sorts_newest_first()
     {
         Assert.Equal(
             BsonDocument.Parse("{ conv: 'room:x', seq: { $lt: NumberLong(10) } }"),
@@ -153,7 +153,7 @@ public sealed class MongoMessageMappingTests
     }
 
     [Fact]
-    public void ReadAfterFiltersOnConvAndSeqAboveAndSortsOldestFirst()
+    public void ReadAfter_filters_on_conv_and_seq_above_and_sorts_oldest_first()
     {
         Assert.Equal(
             BsonDocument.Parse("{ conv: 'room:x', seq: { $gt: NumberLong(5) } }"),
@@ -162,7 +162,7 @@ public sealed class MongoMessageMappingTests
     }
 
     [Fact]
-    public void LastSeqFiltersOnConvSortsNewestFirstAndProjectsOnlySeq()
+    public void LastSeq_filters_on_conv_sorts_newest_first_and_projects_only_seq()
     {
         Assert.Equal(BsonDocument.Parse("{ conv: 'room:x' }"), Render(MongoMessageQueries.Conversation(Conv)));
         Assert.Equal(BsonDocument.Parse("{ seq: -1 }"), Render(MongoMessageQueries.NewestFirst));
@@ -170,7 +170,7 @@ public sealed class MongoMessageMappingTests
     }
 
     [Fact]
-    public void DuplicateLookupsMatchTheUniqueIndexKeys()
+    public void Duplicate_lookups_match_the_unique_index_keys()
     {
         Assert.Equal(
             BsonDocument.Parse("{ conv: 'room:x', seq: NumberLong(3) }"),
@@ -185,11 +185,11 @@ public sealed class MongoMessageMappingTests
     [InlineData("E11000 duplicate key error collection: orleanschat.messages index: conv_1_seq_1 dup key: { conv: \"room:x\", seq: 1 }", DuplicateKeyIndex.Sequence)]
     [InlineData("E11000 duplicate key error collection: orleanschat.messages index: _id_ dup key: { _id: 1 }", DuplicateKeyIndex.Unknown)]
     [InlineData(null, DuplicateKeyIndex.Unknown)]
-    public void DuplicateKeyErrorsAreToldApartByIndexName(string? message, DuplicateKeyIndex expected) =>
+    public void Duplicate_key_errors_are_told_apart_by_index_name(string? message, DuplicateKeyIndex expected) =>
         Assert.Equal(expected, MongoMessageLog.ClassifyDuplicateKey(message));
 
     [Fact]
-    public void MajorityWriteConcernIsJournaledByDefault()
+    public void Majority_write_concern_is_journaled_by_default()
     {
         var concern = new MongoMessageLogOptions { Timeout = null }.ToWriteConcern();
 
@@ -206,11 +206,11 @@ public sealed class MongoMessageMappingTests
     [InlineData("1", "{ w: 1, j: true }")]
     [InlineData("w1", "{ w: 1, j: true }")]
     [InlineData("acknowledged", "{ j: true }")]
-    public void WriteConcernSpellingsMapToDriverWriteConcerns(string value, string expected) =>
+    public void Write_concern_spellings_map_to_driver_write_concerns(string value, string expected) =>
         Assert.Equal(BsonDocument.Parse(expected), MongoMessageLogOptions.ParseWriteConcern(value, journal: true).ToBsonDocument());
 
     [Fact]
-    public void WriteConcernWithoutJournalAndWithTimeout()
+    public void Write_concern_without_journal_and_with_timeout()
     {
         var concern = MongoMessageLogOptions.ParseWriteConcern("w1", journal: false, TimeSpan.FromSeconds(5));
 
@@ -224,11 +224,11 @@ public sealed class MongoMessageMappingTests
     [InlineData("unacknowledged")]
     [InlineData("")]
     [InlineData(null)]
-    public void UnacknowledgedOrUnknownWriteConcernsAreRefused(string? value) =>
+    public void Unacknowledged_or_unknown_write_concerns_are_refused(string? value) =>
         Assert.Throws<ArgumentException>(() => MongoMessageLogOptions.ParseWriteConcern(value, journal: true));
 
     [Fact]
-    public void OptionsDefaults()
+    public void Options_defaults()
     {
         var options = new MongoMessageLogOptions();
 

@@ -1,5 +1,6 @@
 using Npgsql;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Postgres;
 using OrleansChat.Model;
 using OrleansChat.Tests.Infrastructure;
 
@@ -17,7 +18,7 @@ public sealed class PostgresMessageLogTests(PostgresServer postgres) : MessageLo
     protected override async Task<IMessageLog> CreateLogAsync() => new PostgresMessageLog(await DataSourceAsync());
 
     [Fact]
-    public async Task HistorySyncAndLastSeqAreServedByThePrimaryKeyWithoutASort()
+    public async Task History_sync_and_LastSeq_are_served_by_the_primary_key_without_a_sort()
     {
         var dataSource = await DataSourceAsync();
         const string conv = "room:bulk3"; // seqs 1..1000, one of 20 conversations
@@ -44,7 +45,7 @@ public sealed class PostgresMessageLogTests(PostgresServer postgres) : MessageLo
     }
 
     [Fact]
-    public async Task ATextWithNulIsRefusedAsABadRequestAndNothingIsStored()
+    public async Task A_text_with_NUL_is_refused_as_a_bad_request_and_nothing_is_stored()
     {
         var log = await CreateLogAsync();
         var conv = NewConv();
@@ -57,7 +58,7 @@ public sealed class PostgresMessageLogTests(PostgresServer postgres) : MessageLo
     }
 
     [Fact]
-    public async Task TheTableRefusesABodyThatDoesNotFitItsKind()
+    public async Task The_table_refuses_a_body_that_does_not_fit_its_kind()
     {
         var dataSource = await DataSourceAsync();
         await using var insert = dataSource.CreateCommand(

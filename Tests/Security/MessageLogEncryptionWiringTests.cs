@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using MongoDB.Bson;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Encryption;
+using OrleansChat.Grains.MessageLog.Mongo;
 using OrleansChat.Model;
 using OrleansChat.Tests.Infrastructure;
 

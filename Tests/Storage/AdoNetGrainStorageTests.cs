@@ -62,7 +62,7 @@ public sealed class AdoNetGrainStorageTests(PostgresServer postgres)
     }
 
     [Fact]
-    public async Task StateSurvivesAClusterRestartAndCanBeCleared()
+    public async Task State_survives_a_cluster_restart_and_can_be_cleared()
     {
         var connectionString = await NewMigratedDatabaseAsync("grain_roundtrip");
 
@@ -115,7 +115,7 @@ public sealed class AdoNetGrainStorageTests(PostgresServer postgres)
     }
 
     [Fact]
-    public async Task AStaleWriteRaisesInconsistentStateException()
+    public async Task A_stale_write_raises_InconsistentStateException()
     {
         var connectionString = await NewMigratedDatabaseAsync("grain_stale_write");
         var cluster = await StartClusterAsync(connectionString);

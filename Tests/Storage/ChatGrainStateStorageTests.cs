@@ -23,11 +23,11 @@ public sealed class ChatGrainStateStorageTests(PostgresServer postgres)
 
     public sealed class ChatStorageSiloConfigurator : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddChatGrains(siloBuilder.Configuration);
+        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddChatGrains(siloBuilder.Configuration).AddGrainInspection();
     }
 
     [Fact]
-    public async Task StateWrittenByOneClusterIsReadByAFreshOneAndIsStoredWithoutTypeNames()
+    public async Task State_written_by_one_cluster_is_read_by_a_fresh_one_and_is_stored_without_type_names()
     {
         var connectionString = await NewMigratedDatabaseAsync("chat_state");
         var dmKey = ConversationId.DmKey(Alice.Id, Bob.Id);
@@ -74,7 +74,7 @@ public sealed class ChatGrainStateStorageTests(PostgresServer postgres)
     }
 
     [Fact]
-    public async Task ARowWrittenAsJsonByTheProviderDefaultIsStillRead()
+    public async Task A_row_written_as_JSON_by_the_provider_default_is_still_read()
     {
         var connectionString = await NewMigratedDatabaseAsync("chat_state_legacy");
         var legacy = await StartClusterAsync(connectionString, typeof(AdoNetGrainStorageTests.AdoNetStorageSiloConfigurator));

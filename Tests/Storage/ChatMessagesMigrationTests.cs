@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Encryption;
+using OrleansChat.Grains.MessageLog.Postgres;
 using OrleansChat.Model;
 using OrleansChat.Silo.Storage;
 using OrleansChat.Tests.Infrastructure;
@@ -36,7 +37,7 @@ public sealed class ChatMessagesMigrationTests(PostgresServer postgres)
     private static readonly UserProfile Alice = new("alice", "Alice", null);
 
     [Fact]
-    public async Task ATableWithoutTheEncryptedKindIsMigratedKeepingItsRows()
+    public async Task A_table_without_the_encrypted_kind_is_migrated_keeping_its_rows()
     {
         var connectionString = await postgres.CreateDatabaseAsync("chat_messages_upgrade");
         await using var dataSource = NpgsqlDataSource.Create(connectionString);

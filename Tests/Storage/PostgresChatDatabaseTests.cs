@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OrleansChat.Grains.Hosting;
-using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Postgres;
 
 namespace OrleansChat.Tests.Storage;
 

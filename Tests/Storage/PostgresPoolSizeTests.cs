@@ -3,7 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using OrleansChat.Grains.Hosting;
-using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Postgres;
 using OrleansChat.Silo.Storage;
 using OrleansChat.Tests.Infrastructure;
 

@@ -11,7 +11,7 @@ public sealed class PostgresSchemaMigratorTests(PostgresServer postgres)
     private static PostgresSchemaMigrator NewMigrator() => new(NullLogger<PostgresSchemaMigrator>.Instance);
 
     [Fact]
-    public async Task MigrationRunsTwiceAndCreatesEveryQueryKey()
+    public async Task Migration_runs_twice_and_creates_every_query_key()
     {
         var connectionString = await postgres.CreateDatabaseAsync("migrate_twice");
 
@@ -39,7 +39,7 @@ public sealed class PostgresSchemaMigratorTests(PostgresServer postgres)
     }
 
     [Fact]
-    public async Task ConcurrentMigrationsAreSerialisedByTheAdvisoryLock()
+    public async Task Concurrent_migrations_are_serialised_by_the_advisory_lock()
     {
         var connectionString = await postgres.CreateDatabaseAsync("migrate_concurrently");
 
@@ -50,7 +50,7 @@ public sealed class PostgresSchemaMigratorTests(PostgresServer postgres)
     }
 
     [Fact]
-    public async Task StaleVersionsAreRejectedByTheWriteAndClearFunctions()
+    public async Task Stale_versions_are_rejected_by_the_write_and_clear_functions()
     {
         var connectionString = await postgres.CreateDatabaseAsync("versioning");
         await NewMigrator().MigrateAsync(connectionString);

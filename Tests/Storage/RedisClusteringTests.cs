@@ -28,7 +28,7 @@ public sealed class RedisClusteringTests(RedisServer redis)
     }
 
     [Fact]
-    public async Task TwoSilosFormAClusterOverRedisAndBothServeGrainCalls()
+    public async Task Two_silos_form_a_cluster_over_Redis_and_both_serve_grain_calls()
     {
         var builder = new TestClusterBuilder(2);
         builder.Options.UseTestClusterMembership = false;

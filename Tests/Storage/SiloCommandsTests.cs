@@ -8,14 +8,14 @@ namespace OrleansChat.Tests.Storage;
 public sealed class SiloCommandsTests(PostgresServer postgres)
 {
     [Fact]
-    public async Task NoVerbMeansRunTheSilo()
+    public async Task No_verb_means_run_the_silo()
     {
         Assert.Null(await SiloCommands.TryRunAsync([]));
         Assert.Null(await SiloCommands.TryRunAsync(["--urls", "http://*:5000"]));
     }
 
     [Fact]
-    public async Task MigrateVerbAppliesTheSchemaAndExitsZero()
+    public async Task Migrate_verb_applies_the_schema_and_exits_zero()
     {
         var connectionString = await postgres.CreateDatabaseAsync("migrate_verb");
 
@@ -29,7 +29,7 @@ public sealed class SiloCommandsTests(PostgresServer postgres)
     }
 
     [Fact]
-    public async Task MigrateVerbFailsWithExitCodeOneWhenTheDatabaseIsUnreachable()
+    public async Task Migrate_verb_fails_with_exit_code_one_when_the_database_is_unreachable()
     {
         var unreachable = $"Host=127.0.0.1;Port={ExternalProcess.GetFreePort()};Username=orleans;Database=none;Timeout=2";
         Assert.Equal(1, await SiloCommands.TryRunAsync(["migrate", "--connection", unreachable, "--wait", "0"]));
