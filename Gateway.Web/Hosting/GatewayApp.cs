@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using OrleansChat.Gateway.Auth;
 using OrleansChat.Gateway.Auth.WeChat;
 using OrleansChat.Gateway.Limits;
+using OrleansChat.Gateway.Media;
 using OrleansChat.Gateway.Observability;
 using OrleansChat.Gateway.Protocol;
 using OrleansChat.Gateway.Security;
@@ -30,6 +31,7 @@ public static class GatewayApp
         app.UseStaticFiles();
         app.MapAuthEndpoints();
         app.MapCryptoEndpoints();
+        app.MapMediaEndpoints();
         app.MapChatWebSocket();
         app.MapChatOperations(app.Configuration);
         return app;
@@ -63,6 +65,7 @@ public static class GatewayApp
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<ConnectAdmission>();
         services.AddHostedService<ConnectionMaintenance>();
+        services.AddMedia(configuration);
         AddOperations(builder);
     }
 
