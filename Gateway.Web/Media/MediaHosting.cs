@@ -2,7 +2,9 @@ using Microsoft.Extensions.Options;
 using MongoDB.Driver;
 using OrleansChat.Gateway.Media.Storage;
 using OrleansChat.Gateway.Media.Upload;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OrleansChat.Grains.Hosting;
+using OrleansChat.Grains.MessageLog;
 
 namespace OrleansChat.Gateway.Media;
 
@@ -18,6 +20,14 @@ public static class MediaHosting
         {
             throw new OptionsValidationException(MediaOptions.Section, typeof(MediaOptions),
                 ["Media:Provider Postgres keeps media in the chat database: it needs MessageLog:Provider Postgres"]);
+        }
+
+        if (provider == MediaStoreProvider.Postgres)
+        {
+            // An embedded silo registered the chat database's pool already (TryAdd keeps it: one pool per process); a
+            // gateway in Cluster:Mode Client opens its own from the same MessageLog:Postgres settings.
+            services.AddOptions<PostgresMessageLogOptions>().Bind(configuration.GetSection(PostgresMessageLogOptions.SectionName));
+            services.TryAddSingleton<PostgresChatDatabase>();
         }
 
         services.AddSingleton<IMediaStore>(sp => CreateStore(sp, sp.GetRequiredService<IOptions<MediaOptions>>().Value));

@@ -56,6 +56,12 @@ public sealed class MediaOptions
     /// <summary>The longest ffmpeg or ffprobe may run on one upload before it is killed and the upload refused.</summary>
     public TimeSpan TranscodeTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Uploads decoded, re-encoded or transcoded at once by this gateway; more wait (their bytes are already on disk).
+    /// Decoding a large image takes memory (up to width x height x 4 bytes) and a core: this bounds both.
+    /// </summary>
+    public int MaxConcurrentProcessing { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
     public MongoMediaOptions Mongo { get; set; } = new();
 
     /// <summary>Null when the options may be used, else what is wrong (start-up fails with it).</summary>
@@ -67,6 +73,7 @@ public sealed class MediaOptions
         : MaxVoiceDuration <= TimeSpan.Zero ? "Media:MaxVoiceDuration must be positive"
         : SignedUrlLifetime < TimeSpan.FromSeconds(10) ? "Media:SignedUrlLifetime must be at least 10 seconds"
         : TranscodeTimeout <= TimeSpan.Zero ? "Media:TranscodeTimeout must be positive"
+        : MaxConcurrentProcessing < 1 ? "Media:MaxConcurrentProcessing must be at least 1"
         : Provider == MediaStoreProvider.Disk && string.IsNullOrWhiteSpace(DataFolder) ? "Media:DataFolder is required with the Disk provider"
         : Provider == MediaStoreProvider.MongoDB && string.IsNullOrWhiteSpace(Mongo.ConnectionString) ? "Media:Mongo:ConnectionString is required with the MongoDB provider"
         : UrlSigningKeys.Select(k => k.Problem()).FirstOrDefault(p => p is not null)

@@ -12,10 +12,11 @@ namespace OrleansChat.Gateway.Media.Upload;
 /// lies (a name or part type that claims another kind, data after the end marker, a truncated file), re-encoded or
 /// transcoded, and saved. Nothing reaches the store unless every check passed; the scratch files are always deleted.
 /// </summary>
-public sealed class MediaUploads(IMediaStore store, IOptions<MediaOptions> options, TimeProvider time)
+public sealed class MediaUploads(IMediaStore store, IOptions<MediaOptions> options, TimeProvider time) : IDisposable
 {
     private const int BufferSize = 64 * 1024;
     private readonly MediaOptions _options = options.Value;
+    private readonly SemaphoreSlim _processing = new(options.Value.MaxConcurrentProcessing);
     private readonly string _scratch = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), "orleanschat-uploads")).FullName;
 
     /// <summary>The largest body accepted at all: the larger limit plus room for the multipart framing and form fields.</summary>
@@ -36,10 +37,17 @@ public sealed class MediaUploads(IMediaStore store, IOptions<MediaOptions> optio
             }
 
             var described = new StoredMedia(mediaId, ownerId, MediaFormats.KindOf(format), "", 0, hash, time.GetUtcNow());
-            var saved = MediaFormats.KindOf(format) == MediaKind.Image
-                ? await SaveImageAsync(described, spooled, format, cancellationToken)
-                : await SaveVoiceAsync(described, spooled, format, cancellationToken);
-            return saved;
+            await _processing.WaitAsync(cancellationToken);
+            try
+            {
+                return MediaFormats.KindOf(format) == MediaKind.Image
+                    ? await SaveImageAsync(described, spooled, format, cancellationToken)
+                    : await SaveVoiceAsync(described, spooled, format, cancellationToken);
+            }
+            finally
+            {
+                _processing.Release();
+            }
         }
         finally
         {
@@ -47,6 +55,8 @@ public sealed class MediaUploads(IMediaStore store, IOptions<MediaOptions> optio
             File.Delete(spooled + ".m4a");
         }
     }
+
+    public void Dispose() => _processing.Dispose();
 
     private static string Boundary(HttpRequest request)
     {
