@@ -35,6 +35,7 @@ public static class MediaHosting
         services.AddSingleton<MediaAccess>();
         services.AddSingleton<MediaUploads>();
         services.AddSingleton<MediaBodies>();
+        services.AddHostedService<MediaJanitor>();
         return services;
     }
 

@@ -62,6 +62,12 @@ public sealed class MediaOptions
     /// </summary>
     public int MaxConcurrentProcessing { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
 
+    /// <summary>Uploads no stored message references are deleted once this old (abandoned uploads).</summary>
+    public TimeSpan OrphanAge { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How often each gateway looks for orphaned uploads.</summary>
+    public TimeSpan OrphanSweepInterval { get; set; } = TimeSpan.FromHours(1);
+
     public MongoMediaOptions Mongo { get; set; } = new();
 
     /// <summary>Null when the options may be used, else what is wrong (start-up fails with it).</summary>
@@ -74,6 +80,7 @@ public sealed class MediaOptions
         : SignedUrlLifetime < TimeSpan.FromSeconds(10) ? "Media:SignedUrlLifetime must be at least 10 seconds"
         : TranscodeTimeout <= TimeSpan.Zero ? "Media:TranscodeTimeout must be positive"
         : MaxConcurrentProcessing < 1 ? "Media:MaxConcurrentProcessing must be at least 1"
+        : OrphanAge < TimeSpan.FromMinutes(10) || OrphanSweepInterval < TimeSpan.FromSeconds(1) ? "Media:OrphanAge must be at least 10 minutes and Media:OrphanSweepInterval at least 1 second"
         : Provider == MediaStoreProvider.Disk && string.IsNullOrWhiteSpace(DataFolder) ? "Media:DataFolder is required with the Disk provider"
         : Provider == MediaStoreProvider.MongoDB && string.IsNullOrWhiteSpace(Mongo.ConnectionString) ? "Media:Mongo:ConnectionString is required with the MongoDB provider"
         : UrlSigningKeys.Select(k => k.Problem()).FirstOrDefault(p => p is not null)

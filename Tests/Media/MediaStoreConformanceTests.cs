@@ -97,6 +97,35 @@ public abstract class MediaStoreConformanceTests
         Assert.Equal(["dm:alice:bob", "room:lobby"], (await store.GetSharesAsync(media.MediaId)).Order(StringComparer.Ordinal));
     }
 
+    [SkippableFact]
+    public async Task Unshared_items_older_than_the_cutoff_are_orphans_and_delete_whole()
+    {
+        var store = await CreateStoreAsync();
+        var old = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.AddDays(-2).ToUnixTimeMilliseconds());
+        var (abandoned, content, thumbnail) = NewImage(100, 10);
+        abandoned = abandoned with { CreatedAt = old };
+        var (sent, sentContent, sentThumbnail) = NewImage(100, 10);
+        sent = sent with { CreatedAt = old };
+        var (fresh, freshContent, freshThumbnail) = NewImage(100, 10);
+        await store.SaveAsync(abandoned, new MemoryStream(content), new MemoryStream(thumbnail));
+        await store.SaveAsync(sent, new MemoryStream(sentContent), new MemoryStream(sentThumbnail));
+        await store.SaveAsync(fresh, new MemoryStream(freshContent), new MemoryStream(freshThumbnail));
+        await store.RecordShareAsync(sent.MediaId, "room:lobby");
+
+        var orphans = await store.FindOrphansAsync(DateTimeOffset.UtcNow.AddDays(-1), 1000);
+
+        Assert.Contains(abandoned.MediaId, orphans);
+        Assert.DoesNotContain(sent.MediaId, orphans);
+        Assert.DoesNotContain(fresh.MediaId, orphans);
+        await store.DeleteAsync(abandoned.MediaId);
+        await store.DeleteAsync(abandoned.MediaId); // idempotent
+        Assert.Null(await store.FindAsync(abandoned.MediaId));
+        Assert.Null(await store.OpenReadAsync(abandoned.MediaId, MediaVariant.Original));
+        Assert.Null(await store.OpenReadAsync(abandoned.MediaId, MediaVariant.Thumbnail));
+        Assert.DoesNotContain(abandoned.MediaId, await store.FindOrphansAsync(DateTimeOffset.UtcNow.AddDays(-1), 1000));
+        Assert.NotNull(await store.FindAsync(sent.MediaId));
+    }
+
     private static (StoredMedia Media, byte[] Content, byte[] Thumbnail) NewImage(int contentBytes, int thumbnailBytes)
     {
         var content = RandomNumberGenerator.GetBytes(contentBytes);

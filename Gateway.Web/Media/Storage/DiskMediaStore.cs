@@ -107,6 +107,42 @@ public sealed class DiskMediaStore : IMediaStore
         return Task.FromResult(shares);
     }
 
+    public async Task<IReadOnlyList<string>> FindOrphansAsync(DateTimeOffset createdBefore, int limit, CancellationToken cancellationToken = default)
+    {
+        var orphans = new List<string>();
+        foreach (var folder in Directory.EnumerateDirectories(_root).Where(f => f != _scratch).SelectMany(Directory.EnumerateDirectories))
+        {
+            var mediaId = Path.GetFileName(folder);
+            if (orphans.Count >= limit || !MediaIds.IsWellFormed(mediaId))
+            {
+                continue;
+            }
+
+            var media = await FindAsync(mediaId, cancellationToken);
+            var shares = Path.Combine(folder, SharesFolder);
+            if (media is not null && media.CreatedAt < createdBefore && (!Directory.Exists(shares) || !Directory.EnumerateFileSystemEntries(shares).Any()))
+            {
+                orphans.Add(mediaId);
+            }
+        }
+
+        return orphans;
+    }
+
+    public Task DeleteAsync(string mediaId, CancellationToken cancellationToken = default)
+    {
+        var folder = ItemFolder(mediaId);
+        if (Directory.Exists(folder))
+        {
+            // Renamed away first, so a reader never finds half an item.
+            var doomed = Path.Combine(_scratch, "deleted-" + Guid.NewGuid().ToString("N"));
+            Directory.Move(folder, doomed);
+            Directory.Delete(doomed, recursive: true);
+        }
+
+        return Task.CompletedTask;
+    }
+
     private static string FileName(MediaVariant variant) => variant == MediaVariant.Original ? "original" : "thumbnail";
 
     /// <summary>Two-character fan-out folders keep any one directory small; ids are checked well-formed before they get here.</summary>

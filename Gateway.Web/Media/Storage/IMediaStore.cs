@@ -33,4 +33,10 @@ public interface IMediaStore
 
     /// <summary>The conversations a message referencing the media was stored in.</summary>
     Task<IReadOnlyList<string>> GetSharesAsync(string mediaId, CancellationToken cancellationToken = default);
+
+    /// <summary>Up to <paramref name="limit"/> items stored before <paramref name="createdBefore"/> that no stored message references (abandoned uploads).</summary>
+    Task<IReadOnlyList<string>> FindOrphansAsync(DateTimeOffset createdBefore, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes an item with its bytes and shares; nothing happens when there is none.</summary>
+    Task DeleteAsync(string mediaId, CancellationToken cancellationToken = default);
 }

@@ -88,6 +88,24 @@ public sealed class MongoMediaStore : IMediaStore
         return document is null ? [] : MongoMediaDocuments.SharesOf(document);
     }
 
+    public async Task<IReadOnlyList<string>> FindOrphansAsync(DateTimeOffset createdBefore, int limit, CancellationToken cancellationToken = default)
+    {
+        var filter = Builders<BsonDocument>.Filter.Lt("createdAt", createdBefore.UtcDateTime) & Builders<BsonDocument>.Filter.Size(MongoMediaDocuments.Shares, 0);
+        var documents = await _items.Find(filter).Limit(limit).Project(Builders<BsonDocument>.Projection.Include("_id")).ToListAsync(cancellationToken);
+        return documents.Select(d => d["_id"].AsString).ToList();
+    }
+
+    /// <summary>The document first (the item stops existing), then its files.</summary>
+    public async Task DeleteAsync(string mediaId, CancellationToken cancellationToken = default)
+    {
+        var document = await _items.FindOneAndDeleteAsync(ById(mediaId), cancellationToken: cancellationToken);
+        if (document is not null)
+        {
+            await DeleteFilesAsync(new[] { MediaVariant.Original, MediaVariant.Thumbnail }
+                .Select(v => MongoMediaDocuments.FileId(document, v)).OfType<ObjectId>());
+        }
+    }
+
     private static FilterDefinition<BsonDocument> ById(string mediaId) => Builders<BsonDocument>.Filter.Eq("_id", mediaId);
 
     private async Task DeleteFilesAsync(IEnumerable<ObjectId> files)

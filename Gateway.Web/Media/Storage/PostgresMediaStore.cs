@@ -79,6 +79,31 @@ public sealed class PostgresMediaStore(NpgsqlDataSource dataSource) : IMediaStor
         return shares;
     }
 
+    public async Task<IReadOnlyList<string>> FindOrphansAsync(DateTimeOffset createdBefore, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT media_id FROM chat_media m WHERE created_at < $1 "
+            + "AND NOT EXISTS (SELECT 1 FROM chat_media_shares s WHERE s.media_id = m.media_id) LIMIT $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = createdBefore, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit, NpgsqlDbType = NpgsqlDbType.Integer });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var orphans = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            orphans.Add(reader.GetString(0));
+        }
+
+        return orphans;
+    }
+
+    /// <summary>One statement: the chunks and shares go with the item (ON DELETE CASCADE).</summary>
+    public async Task DeleteAsync(string mediaId, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM chat_media WHERE media_id = $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = mediaId, NpgsqlDbType = NpgsqlDbType.Text });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private static async Task<bool> InsertMediaAsync(NpgsqlConnection connection, StoredMedia media, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
