@@ -7,6 +7,7 @@ cd "$(dirname "$0")"
 need_apt=()
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v chromium >/dev/null || need_apt+=(chromium)
+command -v ffmpeg >/dev/null || need_apt+=(ffmpeg) # voice messages are checked and transcoded with ffmpeg/ffprobe
 if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then need_apt+=(postgresql); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing: ${need_apt[*]}"

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using OrleansChat.Gateway.Auth;
 using OrleansChat.Gateway.Auth.WeChat;
 using OrleansChat.Gateway.Limits;
+using OrleansChat.Gateway.Media;
 using OrleansChat.Gateway.Observability;
 using OrleansChat.Gateway.Protocol;
 using OrleansChat.Gateway.Security;
@@ -35,6 +36,7 @@ public static class GatewayApp
         app.UseStaticFiles();
         app.MapAuthEndpoints();
         app.MapCryptoEndpoints();
+        app.MapMediaEndpoints();
         app.MapChatWebSocket();
         app.MapChatOperations(app.Configuration);
         return app;
@@ -69,6 +71,7 @@ public static class GatewayApp
         services.AddSingleton<ConnectionLimiter>();
         services.AddSingleton<ConnectAdmission>();
         services.AddHostedService<ConnectionMaintenance>();
+        services.AddMedia(configuration);
         AddOperations(builder);
     }
 

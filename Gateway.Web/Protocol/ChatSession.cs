@@ -21,7 +21,8 @@ public sealed partial class ChatSession(
     ConnectionRateLimit rateLimit,
     TimeProvider time,
     ILogger<ChatSession> logger,
-    Observability.GatewayMetrics metrics) : IFrameHandler
+    Observability.GatewayMetrics metrics,
+    Media.MediaBodies media) : IFrameHandler
 {
     // Made on first use: an idle connection should not pay for them.
     private RecentGrains<IGroupRoomGrain>? _rooms;
@@ -100,12 +101,14 @@ public sealed partial class ChatSession(
         PingCommand => new PongReply(frame.Id, Now),
         RoomJoinCommand c => await JoinAsync(c),
         RoomLeaveCommand c => await LeaveAsync(c),
+        RoomSendCommand { Body: ImageBody or AudioBody } c => await SendMediaAsync(c, c.Body, Room(c.Room).Send, "room"),
         RoomSendCommand c => Accepted(c, "room", await Room(c.Room).Send(Me, c.Id, c.Body)),
         RoomMembersCommand c => await MembersAsync(c),
         DmRequestCommand c => Ack(c, await Dm(c.To).Request(Me)),
         DmAcceptCommand c => Ack(c, await Dm(c.From).Accept(Me)),
         DmDeclineCommand c => Ack(c, await Dm(c.From).Decline(Me)),
         DmLeaveCommand c => Ack(c, await Dm(c.With).Leave(Me)),
+        DmSendCommand { Body: ImageBody or AudioBody } c => await SendMediaAsync(c, c.Body, Dm(c.To).Send, "dm"),
         DmSendCommand c => Accepted(c, "dm", await Dm(c.To).Send(Me, c.Id, c.Body)),
         HistoryCommand c => await HistoryAsync(c),
         SyncCommand c => await SyncAsync(c),
@@ -159,7 +162,7 @@ public sealed partial class ChatSession(
     private async Task<ServerFrame> HistoryAsync(HistoryCommand c)
     {
         var page = await Conversation(c.Conv).ReadBefore(Me.Id, c.Before, c.Limit ?? 50);
-        return new HistoryReply(c.Id, c.Conv, page.Messages, page.More);
+        return new HistoryReply(c.Id, c.Conv, media.Resign(page.Messages), page.More);
     }
 
     /// <summary>Reads every named conversation after its cursor; one the user may not read reports its error alone.</summary>
@@ -171,7 +174,7 @@ public sealed partial class ChatSession(
             {
                 // The grain caps the page at Chat:MaxPageSize and says "more" when it cut it.
                 var page = await Conversation(cursor.Key).ReadAfter(Me.Id, cursor.Value, int.MaxValue);
-                return new SyncedConversation(cursor.Key, page.Messages, page.More);
+                return new SyncedConversation(cursor.Key, media.Resign(page.Messages), page.More);
             }
             catch (ChatException e)
             {

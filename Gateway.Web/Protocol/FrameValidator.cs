@@ -82,11 +82,24 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, IOptions<C
             ChatException.BadRequest($"text must not contain the control character U+{(int)t.Text[at]:X4} (only tab, line feed and carriage return)"),
         TextBody t when t.Text.Length > _options.MaxTextLength =>
             new ChatException(ChatErrorCode.TooLarge, $"text longer than {_options.MaxTextLength} characters"),
-        ImageBody i when media.Problem(i.Url, "image url") is { } problem => ChatException.BadRequest(problem),
+        ImageBody or AudioBody when MediaReferenceProblem(body) is { } problem => ChatException.BadRequest(problem),
+        ImageBody { MediaId: not null } or AudioBody { MediaId: not null } => null, // the gateway fills in the rest (MediaBodies)
+        ImageBody { Url: null } or AudioBody { Url: null } => ChatException.BadRequest("an image or audio body needs a mediaId (an upload) or a url"),
+        ImageBody i when media.Problem(i.Url!, "image url") is { } problem => ChatException.BadRequest(problem),
         ImageBody i when i.Width is < 1 or > MaxMediaDimension || i.Height is < 1 or > MaxMediaDimension =>
             ChatException.BadRequest($"image width and height must be 1-{MaxMediaDimension}"),
-        AudioBody a when media.Problem(a.Url, "audio url") is { } problem => ChatException.BadRequest(problem),
+        AudioBody a when media.Problem(a.Url!, "audio url") is { } problem => ChatException.BadRequest(problem),
         AudioBody a when a.DurationMs < 1 || a.DurationMs > MaxAudioMs => ChatException.BadRequest($"durationMs must be 1-{MaxAudioMs}"),
+        _ => null,
+    };
+
+    /// <summary>A client names an upload by id alone, and never sets the URLs the server signs.</summary>
+    private static string? MediaReferenceProblem(MessageBody body) => body switch
+    {
+        ImageBody { ThumbUrl: not null } => "thumbUrl is set by the server",
+        ImageBody { MediaId: not null, Url: not null } or AudioBody { MediaId: not null, Url: not null } => "send either a mediaId or a url, not both",
+        ImageBody { MediaId: { } id } when !Media.Storage.MediaIds.IsWellFormed(id) => "mediaId must be the id POST /api/media answered",
+        AudioBody { MediaId: { } id } when !Media.Storage.MediaIds.IsWellFormed(id) => "mediaId must be the id POST /api/media answered",
         _ => null,
     };
 

@@ -13,8 +13,24 @@ public abstract record MessageBody;
 [GenerateSerializer, Immutable]
 public sealed record TextBody(string Text) : MessageBody;
 
+/// <summary>
+/// An image: an external https <see cref="Url"/> (behind Protocol:MediaHosts), or, as a client sends it, the
+/// <see cref="MediaId"/> of an upload, which the gateway turns into a signed <see cref="Url"/> and <see cref="ThumbUrl"/>
+/// with the measured size before the message is stored (docs/protocol.md, "Media").
+/// </summary>
 [GenerateSerializer, Immutable]
-public sealed record ImageBody(string Url, int? Width = null, int? Height = null) : MessageBody;
+public sealed record ImageBody(string? Url = null, int? Width = null, int? Height = null, string? MediaId = null, string? ThumbUrl = null) : MessageBody
+{
+    /// <summary>The URL to store: a body reaches a log only once the gateway has resolved its media id to one.</summary>
+    [JsonIgnore]
+    public string StoredUrl => Url ?? throw new InvalidOperationException("an image body must carry a URL when it is stored");
+}
 
+/// <summary>A voice message: like <see cref="ImageBody"/>, an external URL or an upload's media id (the server measures the duration).</summary>
 [GenerateSerializer, Immutable]
-public sealed record AudioBody(string Url, int DurationMs) : MessageBody;
+public sealed record AudioBody(string? Url = null, int DurationMs = 0, string? MediaId = null) : MessageBody
+{
+    /// <summary>The URL to store: a body reaches a log only once the gateway has resolved its media id to one.</summary>
+    [JsonIgnore]
+    public string StoredUrl => Url ?? throw new InvalidOperationException("an audio body must carry a URL when it is stored");
+}

@@ -114,14 +114,17 @@ public static class HotFrameWriter
                 break;
             case ImageBody image:
                 w.WriteString("kind", "image");
-                w.WriteString("url", image.Url);
+                WriteOptional(w, "url", image.Url);
                 WriteOptional(w, "width", image.Width);
                 WriteOptional(w, "height", image.Height);
+                WriteOptional(w, "mediaId", image.MediaId);
+                WriteOptional(w, "thumbUrl", image.ThumbUrl);
                 break;
             case AudioBody audio:
                 w.WriteString("kind", "audio");
-                w.WriteString("url", audio.Url);
+                WriteOptional(w, "url", audio.Url);
                 w.WriteNumber("durationMs", audio.DurationMs);
+                WriteOptional(w, "mediaId", audio.MediaId);
                 break;
         }
 

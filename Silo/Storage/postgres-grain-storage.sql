@@ -274,3 +274,40 @@ CREATE INDEX IF NOT EXISTS chat_room_members_members
 CREATE INDEX IF NOT EXISTS chat_room_members_admins
     ON chat_room_members (room, user_id)
     WHERE status = 'member' AND is_admin;
+
+-- Uploaded media (OrleansChat.Gateway.Media.Storage.PostgresMediaStore, Media:Provider = Postgres): one row per item
+-- in chat_media, its bytes (the original and, for images, the thumbnail: variant 0 and 1) in 256 KiB chat_media_chunks
+-- rows, and one chat_media_shares row per conversation a message referencing it was stored in (who may read it).
+-- media_id is derived from (uploader, SHA-256 of the uploaded bytes): the primary key is the per-uploader dedupe.
+CREATE TABLE IF NOT EXISTS chat_media
+(
+    media_id     text COLLATE "C" NOT NULL PRIMARY KEY,
+    owner_id     text COLLATE "C" NOT NULL,
+    kind         text             NOT NULL CHECK (kind IN ('image', 'audio')),
+    mime         text             NOT NULL,
+    bytes        bigint           NOT NULL,
+    content_hash text             NOT NULL,
+    created_at   timestamptz      NOT NULL,
+    width        integer          NULL,
+    height       integer          NULL,
+    duration_ms  integer          NULL,
+    thumb_mime   text             NULL,
+    thumb_bytes  bigint           NULL
+);
+
+CREATE TABLE IF NOT EXISTS chat_media_chunks
+(
+    media_id text COLLATE "C" NOT NULL REFERENCES chat_media (media_id) ON DELETE CASCADE,
+    variant  smallint         NOT NULL,
+    n        integer          NOT NULL,
+    data     bytea            NOT NULL,
+    PRIMARY KEY (media_id, variant, n)
+);
+
+CREATE TABLE IF NOT EXISTS chat_media_shares
+(
+    media_id  text COLLATE "C" NOT NULL REFERENCES chat_media (media_id) ON DELETE CASCADE,
+    conv      text COLLATE "C" NOT NULL,
+    shared_at timestamptz      NOT NULL DEFAULT now(),
+    PRIMARY KEY (media_id, conv)
+);

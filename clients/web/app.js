@@ -1,5 +1,6 @@
 // OrleansChat web client: plain ES modules on top of the SDK (served at /sdk/ by the gateway).
 import { ChatClient, Body, login, refreshToken, roomConv, dmConv, dmPeer, describeActivity } from './sdk/index.js';
+import { setupMediaUi, renderImage } from './media-ui.js';
 
 const $ = (id) => document.getElementById(id);
 const SESSION_KEY = 'orleanschat.session';
@@ -388,14 +389,7 @@ function renderEntry(entry) {
 }
 
 function renderBody(body) {
-  if (body.kind === 'image') {
-    const img = document.createElement('img');
-    img.src = body.url;
-    img.alt = 'image';
-    img.loading = 'lazy';
-    img.referrerPolicy = 'no-referrer';
-    return img;
-  }
+  if (body.kind === 'image') return renderImage(body);
   if (body.kind === 'audio') {
     const audio = document.createElement('audio');
     audio.controls = true;
@@ -491,6 +485,11 @@ $('kind').addEventListener('change', () => {
   $('duration-input').hidden = kind !== 'audio';
   $('composer-input').placeholder = kind === 'text' ? 'Write a message…' : `https://… ${kind} URL`;
   $('composer-input').type = kind === 'text' ? 'text' : 'url';
+});
+
+setupMediaUi({
+  client: () => client,
+  target: () => { const c = convs.get(active); return !c ? null : c.kind === 'room' ? { room: c.conv.slice(5) } : { to: dmPeer(c.conv, session.user.id) }; },
 });
 
 $('composer').addEventListener('submit', async (e) => {

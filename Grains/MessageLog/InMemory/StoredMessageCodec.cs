@@ -56,8 +56,8 @@ internal static class StoredMessageCodec
     private static int SizeOf(MessageBody body) => body switch
     {
         TextBody text => ByteSpanWriter.SizeOf(text.Text),
-        ImageBody image => ByteSpanWriter.SizeOf(image.Url) + ByteSpanWriter.SizeOf(image.Width) + ByteSpanWriter.SizeOf(image.Height),
-        AudioBody audio => ByteSpanWriter.SizeOf(audio.Url) + sizeof(int),
+        ImageBody image => ByteSpanWriter.SizeOf(image.StoredUrl) + ByteSpanWriter.SizeOf(image.Width) + ByteSpanWriter.SizeOf(image.Height),
+        AudioBody audio => ByteSpanWriter.SizeOf(audio.StoredUrl) + sizeof(int),
         EncryptedBody encrypted => ByteSpanWriter.SizeOf(encrypted.KeyId) + ByteSpanWriter.SizeOf(encrypted.Data),
         _ => throw Unstorable(body),
     };
@@ -72,13 +72,13 @@ internal static class StoredMessageCodec
                 break;
             case ImageBody image:
                 writer.WriteByte((byte)BodyKind.Image);
-                writer.WriteString(image.Url);
+                writer.WriteString(image.StoredUrl);
                 writer.WriteNullableInt32(image.Width);
                 writer.WriteNullableInt32(image.Height);
                 break;
             case AudioBody audio:
                 writer.WriteByte((byte)BodyKind.Audio);
-                writer.WriteString(audio.Url);
+                writer.WriteString(audio.StoredUrl);
                 writer.WriteInt32(audio.DurationMs);
                 break;
             case EncryptedBody encrypted:

@@ -97,14 +97,14 @@ public static class MongoMessageDocument
         ImageBody image => new BsonDocument
         {
             { Kind, KindImage },
-            { Url, image.Url },
+            { Url, image.StoredUrl },
             { Width, () => new BsonInt32(image.Width!.Value), image.Width is not null },
             { Height, () => new BsonInt32(image.Height!.Value), image.Height is not null },
         },
         AudioBody audio => new BsonDocument
         {
             { Kind, KindAudio },
-            { Url, audio.Url },
+            { Url, audio.StoredUrl },
             { DurationMs, new BsonInt32(audio.DurationMs) },
         },
         EncryptedBody encrypted => new BsonDocument

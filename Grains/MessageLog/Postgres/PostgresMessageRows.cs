@@ -170,8 +170,8 @@ public static class PostgresMessageRows
     private static BodyColumns Flatten(MessageBody body) => body switch
     {
         TextBody text => new(KindText, Text: text.Text),
-        ImageBody image => new(KindImage, Url: image.Url, Width: image.Width, Height: image.Height),
-        AudioBody audio => new(KindAudio, Url: audio.Url, DurationMs: audio.DurationMs),
+        ImageBody image => new(KindImage, Url: image.StoredUrl, Width: image.Width, Height: image.Height),
+        AudioBody audio => new(KindAudio, Url: audio.StoredUrl, DurationMs: audio.DurationMs),
         EncryptedBody encrypted => new(KindEncrypted, KeyId: encrypted.KeyId, Ciphertext: Convert.FromBase64String(encrypted.Data)),
         null => throw new ArgumentNullException(nameof(body)),
         _ => throw new ArgumentException($"Unknown message body type {body.GetType().Name}.", nameof(body)),
