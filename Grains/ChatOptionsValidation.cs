@@ -18,6 +18,11 @@ public sealed class ChatOptionsValidation : IValidateOptions<ChatOptions>
             failures.Add($"Chat:MaxMemberPageSize must be at least 1, not {options.MaxMemberPageSize}");
         }
 
+        if (options.ConversationPageSize < 1)
+        {
+            failures.Add($"Chat:ConversationPageSize must be at least 1, not {options.ConversationPageSize}");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -113,6 +113,8 @@ public sealed partial class ChatSession(
         RoomInviteCommand or RoomKickCommand or RoomMuteCommand or RoomUnmuteCommand or RoomBanCommand or RoomUnbanCommand or RoomRoleCommand
             or RoomNoticesCommand =>
             await ModerateAsync(frame),
+        ConvListCommand or ConvReadCommand or ConvPinCommand or ConvMuteCommand or DmRequestsCommand or DmCancelCommand =>
+            await ConversationsAsync(frame),
         _ => throw ChatException.BadRequest($"unsupported frame {frame.GetType().Name}"),
     };
 
@@ -130,6 +132,33 @@ public sealed partial class ChatSession(
         RoomNoticesCommand c => RoomAckAsync(c, c.Room, room => room.SetNotices(Me, c.Notices)),
         _ => throw new ArgumentOutOfRangeException(nameof(frame), frame.GetType().Name, "not a room moderation frame"),
     };
+
+    // Apart from HandleAsync for the same reason as ModerateAsync.
+    private async Task<ServerFrame> ConversationsAsync(ClientFrame frame)
+    {
+        var me = grains.GetGrain<IUserGrain>(Me.Id);
+        switch (frame)
+        {
+            case ConvListCommand c:
+                var page = await me.ListConversations(c.Cursor, c.Limit);
+                return new ConversationsReply(c.Id, page.Conversations, page.Unread, page.Next);
+            case ConvReadCommand c:
+                var read = await me.MarkRead(c.Conv, c.Seq);
+                return new AckReply(c.Id, read.Conv, read.Seq);
+            case ConvPinCommand c:
+                await me.SetFlags(c.Conv, c.Pinned, muted: null);
+                return new AckReply(c.Id, c.Conv);
+            case ConvMuteCommand c:
+                await me.SetFlags(c.Conv, pinned: null, c.Muted);
+                return new AckReply(c.Id, c.Conv);
+            case DmRequestsCommand c:
+                return new DmRequestsReply(c.Id, await me.GetRequests());
+            case DmCancelCommand c:
+                return Ack(c, await Dm(c.To).Cancel(Me));
+            default:
+                throw new ArgumentOutOfRangeException(nameof(frame), frame.GetType().Name, "not a conversation frame");
+        }
+    }
 
     private async Task<ServerFrame> MembersAsync(RoomMembersCommand c)
     {

@@ -46,6 +46,11 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, MediaUrlPo
         RoomUnbanCommand c => CheckRoomAndUser(c.Room, c.User),
         RoomRoleCommand c => CheckRoomAndUser(c.Room, c.User) ?? CheckAssignableRole(c.Role),
         RoomNoticesCommand c => CheckRoom(c.Room),
+        ConvListCommand c => c.Limit is < 1 ? ChatException.BadRequest("limit must be at least 1") : null,
+        ConvReadCommand c => CheckConv(c.Conv) ?? (c.Seq < 0 ? ChatException.BadRequest("seq must be >= 0") : null),
+        ConvPinCommand c => CheckConv(c.Conv),
+        ConvMuteCommand c => CheckConv(c.Conv),
+        DmCancelCommand c => CheckUser(c.To, "to"),
         _ => null,
     };
 

@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 using OrleansChat.Model;
 
 namespace OrleansChat.Grains;
@@ -10,4 +11,13 @@ public interface IConversationGrain : IGrainWithStringKey
 
     /// <summary>The messages after <paramref name="afterSeq"/>, ascending: what a reconnecting client missed.</summary>
     Task<MessagePage> ReadAfter(string userId, long afterSeq, int limit);
+
+    /// <summary>
+    /// The conversation as <paramref name="userId"/> sees it in a list, given the read seq their user grain stored
+    /// (moved past their own latest message, never past the last seq). From the conversation's own summary, never a
+    /// scan of the log. <see cref="ChatErrorCode.Forbidden"/> unless the user is in the conversation. Interleaves:
+    /// user grains ask while this conversation may be waiting for one of them.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<ConversationSummary> GetSummary(string userId, long readSeq);
 }

@@ -29,6 +29,9 @@ public interface IPrivateChatGrain : IConversationGrain
 
     Task<DmState> Decline(UserProfile by);
 
+    /// <summary>Withdraws <paramref name="by"/>'s own pending request; the peer is told with <c>dm.cancelled</c>. Anything else is a conflict.</summary>
+    Task<DmState> Cancel(UserProfile by);
+
     /// <summary>Closes the conversation for both; the peer is told with <c>dm.left</c>.</summary>
     Task<DmState> Leave(UserProfile by);
 

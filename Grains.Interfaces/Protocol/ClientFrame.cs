@@ -29,6 +29,12 @@ namespace OrleansChat.Protocol;
 [JsonDerivedType(typeof(RoomUnbanCommand), "room.unban")]
 [JsonDerivedType(typeof(RoomRoleCommand), "room.role")]
 [JsonDerivedType(typeof(RoomNoticesCommand), "room.notices")]
+[JsonDerivedType(typeof(ConvListCommand), "conv.list")]
+[JsonDerivedType(typeof(ConvReadCommand), "conv.read")]
+[JsonDerivedType(typeof(ConvPinCommand), "conv.pin")]
+[JsonDerivedType(typeof(ConvMuteCommand), "conv.mute")]
+[JsonDerivedType(typeof(DmRequestsCommand), "dm.requests")]
+[JsonDerivedType(typeof(DmCancelCommand), "dm.cancel")]
 public abstract record ClientFrame
 {
     public string? Id { get; init; }

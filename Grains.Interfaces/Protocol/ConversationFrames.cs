@@ -1,0 +1,64 @@
+using OrleansChat.Model;
+
+namespace OrleansChat.Protocol;
+
+/// <summary>
+/// One entry of a conversation list: the conversation's summary for the asking user, with their own flags.
+/// <c>peer</c> is set for private chats; <c>online</c> says whether that peer has a live connection.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record ConversationEntry(
+    string Conv,
+    ConversationKind Kind,
+    string Title,
+    UserProfile? Peer,
+    MessagePreview? Last,
+    long LastSeq,
+    long ReadSeq,
+    long Unread,
+    bool Pinned,
+    bool Muted,
+    bool? Online = null);
+
+/// <summary>
+/// A page of the user's conversations, pinned first, then newest activity first. <c>unread</c> is the total over every
+/// conversation of the user that is not muted (not just this page); <c>next</c> is the cursor of the following page.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record ConversationPage(IReadOnlyList<ConversationEntry> Conversations, long Unread, string? Next);
+
+/// <summary>A pending private-chat request: <c>incoming</c> when <c>user</c> asked you, else you asked them.</summary>
+[GenerateSerializer, Immutable]
+public sealed record PendingDmRequest(string Conv, UserProfile User, bool Incoming, long Ts);
+
+/// <summary>The reply to <c>conv.list</c>: one page of <see cref="ConversationPage"/>.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ConversationsReply(string? Re, IReadOnlyList<ConversationEntry> Conversations, long Unread, string? Next) : ServerFrame;
+
+/// <summary>The reply to <c>dm.requests</c>: every pending request, incoming and outgoing, oldest first.</summary>
+[GenerateSerializer, Immutable]
+public sealed record DmRequestsReply(string? Re, IReadOnlyList<PendingDmRequest> Requests) : ServerFrame;
+
+/// <summary>Your read seq of <c>conv</c> moved (on any of your devices); <c>unread</c> is what is left unread there.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ConvReadEvent(string Conv, long Seq, long Unread) : ServerFrame;
+
+/// <summary>Your pinned or muted flag of <c>conv</c> changed (on any of your devices).</summary>
+[GenerateSerializer, Immutable]
+public sealed record ConvSettingsEvent(string Conv, bool Pinned, bool Muted) : ServerFrame;
+
+/// <summary>A page of your conversations after <c>cursor</c> (the <c>next</c> of the previous page), at most <c>limit</c>.</summary>
+public sealed record ConvListCommand(string? Cursor = null, int? Limit = null) : ClientFrame;
+
+/// <summary>Moves your read seq of <c>conv</c> forward to <c>seq</c> (never back, never past the last message).</summary>
+public sealed record ConvReadCommand(string Conv, long Seq) : ClientFrame;
+
+public sealed record ConvPinCommand(string Conv, bool Pinned = true) : ClientFrame;
+
+public sealed record ConvMuteCommand(string Conv, bool Muted = true) : ClientFrame;
+
+/// <summary>Lists your pending private-chat requests, incoming and outgoing.</summary>
+public sealed record DmRequestsCommand : ClientFrame;
+
+/// <summary>Withdraws your pending request to <c>to</c>.</summary>
+public sealed record DmCancelCommand(string To) : ClientFrame;

@@ -1,0 +1,58 @@
+using OrleansChat.Grains.Conversations;
+using OrleansChat.Model;
+
+namespace OrleansChat.Grains;
+
+/// <summary>The private chat's summary for conversation lists: last message, the peer and whether they are online, unread.</summary>
+public sealed partial class PrivateChatGrain
+{
+    private readonly ConversationActivity _activity = new();
+
+    public async Task<ConversationSummary> GetSummary(string userId, long readSeq)
+    {
+        var peerId = PeerOf(userId);
+        var last = await _activity.LastAsync(() => Sequencer.ReadBeforeAsync(null, 1));
+        var lastSeq = Math.Max(await Sequencer.LastSeqAsync(), last?.Seq ?? 0);
+        var (read, unread) = _activity.ReadStateOf(userId, readSeq, lastSeq);
+        var peer = state.State.Profiles.GetValueOrDefault(peerId) ?? new UserProfile(peerId, peerId, null);
+        var preview = last is null ? null : MessagePreview.Of(last);
+        return new ConversationSummary(Conv, ConversationKind.Dm, peer.Name, peer, preview, lastSeq, read, unread, await IsOnlineAsync(peerId));
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _activity.Flush(TellSenderReadSeq);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// From the announcements an open conversation receives; otherwise asked (GetGateways interleaves, so asking
+    /// cannot deadlock with a user grain that is listing its conversations).
+    /// </summary>
+    private async Task<bool> IsOnlineAsync(string userId)
+    {
+        if (Status == DmStatus.Open && _whereConnected.TryGetValue(userId, out var known))
+        {
+            return known.Online;
+        }
+
+        var gateways = await User(userId).GetGateways();
+        if (Status == DmStatus.Open)
+        {
+            Remember(gateways);
+        }
+
+        return gateways.Online;
+    }
+
+    /// <summary>The one step the send path takes for summaries: O(1), no write (see <see cref="ConversationActivity"/>).</summary>
+    private void RecordActivity(ChatMessage message)
+    {
+        if (_activity.Appended(message))
+        {
+            _activity.FlushLaterAsync(time, TellSenderReadSeq).Ignore();
+        }
+    }
+
+    private void TellSenderReadSeq(string userId, long seq) => User(userId).SentUpTo(Conv, seq).Ignore();
+}
