@@ -31,4 +31,7 @@ public sealed class ChatOptions
     /// the first page <c>welcome</c> carries.
     /// </summary>
     public int ConversationPageSize { get; set; } = 50;
+
+    /// <summary>How long after sending a message its sender may recall it (room owners and admins may any time).</summary>
+    public TimeSpan RecallWindow { get; set; } = TimeSpan.FromMinutes(2);
 }

@@ -1,5 +1,6 @@
 using OrleansChat.Grains.Conversations;
 using OrleansChat.Model;
+using OrleansChat.Protocol;
 
 namespace OrleansChat.Grains;
 
@@ -13,10 +14,28 @@ public sealed partial class GroupRoomGrain
         EnsureMember(userId);
         var last = await _activity.LastAsync(() => Sequencer.ReadBeforeAsync(null, 1));
         var lastSeq = Math.Max(await Sequencer.LastSeqAsync(), last?.Seq ?? 0);
+        _activity.UncountedSeqs = UncountedSeqs;
         var (read, unread) = _activity.ReadStateOf(userId, readSeq, lastSeq);
         var preview = last is null ? null : MessagePreview.Of(last);
         return new ConversationSummary(ConversationId.ForRoom(Room), ConversationKind.Room, Room, null, preview, lastSeq, read, unread);
     }
+
+    public async Task<SendReceipt> Recall(UserProfile by, long seq)
+    {
+        EnsureMember(by.Id);
+        var original = await MessageRecall.FindRecallableAsync(Sequencer, log, UncountedSeqs, seq);
+        var moderator = State.RoleOf(by.Id) is RoomRole.Owner or RoomRole.Admin;
+        MessageRecall.EnsureMayRecall(original, by.Id, moderator, time.GetUtcNow(), options.Value.RecallWindow);
+        var (recall, _) = await Sequencer.AppendAsync(by, clientId: null, new RecallBody(seq), NowMs);
+        MessageRecall.MarkUncounted(UncountedSeqs, seq, recall.Seq);
+        await state.WriteStateAsync();
+        await log.EraseAsync(Sequencer.Conv, seq);
+        Broadcast(RoomMessageEvent.Of(Room, recall));
+        RecordActivity(recall);
+        return new SendReceipt(recall.Conv, recall.Seq, recall.Ts, Duplicate: false);
+    }
+
+    private List<long> UncountedSeqs => State.UncountedSeqs;
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {

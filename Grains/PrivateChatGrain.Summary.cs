@@ -1,5 +1,6 @@
 using OrleansChat.Grains.Conversations;
 using OrleansChat.Model;
+using OrleansChat.Protocol;
 
 namespace OrleansChat.Grains;
 
@@ -13,11 +14,30 @@ public sealed partial class PrivateChatGrain
         var peerId = PeerOf(userId);
         var last = await _activity.LastAsync(() => Sequencer.ReadBeforeAsync(null, 1));
         var lastSeq = Math.Max(await Sequencer.LastSeqAsync(), last?.Seq ?? 0);
+        _activity.UncountedSeqs = UncountedSeqs;
         var (read, unread) = _activity.ReadStateOf(userId, readSeq, lastSeq);
         var peer = state.State.Profiles.GetValueOrDefault(peerId) ?? new UserProfile(peerId, peerId, null);
         var preview = last is null ? null : MessagePreview.Of(last);
         return new ConversationSummary(Conv, ConversationKind.Dm, peer.Name, peer, preview, lastSeq, read, unread, await IsOnlineAsync(peerId));
     }
+
+    /// <summary>Only the sender, within the window: a private chat has no moderators. Allowed after a leave too.</summary>
+    public async Task<SendReceipt> Recall(UserProfile by, long seq)
+    {
+        var peer = PeerOf(by.Id);
+        var original = await MessageRecall.FindRecallableAsync(Sequencer, log, UncountedSeqs, seq);
+        MessageRecall.EnsureMayRecall(original, by.Id, moderator: false, time.GetUtcNow(), options.Value.RecallWindow);
+        var (recall, _) = await Sequencer.AppendAsync(by, clientId: null, new RecallBody(seq), time.GetUtcNow().ToUnixTimeMilliseconds());
+        MessageRecall.MarkUncounted(UncountedSeqs, seq, recall.Seq);
+        await state.WriteStateAsync();
+        await log.EraseAsync(Conv, seq);
+        RecordActivity(recall);
+        _messageDeliveries = DeliverAfter(_messageDeliveries, DmMessageEvent.Of(peer, recall), peer, by.Id);
+        await _messageDeliveries;
+        return new SendReceipt(recall.Conv, recall.Seq, recall.Ts, Duplicate: false);
+    }
+
+    private List<long> UncountedSeqs => state.State.UncountedSeqs;
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {

@@ -19,6 +19,10 @@ public sealed class PrivateChatState
     /// <summary>The two users' profiles as last seen in their own calls.</summary>
     [Id(2)]
     public Dictionary<string, UserProfile> Profiles { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Sorted seqs that never count as unread: recalled messages and the recall entries (see ConversationActivity).</summary>
+    [Id(3)]
+    public List<long> UncountedSeqs { get; set; } = [];
 }
 
 /// <summary>

@@ -113,6 +113,7 @@ public sealed partial class ChatSession(
         RoomInviteCommand or RoomKickCommand or RoomMuteCommand or RoomUnmuteCommand or RoomBanCommand or RoomUnbanCommand or RoomRoleCommand
             or RoomNoticesCommand =>
             await ModerateAsync(frame),
+        MsgRecallCommand c => Ack(c, await Conversation(c.Conv).Recall(Me, c.Seq)),
         ConvListCommand or ConvReadCommand or ConvPinCommand or ConvMuteCommand or DmRequestsCommand or DmCancelCommand =>
             await ConversationsAsync(frame),
         _ => throw ChatException.BadRequest($"unsupported frame {frame.GetType().Name}"),

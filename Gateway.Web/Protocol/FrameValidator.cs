@@ -51,6 +51,7 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, MediaUrlPo
         ConvPinCommand c => CheckConv(c.Conv),
         ConvMuteCommand c => CheckConv(c.Conv),
         DmCancelCommand c => CheckUser(c.To, "to"),
+        MsgRecallCommand c => CheckConv(c.Conv) ?? (c.Seq < 1 ? ChatException.BadRequest("seq must be a message's seq (>= 1)") : null),
         _ => null,
     };
 
@@ -88,6 +89,7 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, MediaUrlPo
             ChatException.BadRequest($"image width and height must be 1-{MaxMediaDimension}"),
         AudioBody a when media.Problem(a.Url, "audio url") is { } problem => ChatException.BadRequest(problem),
         AudioBody a when a.DurationMs < 1 || a.DurationMs > MaxAudioMs => ChatException.BadRequest($"durationMs must be 1-{MaxAudioMs}"),
+        RecallBody or RecalledBody => ChatException.BadRequest("recall bodies are written by the server: use msg.recall"),
         _ => null,
     };
 

@@ -20,4 +20,12 @@ public interface IConversationGrain : IGrainWithStringKey
     /// </summary>
     [AlwaysInterleave]
     Task<ConversationSummary> GetSummary(string userId, long readSeq);
+
+    /// <summary>
+    /// Recalls the message at <paramref name="seq"/>: its sender within <c>Chat:RecallWindow</c>, a room's owners and
+    /// admins any time (else <see cref="ChatErrorCode.Forbidden"/>). The recall is a new message with its own seq and a
+    /// <see cref="RecallBody"/>, delivered like any other; the original's body is erased from the log. A second recall
+    /// of one message is a <see cref="ChatErrorCode.Conflict"/>. Returns the recall's own seq.
+    /// </summary>
+    Task<SendReceipt> Recall(UserProfile by, long seq);
 }

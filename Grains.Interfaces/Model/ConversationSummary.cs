@@ -22,6 +22,8 @@ public sealed record MessagePreview(string Kind, string? Text, UserProfile From,
         TextBody t => new("text", Shorten(t.Text), message.From, message.Ts, message.Seq),
         ImageBody => new("image", null, message.From, message.Ts, message.Seq),
         AudioBody => new("audio", null, message.From, message.Ts, message.Seq),
+        RecallBody => new("recall", null, message.From, message.Ts, message.Seq),
+        RecalledBody => new("recalled", null, message.From, message.Ts, message.Seq),
         _ => new("unknown", null, message.From, message.Ts, message.Seq),
     };
 

@@ -35,6 +35,7 @@ namespace OrleansChat.Protocol;
 [JsonDerivedType(typeof(ConvMuteCommand), "conv.mute")]
 [JsonDerivedType(typeof(DmRequestsCommand), "dm.requests")]
 [JsonDerivedType(typeof(DmCancelCommand), "dm.cancel")]
+[JsonDerivedType(typeof(MsgRecallCommand), "msg.recall")]
 public abstract record ClientFrame
 {
     public string? Id { get; init; }

@@ -60,5 +60,8 @@ public sealed record ConvMuteCommand(string Conv, bool Muted = true) : ClientFra
 /// <summary>Lists your pending private-chat requests, incoming and outgoing.</summary>
 public sealed record DmRequestsCommand : ClientFrame;
 
+/// <summary>Recalls the message at <c>seq</c> of <c>conv</c> (see <see cref="RecallBody"/>).</summary>
+public sealed record MsgRecallCommand(string Conv, long Seq) : ClientFrame;
+
 /// <summary>Withdraws your pending request to <c>to</c>.</summary>
 public sealed record DmCancelCommand(string To) : ClientFrame;

@@ -82,4 +82,30 @@ public sealed class ConversationTests(GatewayFixture fixture)
         var again = await alice.RequestAsync(id => new { type = "dm.cancel", id, to = bobId });
         Assert.Equal("conflict", again.Str("code"));
     }
+
+    [Fact]
+    public async Task Msg_recall_reaches_the_room_and_history_shows_the_placeholder()
+    {
+        var (aliceId, bobId, room) = (GatewayServer.UniqueName("alice"), GatewayServer.UniqueName("bob"), GatewayServer.UniqueName("room"));
+        var conv = ConversationId.ForRoom(room);
+        await using var alice = await _server.ConnectAsync(aliceId, "Alice");
+        await using var bob = await _server.ConnectAsync(bobId, "Bob");
+        await alice.AckedAsync(id => new { type = "room.join", id, room });
+        await bob.AckedAsync(id => new { type = "room.join", id, room });
+        var sent = await alice.AckedAsync(id => new { type = "room.send", id, room, body = new { kind = "text", text = "oops" } });
+
+        var forged = await alice.RequestAsync(id => new { type = "room.send", id, room, body = new { kind = "recall", seq = 1 } });
+        Assert.Equal("bad_request", forged.Str("code"));
+        var notBobs = await bob.RequestAsync(id => new { type = "msg.recall", id, conv, seq = sent.Number("seq") });
+        Assert.Equal("forbidden", notBobs.Str("code"));
+
+        var recall = await alice.AckedAsync(id => new { type = "msg.recall", id, conv, seq = sent.Number("seq") });
+        Assert.Equal(sent.Number("seq") + 1, recall.Number("seq"));
+        var pushed = await bob.WaitForAsync(f => f.Type == "room.message" && f.Json.GetProperty("body").GetProperty("kind").GetString() == "recall");
+        Assert.Equal(sent.Number("seq"), pushed.Json.GetProperty("body").GetProperty("seq").GetInt64());
+        var history = await bob.AckedAsync(id => new { type = "history", id, conv });
+        Assert.Equal(["recalled", "recall"], history.Json.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("body").GetProperty("kind").GetString()));
+        var again = await alice.RequestAsync(id => new { type = "msg.recall", id, conv, seq = sent.Number("seq") });
+        Assert.Equal("conflict", again.Str("code"));
+    }
 }
