@@ -37,6 +37,33 @@ public sealed partial class GroupRoomGrain
 
     private List<long> UncountedSeqs => State.UncountedSeqs;
 
+    /// <summary>Rooms above this many members pass on no typing: in a crowd it is noise, and a frame to every member.</summary>
+    private const int TypingMaxMembers = 50;
+
+    private TypingIndicators? _typing;
+
+    public Task Typing(UserProfile by, bool on)
+    {
+        EnsureMember(by.Id);
+        if (MemberCount > TypingMaxMembers)
+        {
+            return Task.CompletedTask;
+        }
+
+        var (announce, started) = (_typing ??= new(time)).Update(by.Id, on);
+        if (announce)
+        {
+            Broadcast(new TypingEvent(ConversationId.ForRoom(Room), by, on, (long)TypingIndicators.Expiry.TotalMilliseconds));
+        }
+
+        if (started)
+        {
+            _typing.WatchAsync(by.Id, () => Broadcast(new TypingEvent(ConversationId.ForRoom(Room), by, On: false, 0))).Ignore();
+        }
+
+        return Task.CompletedTask;
+    }
+
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _activity.Flush(TellSenderReadSeq);

@@ -39,6 +39,29 @@ public sealed partial class PrivateChatGrain
 
     private List<long> UncountedSeqs => state.State.UncountedSeqs;
 
+    private TypingIndicators? _typing;
+
+    /// <summary>Told to the peer only, while the conversation is open.</summary>
+    public async Task Typing(UserProfile by, bool on)
+    {
+        var peer = PeerOf(by.Id);
+        if (Status != DmStatus.Open)
+        {
+            return;
+        }
+
+        var (announce, started) = (_typing ??= new(time)).Update(by.Id, on);
+        if (started)
+        {
+            _typing.WatchAsync(by.Id, () => Deliver(new TypingEvent(Conv, by, On: false, 0), peer).Ignore()).Ignore();
+        }
+
+        if (announce)
+        {
+            await Deliver(new TypingEvent(Conv, by, on, (long)TypingIndicators.Expiry.TotalMilliseconds), peer);
+        }
+    }
+
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _activity.Flush(TellSenderReadSeq);

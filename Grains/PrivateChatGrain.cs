@@ -23,6 +23,10 @@ public sealed class PrivateChatState
     /// <summary>Sorted seqs that never count as unread: recalled messages and the recall entries (see ConversationActivity).</summary>
     [Id(3)]
     public List<long> UncountedSeqs { get; set; } = [];
+
+    /// <summary>Which of the two users blocked the other (their user grains hold the truth and tell this conversation).</summary>
+    [Id(4)]
+    public HashSet<string> BlockedBy { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -60,6 +64,7 @@ public sealed partial class PrivateChatGrain(
     public async Task<DmState> Request(UserProfile from)
     {
         var peer = PeerOf(from.Id);
+        await EnsureNotBlockedByAsync(peer);
         Learn(from);
         switch (Status)
         {
@@ -136,6 +141,7 @@ public sealed partial class PrivateChatGrain(
             throw ChatException.Forbidden("conversation is not open");
         }
 
+        EnsureNotBlockedBy(peer);
         var (message, duplicate) = await Sequencer.AppendAsync(from, clientId, body, time.GetUtcNow().ToUnixTimeMilliseconds());
         if (!duplicate)
         {

@@ -120,7 +120,8 @@ public sealed partial class UserGrain
         try
         {
             var s = await ConversationGrain(conv).GetSummary(UserId, mine.ReadSeq);
-            return new ConversationEntry(s.Conv, s.Kind, s.Title, s.Peer, s.Last, s.LastSeq, s.ReadSeq, s.Unread, mine.Pinned, mine.Muted, s.PeerOnline);
+            var blocked = s.Peer is { } peer && state.State.Blocked.Contains(peer.Id) ? true : (bool?)null;
+            return new ConversationEntry(s.Conv, s.Kind, s.Title, s.Peer, s.Last, s.LastSeq, s.ReadSeq, s.Unread, mine.Pinned, mine.Muted, s.PeerOnline, blocked);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -26,6 +26,10 @@ public sealed class UserState
     /// <summary>Pending private-chat requests to and from this user, by the other user's id.</summary>
     [Id(4)]
     public Dictionary<string, PendingDmRequest> Requests { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The users this user blocked.</summary>
+    [Id(5)]
+    public HashSet<string> Blocked { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>

@@ -114,7 +114,8 @@ public sealed partial class ChatSession(
             or RoomNoticesCommand =>
             await ModerateAsync(frame),
         MsgRecallCommand c => Ack(c, await Conversation(c.Conv).Recall(Me, c.Seq)),
-        ConvListCommand or ConvReadCommand or ConvPinCommand or ConvMuteCommand or DmRequestsCommand or DmCancelCommand =>
+        ConvListCommand or ConvReadCommand or ConvPinCommand or ConvMuteCommand or DmRequestsCommand or DmCancelCommand
+            or TypingCommand or UserBlockCommand or UserUnblockCommand or UserBlocksCommand =>
             await ConversationsAsync(frame),
         _ => throw ChatException.BadRequest($"unsupported frame {frame.GetType().Name}"),
     };
@@ -156,6 +157,17 @@ public sealed partial class ChatSession(
                 return new DmRequestsReply(c.Id, await me.GetRequests());
             case DmCancelCommand c:
                 return Ack(c, await Dm(c.To).Cancel(Me));
+            case TypingCommand c:
+                await Conversation(c.Conv).Typing(Me, c.On);
+                return new AckReply(c.Id, c.Conv);
+            case UserBlockCommand c:
+                await me.Block(c.User);
+                return new AckReply(c.Id);
+            case UserUnblockCommand c:
+                await me.Unblock(c.User);
+                return new AckReply(c.Id);
+            case UserBlocksCommand c:
+                return new BlocksReply(c.Id, await me.GetBlocks());
             default:
                 throw new ArgumentOutOfRangeException(nameof(frame), frame.GetType().Name, "not a conversation frame");
         }

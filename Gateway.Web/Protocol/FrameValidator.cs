@@ -51,6 +51,9 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, MediaUrlPo
         ConvPinCommand c => CheckConv(c.Conv),
         ConvMuteCommand c => CheckConv(c.Conv),
         DmCancelCommand c => CheckUser(c.To, "to"),
+        TypingCommand c => CheckConv(c.Conv),
+        UserBlockCommand c => CheckUser(c.User, "user"),
+        UserUnblockCommand c => CheckUser(c.User, "user"),
         MsgRecallCommand c => CheckConv(c.Conv) ?? (c.Seq < 1 ? ChatException.BadRequest("seq must be a message's seq (>= 1)") : null),
         _ => null,
     };

@@ -28,4 +28,12 @@ public interface IConversationGrain : IGrainWithStringKey
     /// of one message is a <see cref="ChatErrorCode.Conflict"/>. Returns the recall's own seq.
     /// </summary>
     Task<SendReceipt> Recall(UserProfile by, long seq);
+
+    /// <summary>
+    /// <paramref name="by"/> started or stopped typing: told to the others as <c>typing</c>, never stored. Renewals within
+    /// a few seconds are not passed on; a typist who stops renewing is announced stopped after 6 s. Rooms of more than
+    /// 50 members pass on nothing. Interleaves: it only touches memory.
+    /// </summary>
+    [AlwaysInterleave]
+    Task Typing(UserProfile by, bool on);
 }

@@ -51,4 +51,11 @@ public interface IPrivateChatGrain : IConversationGrain
     Task UserGatewaysChanged(UserGateways user, bool presenceChanged);
 
     Task<DmState> GetState();
+
+    /// <summary>
+    /// <paramref name="blockerId"/> blocked (or unblocked) the other user, whose sends are refused from now on. One way:
+    /// the blocker's user grain tells this conversation without waiting for it (which may be waiting for that user grain).
+    /// </summary>
+    [OneWay]
+    Task BlockChanged(string blockerId, bool blocked);
 }

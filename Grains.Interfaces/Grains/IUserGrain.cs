@@ -105,4 +105,15 @@ public interface IUserGrain : IGrainWithStringKey
     Task RemoveRequest(string peerId);
 
     Task<IReadOnlyList<PendingDmRequest>> GetRequests();
+
+    /// <summary>Blocks <paramref name="userId"/> (see <c>user.block</c>); blocking twice is a no-op.</summary>
+    Task Block(string userId);
+
+    Task Unblock(string userId);
+
+    Task<IReadOnlyList<string>> GetBlocks();
+
+    /// <summary>Whether this user blocked <paramref name="userId"/>. Interleaves: a private chat asks while this user may be waiting for it.</summary>
+    [AlwaysInterleave]
+    Task<bool> HasBlocked(string userId);
 }

@@ -36,6 +36,10 @@ namespace OrleansChat.Protocol;
 [JsonDerivedType(typeof(DmRequestsCommand), "dm.requests")]
 [JsonDerivedType(typeof(DmCancelCommand), "dm.cancel")]
 [JsonDerivedType(typeof(MsgRecallCommand), "msg.recall")]
+[JsonDerivedType(typeof(TypingCommand), "typing")]
+[JsonDerivedType(typeof(UserBlockCommand), "user.block")]
+[JsonDerivedType(typeof(UserUnblockCommand), "user.unblock")]
+[JsonDerivedType(typeof(UserBlocksCommand), "user.blocks")]
 public abstract record ClientFrame
 {
     public string? Id { get; init; }

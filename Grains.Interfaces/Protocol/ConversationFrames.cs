@@ -4,7 +4,8 @@ namespace OrleansChat.Protocol;
 
 /// <summary>
 /// One entry of a conversation list: the conversation's summary for the asking user, with their own flags.
-/// <c>peer</c> is set for private chats; <c>online</c> says whether that peer has a live connection.
+/// <c>peer</c> is set for private chats; <c>online</c> says whether that peer has a live connection, and
+/// <c>blocked</c> (present only when true) that you blocked them.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ConversationEntry(
@@ -18,7 +19,8 @@ public sealed record ConversationEntry(
     long Unread,
     bool Pinned,
     bool Muted,
-    bool? Online = null);
+    bool? Online = null,
+    bool? Blocked = null);
 
 /// <summary>
 /// A page of the user's conversations, pinned first, then newest activity first. <c>unread</c> is the total over every
@@ -62,6 +64,28 @@ public sealed record DmRequestsCommand : ClientFrame;
 
 /// <summary>Recalls the message at <c>seq</c> of <c>conv</c> (see <see cref="RecallBody"/>).</summary>
 public sealed record MsgRecallCommand(string Conv, long Seq) : ClientFrame;
+
+/// <summary>Says you started (<c>on</c>) or stopped typing in <c>conv</c>; ephemeral, never stored.</summary>
+public sealed record TypingCommand(string Conv, bool On = true) : ClientFrame;
+
+/// <summary>Blocks <c>user</c>: they can no longer ask you for a private chat or send you private messages.</summary>
+public sealed record UserBlockCommand(string User) : ClientFrame;
+
+public sealed record UserUnblockCommand(string User) : ClientFrame;
+
+/// <summary>Lists the users you blocked.</summary>
+public sealed record UserBlocksCommand : ClientFrame;
+
+/// <summary>
+/// <c>user</c> is typing in <c>conv</c> (<c>on</c>) or stopped. A client shows it for at most <see cref="ExpiresInMs"/>
+/// unless renewed; the server also sends <c>on: false</c> when a typist stops renewing.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record TypingEvent(string Conv, UserProfile User, bool On, long ExpiresInMs) : ServerFrame;
+
+/// <summary>The reply to <c>user.blocks</c>: the ids of the users you blocked, in id order.</summary>
+[GenerateSerializer, Immutable]
+public sealed record BlocksReply(string? Re, IReadOnlyList<string> Users) : ServerFrame;
 
 /// <summary>Withdraws your pending request to <c>to</c>.</summary>
 public sealed record DmCancelCommand(string To) : ClientFrame;

@@ -37,6 +37,8 @@ namespace OrleansChat.Protocol;
 [JsonDerivedType(typeof(ConvReadEvent), "conv.read")]
 [JsonDerivedType(typeof(ConvSettingsEvent), "conv.settings")]
 [JsonDerivedType(typeof(DmCancelledEvent), "dm.cancelled")]
+[JsonDerivedType(typeof(TypingEvent), "typing")]
+[JsonDerivedType(typeof(BlocksReply), "blocks")]
 [GenerateSerializer, Immutable]
 public abstract record ServerFrame;
 

@@ -108,4 +108,30 @@ public sealed class ConversationTests(GatewayFixture fixture)
         var again = await alice.RequestAsync(id => new { type = "msg.recall", id, conv, seq = sent.Number("seq") });
         Assert.Equal("conflict", again.Str("code"));
     }
+
+    [Fact]
+    public async Task Typing_reaches_the_peer_and_a_blocked_user_is_refused()
+    {
+        var (aliceId, bobId) = (GatewayServer.UniqueName("alice"), GatewayServer.UniqueName("bob"));
+        var conv = ConversationId.ForDm(aliceId, bobId);
+        await using var alice = await _server.ConnectAsync(aliceId, "Alice");
+        await using var bob = await _server.ConnectAsync(bobId, "Bob");
+        await alice.AckedAsync(id => new { type = "dm.request", id, to = bobId });
+        await bob.AckedAsync(id => new { type = "dm.accept", id, from = aliceId });
+        await alice.WaitForAsync(f => f.Type == "dm.open");
+
+        await alice.AckedAsync(id => new { type = "typing", id, conv });
+        var typing = await bob.WaitForAsync(f => f.Type == "typing");
+        Assert.Equal((aliceId, true, 6000L), (typing.Json.GetProperty("user").GetProperty("id").GetString(), typing.Json.GetProperty("on").GetBoolean(), typing.Number("expiresInMs")));
+
+        await alice.AckedAsync(id => new { type = "user.block", id, user = bobId });
+        var blocks = await alice.AckedAsync(id => new { type = "user.blocks", id });
+        Assert.Equal([bobId], blocks.Json.GetProperty("users").EnumerateArray().Select(u => u.GetString()));
+        await Eventually.TrueAsync(
+            async () => (await bob.RequestAsync(id => new { type = "dm.send", id, to = aliceId, body = new { kind = "text", text = "hey" } })).Type == "error",
+            "bob's sends are refused");
+        await alice.AckedAsync(id => new { type = "dm.leave", id, with = bobId });
+        var request = await bob.RequestAsync(id => new { type = "dm.request", id, to = aliceId });
+        Assert.Equal("forbidden", request.Str("code"));
+    }
 }
