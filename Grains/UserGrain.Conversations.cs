@@ -26,7 +26,7 @@ public sealed partial class UserGrain
         return ConversationOrder.Page(entries, cursor, Math.Clamp(limit ?? max, 1, max));
     }
 
-    public async Task<ConvReadEvent> MarkRead(string conv, long seq)
+    public async Task<ConvReadEvent> MarkRead(string conv, long seq, bool privately = false)
     {
         var mine = MineOrNotFound(conv);
         var summary = await ConversationGrain(conv).GetSummary(UserId, Math.Max(mine.ReadSeq, seq));
@@ -37,10 +37,40 @@ public sealed partial class UserGrain
             mine.ReadSeq = read;
             await state.WriteStateAsync();
             await Deliver(moved);
+            if (!privately && ConversationId.TryParseDm(conv, out var a, out var b))
+            {
+                // Not awaited: two users reading each other's messages at once would each wait for the other's grain.
+                GrainFactory.GetGrain<IUserGrain>(a == UserId ? b : a).Deliver(new ConvReceiptEvent(conv, UserId, summary.ReadSeq)).Ignore();
+            }
         }
 
         return moved;
     }
+
+    /// <summary>Hidden seqs are bounded per conversation, like the state they grow.</summary>
+    private const int MaxHiddenPerConversation = 10_000;
+
+    public async Task HideMessage(string conv, long seq)
+    {
+        var mine = MineOrNotFound(conv);
+        var at = mine.Hidden.BinarySearch(seq);
+        if (at >= 0)
+        {
+            return;
+        }
+
+        if (mine.Hidden.Count >= MaxHiddenPerConversation)
+        {
+            throw ChatException.Forbidden($"at most {MaxHiddenPerConversation} deleted messages per conversation");
+        }
+
+        mine.Hidden.Insert(~at, seq);
+        await state.WriteStateAsync();
+        await Deliver(new MsgDeletedEvent(conv, seq));
+    }
+
+    public Task<IReadOnlyList<long>> GetHidden(string conv) =>
+        Task.FromResult<IReadOnlyList<long>>(Conversations.TryGetValue(conv, out var mine) ? [.. mine.Hidden] : []);
 
     public async Task<ConvSettingsEvent> SetFlags(string conv, bool? pinned, bool? muted)
     {

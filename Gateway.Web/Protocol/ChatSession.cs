@@ -115,7 +115,7 @@ public sealed partial class ChatSession(
             await ModerateAsync(frame),
         MsgRecallCommand c => Ack(c, await Conversation(c.Conv).Recall(Me, c.Seq)),
         ConvListCommand or ConvReadCommand or ConvPinCommand or ConvMuteCommand or DmRequestsCommand or DmCancelCommand
-            or TypingCommand or UserBlockCommand or UserUnblockCommand or UserBlocksCommand =>
+            or MsgDeleteCommand or TypingCommand or UserBlockCommand or UserUnblockCommand or UserBlocksCommand =>
             await ConversationsAsync(frame),
         _ => throw ChatException.BadRequest($"unsupported frame {frame.GetType().Name}"),
     };
@@ -145,7 +145,7 @@ public sealed partial class ChatSession(
                 var page = await me.ListConversations(c.Cursor, c.Limit);
                 return new ConversationsReply(c.Id, page.Conversations, page.Unread, page.Next);
             case ConvReadCommand c:
-                var read = await me.MarkRead(c.Conv, c.Seq);
+                var read = await me.MarkRead(c.Conv, c.Seq, c.Private);
                 return new AckReply(c.Id, read.Conv, read.Seq);
             case ConvPinCommand c:
                 await me.SetFlags(c.Conv, c.Pinned, muted: null);
@@ -157,6 +157,9 @@ public sealed partial class ChatSession(
                 return new DmRequestsReply(c.Id, await me.GetRequests());
             case DmCancelCommand c:
                 return Ack(c, await Dm(c.To).Cancel(Me));
+            case MsgDeleteCommand c:
+                await me.HideMessage(c.Conv, c.Seq);
+                return new AckReply(c.Id, c.Conv, c.Seq);
             case TypingCommand c:
                 await Conversation(c.Conv).Typing(Me, c.On);
                 return new AckReply(c.Id, c.Conv);
@@ -200,8 +203,11 @@ public sealed partial class ChatSession(
 
     private async Task<ServerFrame> HistoryAsync(HistoryCommand c)
     {
-        var page = await Conversation(c.Conv).ReadBefore(Me.Id, c.Before, c.Limit ?? 50);
-        return new HistoryReply(c.Id, c.Conv, page.Messages, page.More);
+        var read = Conversation(c.Conv).ReadBefore(Me.Id, c.Before, c.Limit ?? 50);
+        var hidden = await grains.GetGrain<IUserGrain>(Me.Id).GetHidden(c.Conv); // msg.delete: hidden for this user only
+        var page = await read;
+        var messages = hidden.Count == 0 ? page.Messages : [.. page.Messages.Where(m => !hidden.Contains(m.Seq))];
+        return new HistoryReply(c.Id, c.Conv, messages, page.More);
     }
 
     /// <summary>Reads every named conversation after its cursor; one the user may not read reports its error alone.</summary>

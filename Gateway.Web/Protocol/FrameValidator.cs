@@ -52,6 +52,7 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, MediaUrlPo
         ConvMuteCommand c => CheckConv(c.Conv),
         DmCancelCommand c => CheckUser(c.To, "to"),
         TypingCommand c => CheckConv(c.Conv),
+        MsgDeleteCommand c => CheckConv(c.Conv) ?? (c.Seq < 1 ? ChatException.BadRequest("seq must be a message's seq (>= 1)") : null),
         UserBlockCommand c => CheckUser(c.User, "user"),
         UserUnblockCommand c => CheckUser(c.User, "user"),
         MsgRecallCommand c => CheckConv(c.Conv) ?? (c.Seq < 1 ? ChatException.BadRequest("seq must be a message's seq (>= 1)") : null),

@@ -84,9 +84,16 @@ public interface IUserGrain : IGrainWithStringKey
     /// <summary>
     /// Moves the user's read seq of <paramref name="conv"/> forward to <paramref name="seq"/> (never backwards, never
     /// past the last seq); a move is pushed to every device of the user as <c>conv.read</c>.
-    /// <see cref="ChatErrorCode.NotFound"/> unless the conversation is one of the user's.
+    /// <see cref="ChatErrorCode.NotFound"/> unless the conversation is one of the user's. In a private chat the peer
+    /// is told with <c>conv.receipt</c>, unless <paramref name="privately"/>.
     /// </summary>
-    Task<ConvReadEvent> MarkRead(string conv, long seq);
+    Task<ConvReadEvent> MarkRead(string conv, long seq, bool privately = false);
+
+    /// <summary>Hides the message at <paramref name="seq"/> of <paramref name="conv"/> from this user only (<c>msg.delete</c>); every device is told.</summary>
+    Task HideMessage(string conv, long seq);
+
+    /// <summary>The seqs of <paramref name="conv"/> this user hid, ascending.</summary>
+    Task<IReadOnlyList<long>> GetHidden(string conv);
 
     /// <summary>Sets the pinned and/or muted flag (null: unchanged); a change is pushed to every device as <c>conv.settings</c>.</summary>
     Task<ConvSettingsEvent> SetFlags(string conv, bool? pinned, bool? muted);

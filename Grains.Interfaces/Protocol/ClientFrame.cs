@@ -36,6 +36,7 @@ namespace OrleansChat.Protocol;
 [JsonDerivedType(typeof(DmRequestsCommand), "dm.requests")]
 [JsonDerivedType(typeof(DmCancelCommand), "dm.cancel")]
 [JsonDerivedType(typeof(MsgRecallCommand), "msg.recall")]
+[JsonDerivedType(typeof(MsgDeleteCommand), "msg.delete")]
 [JsonDerivedType(typeof(TypingCommand), "typing")]
 [JsonDerivedType(typeof(UserBlockCommand), "user.block")]
 [JsonDerivedType(typeof(UserUnblockCommand), "user.unblock")]

@@ -52,8 +52,22 @@ public sealed record ConvSettingsEvent(string Conv, bool Pinned, bool Muted) : S
 /// <summary>A page of your conversations after <c>cursor</c> (the <c>next</c> of the previous page), at most <c>limit</c>.</summary>
 public sealed record ConvListCommand(string? Cursor = null, int? Limit = null) : ClientFrame;
 
-/// <summary>Moves your read seq of <c>conv</c> forward to <c>seq</c> (never back, never past the last message).</summary>
-public sealed record ConvReadCommand(string Conv, long Seq) : ClientFrame;
+/// <summary>
+/// Moves your read seq of <c>conv</c> forward to <c>seq</c> (never back, never past the last message). <c>private</c>:
+/// no read receipt is sent.
+/// </summary>
+public sealed record ConvReadCommand(string Conv, long Seq, bool Private = false) : ClientFrame;
+
+/// <summary>Hides the message at <c>seq</c> of <c>conv</c> for you only, on all your devices.</summary>
+public sealed record MsgDeleteCommand(string Conv, long Seq) : ClientFrame;
+
+/// <summary>The peer of a private chat read up to <c>seq</c> (a read receipt).</summary>
+[GenerateSerializer, Immutable]
+public sealed record ConvReceiptEvent(string Conv, string User, long Seq) : ServerFrame;
+
+/// <summary>You deleted the message at <c>seq</c> of <c>conv</c> for yourself (on any of your devices).</summary>
+[GenerateSerializer, Immutable]
+public sealed record MsgDeletedEvent(string Conv, long Seq) : ServerFrame;
 
 public sealed record ConvPinCommand(string Conv, bool Pinned = true) : ClientFrame;
 

@@ -38,6 +38,8 @@ namespace OrleansChat.Protocol;
 [JsonDerivedType(typeof(ConvSettingsEvent), "conv.settings")]
 [JsonDerivedType(typeof(DmCancelledEvent), "dm.cancelled")]
 [JsonDerivedType(typeof(TypingEvent), "typing")]
+[JsonDerivedType(typeof(ConvReceiptEvent), "conv.receipt")]
+[JsonDerivedType(typeof(MsgDeletedEvent), "msg.deleted")]
 [JsonDerivedType(typeof(BlocksReply), "blocks")]
 [GenerateSerializer, Immutable]
 public abstract record ServerFrame;

@@ -17,4 +17,8 @@ public sealed class UserConversation
     /// <summary>A muted conversation keeps its own unread count but stays out of the user's total.</summary>
     [Id(2)]
     public bool Muted { get; set; }
+
+    /// <summary>Seqs the user deleted for themselves (<c>msg.delete</c>), ascending; history leaves them out for this user only.</summary>
+    [Id(3)]
+    public List<long> Hidden { get; set; } = [];
 }

@@ -94,7 +94,7 @@ public sealed class ConversationListTests(ClusterFixture fixture)
         }
 
         // Devices racing: every read lands, in any order, and the highest wins.
-        var reads = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => User(alice).MarkRead(conv, i % 17)));
+        var reads = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => User(alice).MarkRead(conv, 5 + (i % 12)))); // 5..16
         Assert.Equal(16L, (await EntryOf(alice, conv)).ReadSeq);
         Assert.All(reads, r => Assert.Equal(20 - r.Seq, r.Unread));
 
@@ -105,7 +105,7 @@ public sealed class ConversationListTests(ClusterFixture fixture)
 
         var pushed = await gateway.Recorder.WaitForFrames<ConvReadEvent>(alice.Id, where: e => e.Seq == 20);
         Assert.Equal(conv, pushed[0].Conv);
-        Assert.DoesNotContain(gateway.Recorder.Frames<ConvReadEvent>(alice.Id), e => e.Seq == 3); // a step back is not a move
+        Assert.DoesNotContain(gateway.Recorder.Frames<ConvReadEvent>(alice.Id), e => e.Seq < 5); // the step back to 3 was not a move
 
         await Assert.ThrowsAsync<ChatException>(() => User(bob).MarkRead(ConversationId.ForRoom(Names.New("elsewhere")), 1));
     }

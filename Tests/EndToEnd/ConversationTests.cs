@@ -134,4 +134,25 @@ public sealed class ConversationTests(GatewayFixture fixture)
         var request = await bob.RequestAsync(id => new { type = "dm.request", id, to = aliceId });
         Assert.Equal("forbidden", request.Str("code"));
     }
+
+    [Fact]
+    public async Task History_leaves_out_what_the_user_deleted_for_themselves_only()
+    {
+        var (aliceId, bobId, room) = (GatewayServer.UniqueName("alice"), GatewayServer.UniqueName("bob"), GatewayServer.UniqueName("room"));
+        var conv = ConversationId.ForRoom(room);
+        await using var alice = await _server.ConnectAsync(aliceId, "Alice");
+        await using var bob = await _server.ConnectAsync(bobId, "Bob");
+        await alice.AckedAsync(id => new { type = "room.join", id, room });
+        await bob.AckedAsync(id => new { type = "room.join", id, room });
+        await bob.AckedAsync(id => new { type = "room.send", id, room, body = new { kind = "text", text = "one" } });
+        await bob.AckedAsync(id => new { type = "room.send", id, room, body = new { kind = "text", text = "two" } });
+
+        await alice.AckedAsync(id => new { type = "msg.delete", id, conv, seq = 1 });
+        await alice.WaitForAsync(f => f.Type == "msg.deleted");
+
+        var atAlice = await alice.AckedAsync(id => new { type = "history", id, conv });
+        Assert.Equal([2L], atAlice.Json.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("seq").GetInt64()));
+        var atBob = await bob.AckedAsync(id => new { type = "history", id, conv });
+        Assert.Equal([1L, 2L], atBob.Json.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("seq").GetInt64()));
+    }
 }
