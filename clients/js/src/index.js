@@ -8,3 +8,4 @@ export { Reconnector, backoffDelay, backoffCeiling, DEFAULT_BACKOFF } from './re
 export { Outbox } from './outbox.js';
 export { Cursors } from './cursors.js';
 export { Emitter } from './emitter.js';
+export { ConversationStore } from './conversations.js';
