@@ -28,4 +28,13 @@ public sealed class ChatOptions
     /// them into at most one <c>room.activity</c> frame a second (a frame per join to every member costs O(n²)).
     /// </summary>
     public int AnnounceMaxMembers { get; set; } = 500;
+
+    /// <summary>
+    /// The most conversations one <c>conv.list</c> page returns, its size when the client names none, and the size of
+    /// the first page <c>welcome</c> carries.
+    /// </summary>
+    public int ConversationPageSize { get; set; } = 50;
+
+    /// <summary>How long after sending a message its sender may recall it (room owners and admins may any time).</summary>
+    public TimeSpan RecallWindow { get; set; } = TimeSpan.FromMinutes(2);
 }

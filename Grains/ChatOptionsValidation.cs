@@ -23,6 +23,16 @@ public sealed class ChatOptionsValidation : IValidateOptions<ChatOptions>
             failures.Add($"Chat:MaxMemberPageSize must be at least 1, not {options.MaxMemberPageSize}");
         }
 
+        if (options.ConversationPageSize < 1)
+        {
+            failures.Add($"Chat:ConversationPageSize must be at least 1, not {options.ConversationPageSize}");
+        }
+
+        if (options.RecallWindow < TimeSpan.Zero)
+        {
+            failures.Add($"Chat:RecallWindow must not be negative (00:00:00: senders cannot recall), not {options.RecallWindow}");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

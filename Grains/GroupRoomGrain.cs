@@ -88,6 +88,7 @@ public sealed partial class GroupRoomGrain(
         if (!duplicate)
         {
             Broadcast(RoomMessageEvent.Of(Room, message));
+            RecordActivity(message);
         }
 
         return new SendReceipt(message.Conv, message.Seq, message.Ts, duplicate);
@@ -181,7 +182,7 @@ public sealed partial class GroupRoomGrain(
             IsAdmin = false,
             Profile = user,
         });
-        await GrainFactory.GetGrain<IUserGrain>(user.Id).AddRoom(Room);
+        await GrainFactory.GetGrain<IUserGrain>(user.Id).AddRoom(Room, readSeq: await Sequencer.LastSeqAsync()); // history before the join is not unread
         Announcer.Joined(user);
     }
 

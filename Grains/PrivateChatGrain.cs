@@ -19,6 +19,14 @@ public sealed class PrivateChatState
     /// <summary>The two users' profiles as last seen in their own calls.</summary>
     [Id(2)]
     public Dictionary<string, UserProfile> Profiles { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Sorted seqs that never count as unread: recalled messages and the recall entries (see ConversationActivity).</summary>
+    [Id(3)]
+    public List<long> UncountedSeqs { get; set; } = [];
+
+    /// <summary>Which of the two users blocked the other (their user grains hold the truth and tell this conversation).</summary>
+    [Id(4)]
+    public HashSet<string> BlockedBy { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -57,11 +65,13 @@ public sealed partial class PrivateChatGrain(
     public async Task<DmState> Request(UserProfile from)
     {
         var peer = PeerOf(from.Id);
+        await EnsureNotBlockedByAsync(peer);
         Learn(from);
         switch (Status)
         {
             case DmStatus.None or DmStatus.Declined:
                 await SetStatus(DmStatus.Requested, requestedBy: from.Id);
+                await RecordRequestAsync(from, peer);
                 await Deliver(new DmRequestEvent(Conv, from), peer);
                 break;
             case DmStatus.Requested when state.State.RequestedBy == peer:
@@ -89,7 +99,23 @@ public sealed partial class PrivateChatGrain(
         EnsureRequestedBy(peer, "decline");
         Learn(by);
         await SetStatus(DmStatus.Declined, requestedBy: null);
+        await ForgetRequestAsync(by.Id, peer);
         await Deliver(new DmDeclinedEvent(Conv, by), peer);
+        return Snapshot();
+    }
+
+    public async Task<DmState> Cancel(UserProfile by)
+    {
+        var peer = PeerOf(by.Id);
+        if (Status != DmStatus.Requested || state.State.RequestedBy != by.Id)
+        {
+            throw ChatException.Conflict($"cannot cancel: you have no pending request to '{peer}'");
+        }
+
+        Learn(by);
+        await SetStatus(DmStatus.None, requestedBy: null);
+        await ForgetRequestAsync(by.Id, peer);
+        await Deliver(new DmCancelledEvent(Conv, by), peer);
         return Snapshot();
     }
 
@@ -116,11 +142,13 @@ public sealed partial class PrivateChatGrain(
             throw ChatException.Forbidden("conversation is not open");
         }
 
+        EnsureNotBlockedBy(peer);
         var (message, duplicate) = await Sequencer.AppendAsync(from, clientId, body, time.GetUtcNow().ToUnixTimeMilliseconds());
         if (!duplicate)
         {
             // Sends interleave, and a delivery may wait (the first after activation asks the users' gateways): each one
             // waits for the previous, so they leave in seq order (sends resume from their appends in seq order).
+            RecordActivity(message);
             _messageDeliveries = DeliverAfter(_messageDeliveries, DmMessageEvent.Of(peer, message), peer, from.Id);
             await _messageDeliveries;
         }
@@ -154,7 +182,8 @@ public sealed partial class PrivateChatGrain(
     {
         var (a, b) = Parties();
         await SetStatus(DmStatus.Open, requestedBy: null);
-        await Task.WhenAll(User(a).AddDmPeer(b), User(b).AddDmPeer(a));
+        var read = await Sequencer.LastSeqAsync(); // a reopened conversation's earlier history is not unread
+        await Task.WhenAll(User(a).AddDmPeer(b, read), User(b).AddDmPeer(a, read)); // which also ends the pending request
         _whereConnected.Clear(); // the users announce to this conversation from now on; ask them afresh once
         _route = null;
         var (profileA, profileB) = (await ProfileOf(a), await ProfileOf(b));
@@ -177,6 +206,22 @@ public sealed partial class PrivateChatGrain(
 
         return (a, b);
     }
+
+    /// <summary>
+    /// Both users keep the pending request in their own state, so that it reaches the asked user in their next
+    /// <c>welcome</c> even if they are offline now, and the requester sees it among their outgoing requests.
+    /// </summary>
+    private async Task RecordRequestAsync(UserProfile from, string peer)
+    {
+        var ts = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var to = await ProfileOf(peer);
+        await Task.WhenAll(
+            User(from.Id).AddRequest(new PendingDmRequest(Conv, to, Incoming: false, ts)),
+            User(peer).AddRequest(new PendingDmRequest(Conv, from, Incoming: true, ts)));
+    }
+
+    private Task ForgetRequestAsync(string userId, string peer) =>
+        Task.WhenAll(User(userId).RemoveRequest(peer), User(peer).RemoveRequest(userId));
 
     private void EnsureRequestedBy(string peer, string action)
     {

@@ -47,6 +47,10 @@ public sealed class RoomState
     [Id(8)]
     public RoomNotices Notices { get; set; } = RoomNotices.Auto;
 
+    /// <summary>Sorted seqs that never count as unread: recalled messages and the recall entries (see ConversationActivity).</summary>
+    [Id(9)]
+    public List<long> UncountedSeqs { get; set; } = [];
+
     [NonSerialized]
     private readonly RoomRoster _roster = new();
 

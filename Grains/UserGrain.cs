@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using OrleansChat.Grains.Conversations;
 using OrleansChat.Grains.Gateways;
 using OrleansChat.Model;
 using OrleansChat.Protocol;
@@ -17,6 +18,18 @@ public sealed class UserState
 
     [Id(2)]
     public HashSet<string> DmPeers { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Read seq, pinned and muted per conversation of <see cref="Rooms"/> and <see cref="DmPeers"/>, by conversation id.</summary>
+    [Id(3)]
+    public Dictionary<string, UserConversation> Conversations { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Pending private-chat requests to and from this user, by the other user's id.</summary>
+    [Id(4)]
+    public Dictionary<string, PendingDmRequest> Requests { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The users this user blocked.</summary>
+    [Id(5)]
+    public HashSet<string> Blocked { get; set; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -77,7 +90,8 @@ public sealed partial class UserGrain(
             await _announcing; // the private chats deliver to gateways directly: a new device's next message must reach it
         }
 
-        return new UserSession(profile, [.. state.State.Rooms], [.. state.State.DmPeers]);
+        var firstPage = await ListConversations(null, null);
+        return new UserSession(profile, [.. state.State.Rooms], [.. state.State.DmPeers], firstPage, PendingRequests());
     }
 
     public Task Disconnect(string gatewayId, string connectionId)
@@ -137,7 +151,7 @@ public sealed partial class UserGrain(
         return Task.CompletedTask;
     }
 
-    public async Task AddRoom(string room)
+    public async Task AddRoom(string room, long readSeq)
     {
         if (_reservedRooms is not null && _reservedRooms.Remove(room) && _reservedRooms.Count == 0)
         {
@@ -146,7 +160,7 @@ public sealed partial class UserGrain(
 
         if (state.State.Rooms.Add(room))
         {
-            await state.WriteStateAsync();
+            await JoinConversationAsync(ConversationId.ForRoom(room), readSeq);
             TellGatewaysRoomMembership(room, joined: true);
         }
     }
@@ -155,14 +169,20 @@ public sealed partial class UserGrain(
     {
         if (state.State.Rooms.Remove(room))
         {
+            Conversations.Remove(ConversationId.ForRoom(room));
             await state.WriteStateAsync();
             TellGatewaysRoomMembership(room, joined: false);
         }
     }
 
-    public async Task AddDmPeer(string peerId)
+    public async Task AddDmPeer(string peerId, long readSeq)
     {
+        var requestEnded = state.State.Requests.Remove(peerId);
         if (state.State.DmPeers.Add(peerId))
+        {
+            await JoinConversationAsync(ConversationId.ForDm(UserId, peerId), readSeq);
+        }
+        else if (requestEnded)
         {
             await state.WriteStateAsync();
         }
@@ -170,8 +190,10 @@ public sealed partial class UserGrain(
 
     public async Task RemoveDmPeer(string peerId)
     {
-        if (state.State.DmPeers.Remove(peerId))
+        var requestEnded = state.State.Requests.Remove(peerId);
+        if (state.State.DmPeers.Remove(peerId) | requestEnded)
         {
+            Conversations.Remove(ConversationId.ForDm(UserId, peerId));
             await state.WriteStateAsync();
         }
     }

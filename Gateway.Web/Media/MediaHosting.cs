@@ -5,6 +5,7 @@ using OrleansChat.Gateway.Media.Upload;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OrleansChat.Grains.Hosting;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Postgres;
 
 namespace OrleansChat.Gateway.Media;
 

@@ -116,6 +116,10 @@ public sealed partial class ChatSession(
         RoomInviteCommand or RoomKickCommand or RoomMuteCommand or RoomUnmuteCommand or RoomBanCommand or RoomUnbanCommand or RoomRoleCommand
             or RoomNoticesCommand =>
             await ModerateAsync(frame),
+        MsgRecallCommand c => Ack(c, await Conversation(c.Conv).Recall(Me, c.Seq)),
+        ConvListCommand or ConvReadCommand or ConvPinCommand or ConvMuteCommand or DmRequestsCommand or DmCancelCommand
+            or MsgDeleteCommand or TypingCommand or UserBlockCommand or UserUnblockCommand or UserBlocksCommand =>
+            await ConversationsAsync(frame),
         _ => throw ChatException.BadRequest($"unsupported frame {frame.GetType().Name}"),
     };
 
@@ -133,6 +137,47 @@ public sealed partial class ChatSession(
         RoomNoticesCommand c => RoomAckAsync(c, c.Room, room => room.SetNotices(Me, c.Notices)),
         _ => throw new ArgumentOutOfRangeException(nameof(frame), frame.GetType().Name, "not a room moderation frame"),
     };
+
+    // Apart from HandleAsync for the same reason as ModerateAsync.
+    private async Task<ServerFrame> ConversationsAsync(ClientFrame frame)
+    {
+        var me = grains.GetGrain<IUserGrain>(Me.Id);
+        switch (frame)
+        {
+            case ConvListCommand c:
+                var page = await me.ListConversations(c.Cursor, c.Limit);
+                return new ConversationsReply(c.Id, page.Conversations, page.Unread, page.Next);
+            case ConvReadCommand c:
+                var read = await me.MarkRead(c.Conv, c.Seq, c.Private);
+                return new AckReply(c.Id, read.Conv, read.Seq);
+            case ConvPinCommand c:
+                await me.SetFlags(c.Conv, c.Pinned, muted: null);
+                return new AckReply(c.Id, c.Conv);
+            case ConvMuteCommand c:
+                await me.SetFlags(c.Conv, pinned: null, c.Muted);
+                return new AckReply(c.Id, c.Conv);
+            case DmRequestsCommand c:
+                return new DmRequestsReply(c.Id, await me.GetRequests());
+            case DmCancelCommand c:
+                return Ack(c, await Dm(c.To).Cancel(Me));
+            case MsgDeleteCommand c:
+                await me.HideMessage(c.Conv, c.Seq);
+                return new AckReply(c.Id, c.Conv, c.Seq);
+            case TypingCommand c:
+                await Conversation(c.Conv).Typing(Me, c.On);
+                return new AckReply(c.Id, c.Conv);
+            case UserBlockCommand c:
+                await me.Block(c.User);
+                return new AckReply(c.Id);
+            case UserUnblockCommand c:
+                await me.Unblock(c.User);
+                return new AckReply(c.Id);
+            case UserBlocksCommand c:
+                return new BlocksReply(c.Id, await me.GetBlocks());
+            default:
+                throw new ArgumentOutOfRangeException(nameof(frame), frame.GetType().Name, "not a conversation frame");
+        }
+    }
 
     private async Task<ServerFrame> MembersAsync(RoomMembersCommand c)
     {
@@ -161,8 +206,11 @@ public sealed partial class ChatSession(
 
     private async Task<ServerFrame> HistoryAsync(HistoryCommand c)
     {
-        var page = await Conversation(c.Conv).ReadBefore(Me.Id, c.Before, c.Limit ?? 50);
-        return new HistoryReply(c.Id, c.Conv, media.Resign(page.Messages), page.More);
+        var read = Conversation(c.Conv).ReadBefore(Me.Id, c.Before, c.Limit ?? 50);
+        var hidden = await grains.GetGrain<IUserGrain>(Me.Id).GetHidden(c.Conv); // msg.delete: hidden for this user only
+        var page = await read;
+        var messages = hidden.Count == 0 ? page.Messages : [.. page.Messages.Where(m => !hidden.Contains(m.Seq))];
+        return new HistoryReply(c.Id, c.Conv, media.Resign(messages), page.More);
     }
 
     /// <summary>Reads every named conversation after its cursor; one the user may not read reports its error alone.</summary>

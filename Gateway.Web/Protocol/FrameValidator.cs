@@ -50,6 +50,16 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, IOptions<C
         RoomUnbanCommand c => CheckRoomAndUser(c.Room, c.User),
         RoomRoleCommand c => CheckRoomAndUser(c.Room, c.User) ?? CheckAssignableRole(c.Role),
         RoomNoticesCommand c => CheckRoom(c.Room),
+        ConvListCommand c => c.Limit is < 1 ? ChatException.BadRequest("limit must be at least 1") : null,
+        ConvReadCommand c => CheckConv(c.Conv) ?? (c.Seq < 0 ? ChatException.BadRequest("seq must be >= 0") : null),
+        ConvPinCommand c => CheckConv(c.Conv),
+        ConvMuteCommand c => CheckConv(c.Conv),
+        DmCancelCommand c => CheckUser(c.To, "to"),
+        TypingCommand c => CheckConv(c.Conv),
+        MsgDeleteCommand c => CheckConv(c.Conv) ?? (c.Seq < 1 ? ChatException.BadRequest("seq must be a message's seq (>= 1)") : null),
+        UserBlockCommand c => CheckUser(c.User, "user"),
+        UserUnblockCommand c => CheckUser(c.User, "user"),
+        MsgRecallCommand c => CheckConv(c.Conv) ?? (c.Seq < 1 ? ChatException.BadRequest("seq must be a message's seq (>= 1)") : null),
         _ => null,
     };
 
@@ -90,6 +100,7 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, IOptions<C
             ChatException.BadRequest($"image width and height must be 1-{MaxMediaDimension}"),
         AudioBody a when media.Problem(a.Url!, "audio url") is { } problem => ChatException.BadRequest(problem),
         AudioBody a when a.DurationMs < 1 || a.DurationMs > MaxAudioMs => ChatException.BadRequest($"durationMs must be 1-{MaxAudioMs}"),
+        RecallBody or RecalledBody => ChatException.BadRequest("recall bodies are written by the server: use msg.recall"),
         _ => null,
     };
 

@@ -122,7 +122,7 @@ public sealed partial class WebSocketEndpoint(
             try
             {
                 var joined = await gateway.ConnectAsync(connection);
-                session.Reply(new WelcomeEvent(joined.Profile, joined.Rooms, [.. joined.DmPeers.Select(p => ConversationId.ForDm(connection.User.Id, p))], time.GetUtcNow().ToUnixTimeMilliseconds()));
+                session.Reply(WelcomeOf(joined, connection.User.Id));
             }
             finally
             {
@@ -141,6 +141,16 @@ public sealed partial class WebSocketEndpoint(
             await DisconnectQuietlyAsync(connection);
         }
     }
+
+    private WelcomeEvent WelcomeOf(Grains.UserSession joined, string userId) => new(
+        joined.Profile,
+        joined.Rooms,
+        [.. joined.DmPeers.Select(p => ConversationId.ForDm(userId, p))],
+        time.GetUtcNow().ToUnixTimeMilliseconds(),
+        joined.Conversations?.Conversations,
+        joined.Conversations?.Unread,
+        joined.Conversations?.Next,
+        joined.Requests);
 
     private async Task DisconnectQuietlyAsync(ClientConnection connection)
     {

@@ -29,6 +29,9 @@ public interface IPrivateChatGrain : IConversationGrain
 
     Task<DmState> Decline(UserProfile by);
 
+    /// <summary>Withdraws <paramref name="by"/>'s own pending request; the peer is told with <c>dm.cancelled</c>. Anything else is a conflict.</summary>
+    Task<DmState> Cancel(UserProfile by);
+
     /// <summary>Closes the conversation for both; the peer is told with <c>dm.left</c>.</summary>
     Task<DmState> Leave(UserProfile by);
 
@@ -46,4 +49,11 @@ public interface IPrivateChatGrain : IConversationGrain
     /// </summary>
     [AlwaysInterleave]
     Task UserGatewaysChanged(UserGateways user, bool presenceChanged);
+
+    /// <summary>
+    /// <paramref name="blockerId"/> blocked (or unblocked) the other user, whose sends are refused from now on. One way:
+    /// the blocker's user grain tells this conversation without waiting for it (which may be waiting for that user grain).
+    /// </summary>
+    [OneWay]
+    Task BlockChanged(string blockerId, bool blocked);
 }

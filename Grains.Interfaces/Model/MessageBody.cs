@@ -7,6 +7,8 @@ namespace OrleansChat.Model;
 [JsonDerivedType(typeof(TextBody), "text")]
 [JsonDerivedType(typeof(ImageBody), "image")]
 [JsonDerivedType(typeof(AudioBody), "audio")]
+[JsonDerivedType(typeof(RecallBody), "recall")]
+[JsonDerivedType(typeof(RecalledBody), "recalled")]
 [GenerateSerializer, Immutable]
 public abstract record MessageBody;
 
@@ -34,3 +36,14 @@ public sealed record AudioBody(string? Url = null, int DurationMs = 0, string? M
     [JsonIgnore]
     public string StoredUrl => Url ?? throw new InvalidOperationException("an audio body must carry a URL when it is stored");
 }
+
+/// <summary>
+/// A log entry of its own (with its own seq, so <c>sync</c> delivers it) saying that the message at <see cref="Seq"/>
+/// was recalled, by <c>from</c>. Written by the server only: a client sending this kind is refused.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record RecallBody(long Seq) : MessageBody;
+
+/// <summary>What a recalled message's body becomes in the store: its content is erased, not hidden. Server only.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RecalledBody : MessageBody;

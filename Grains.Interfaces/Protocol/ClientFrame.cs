@@ -29,6 +29,18 @@ namespace OrleansChat.Protocol;
 [JsonDerivedType(typeof(RoomUnbanCommand), "room.unban")]
 [JsonDerivedType(typeof(RoomRoleCommand), "room.role")]
 [JsonDerivedType(typeof(RoomNoticesCommand), "room.notices")]
+[JsonDerivedType(typeof(ConvListCommand), "conv.list")]
+[JsonDerivedType(typeof(ConvReadCommand), "conv.read")]
+[JsonDerivedType(typeof(ConvPinCommand), "conv.pin")]
+[JsonDerivedType(typeof(ConvMuteCommand), "conv.mute")]
+[JsonDerivedType(typeof(DmRequestsCommand), "dm.requests")]
+[JsonDerivedType(typeof(DmCancelCommand), "dm.cancel")]
+[JsonDerivedType(typeof(MsgRecallCommand), "msg.recall")]
+[JsonDerivedType(typeof(MsgDeleteCommand), "msg.delete")]
+[JsonDerivedType(typeof(TypingCommand), "typing")]
+[JsonDerivedType(typeof(UserBlockCommand), "user.block")]
+[JsonDerivedType(typeof(UserUnblockCommand), "user.unblock")]
+[JsonDerivedType(typeof(UserBlocksCommand), "user.blocks")]
 public abstract record ClientFrame
 {
     public string? Id { get; init; }

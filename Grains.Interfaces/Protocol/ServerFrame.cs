@@ -32,6 +32,15 @@ namespace OrleansChat.Protocol;
 [JsonDerivedType(typeof(RoomMutedEvent), "room.muted")]
 [JsonDerivedType(typeof(RoomUnmutedEvent), "room.unmuted")]
 [JsonDerivedType(typeof(RoomRoleEvent), "room.role")]
+[JsonDerivedType(typeof(ConversationsReply), "conversations")]
+[JsonDerivedType(typeof(DmRequestsReply), "dm.requests")]
+[JsonDerivedType(typeof(ConvReadEvent), "conv.read")]
+[JsonDerivedType(typeof(ConvSettingsEvent), "conv.settings")]
+[JsonDerivedType(typeof(DmCancelledEvent), "dm.cancelled")]
+[JsonDerivedType(typeof(TypingEvent), "typing")]
+[JsonDerivedType(typeof(ConvReceiptEvent), "conv.receipt")]
+[JsonDerivedType(typeof(MsgDeletedEvent), "msg.deleted")]
+[JsonDerivedType(typeof(BlocksReply), "blocks")]
 [GenerateSerializer, Immutable]
 public abstract record ServerFrame;
 
@@ -66,9 +75,21 @@ public sealed record SyncedConversation(string Conv, IReadOnlyList<ChatMessage> 
 [GenerateSerializer, Immutable]
 public sealed record SyncReply(string? Re, IReadOnlyList<SyncedConversation> Conversations) : ServerFrame;
 
-/// <summary>The first frame of every connection: who the server says you are and what you belong to.</summary>
+/// <summary>
+/// The first frame of every connection: who the server says you are and what you belong to, with the first page of
+/// your conversation list (<c>conversations</c>, <c>unread</c>, <c>next</c>, as <c>conv.list</c> answers) and your
+/// pending private-chat requests.
+/// </summary>
 [GenerateSerializer, Immutable]
-public sealed record WelcomeEvent(UserProfile User, IReadOnlyList<string> Rooms, IReadOnlyList<string> Dms, long Ts) : ServerFrame;
+public sealed record WelcomeEvent(
+    UserProfile User,
+    IReadOnlyList<string> Rooms,
+    IReadOnlyList<string> Dms,
+    long Ts,
+    IReadOnlyList<ConversationEntry>? Conversations = null,
+    long? Unread = null,
+    string? Next = null,
+    IReadOnlyList<PendingDmRequest>? Requests = null) : ServerFrame;
 
 [GenerateSerializer, Immutable]
 public sealed record RoomMessageEvent(
@@ -120,6 +141,10 @@ public sealed record DmOpenEvent(string Conv, UserProfile With) : ServerFrame;
 
 [GenerateSerializer, Immutable]
 public sealed record DmDeclinedEvent(string Conv, UserProfile By) : ServerFrame;
+
+/// <summary>The requester withdrew their pending request (<c>dm.cancel</c>); sent to the asked user.</summary>
+[GenerateSerializer, Immutable]
+public sealed record DmCancelledEvent(string Conv, UserProfile By) : ServerFrame;
 
 [GenerateSerializer, Immutable]
 public sealed record DmMessageEvent(

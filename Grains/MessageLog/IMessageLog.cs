@@ -37,6 +37,13 @@ public interface IMessageLog
 
     /// <summary>The highest seq stored for <paramref name="conv"/>, 0 when it has none.</summary>
     Task<long> GetLastSeqAsync(string conv, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Erases the content of the message at (<paramref name="conv"/>, <paramref name="seq"/>): its body becomes a
+    /// <see cref="RecalledBody"/> in the store itself (a recall must not leave the text readable in the database);
+    /// seq, ts, sender and client id stay, so resends are still recognised. Idempotent; false when there is no such message.
+    /// </summary>
+    Task<bool> EraseAsync(string conv, long seq, CancellationToken cancellationToken = default);
 }
 
 public sealed record AppendResult(ChatMessage Message, bool Duplicate);

@@ -238,7 +238,14 @@ ALTER TABLE chat_messages ADD CONSTRAINT chat_messages_body_shape CHECK (
         AND body_key_id IS NULL AND body_ciphertext IS NULL)
     OR (body_kind = 'enc' AND body_key_id IS NOT NULL AND body_ciphertext IS NOT NULL
         AND body_text IS NULL AND body_url IS NULL AND body_width IS NULL AND body_height IS NULL
-        AND body_duration_ms IS NULL));
+        AND body_duration_ms IS NULL)
+    -- A recall entry: the recalled seq (decimal) in body_text.
+    OR (body_kind = 'recall' AND body_text IS NOT NULL AND body_url IS NULL
+        AND body_width IS NULL AND body_height IS NULL AND body_duration_ms IS NULL
+        AND body_key_id IS NULL AND body_ciphertext IS NULL)
+    -- A recalled message: its content erased, nothing but the kind left.
+    OR (body_kind = 'recalled' AND body_text IS NULL AND body_url IS NULL AND body_width IS NULL
+        AND body_height IS NULL AND body_duration_ms IS NULL AND body_key_id IS NULL AND body_ciphertext IS NULL));
 
 CREATE UNIQUE INDEX IF NOT EXISTS chat_messages_client_id_key
     ON chat_messages (conv, from_id, client_id)

@@ -18,6 +18,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// </summary>
     public static readonly TimeSpan SubscriptionExpiry = TimeSpan.FromSeconds(5);
 
+    /// <summary>Chat:RecallWindow, short so that a test can outlast it; long enough for a recall right after a send on a loaded machine.</summary>
+    public static readonly TimeSpan RecallWindow = TimeSpan.FromSeconds(5);
+
     /// <summary>Chat:AnnounceMaxMembers, low so that coalesced notices are reached with rooms a test fills in a second.</summary>
     public const int AnnounceMaxMembers = 20;
 
@@ -59,6 +62,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                 {
                     ["Chat:SubscriptionExpiry"] = SubscriptionExpiry.ToString("c", null),
                     ["Chat:MaxPageSize"] = "50",
+                    ["Chat:RecallWindow"] = RecallWindow.ToString("c", null),
                     ["Chat:AnnounceMaxMembers"] = AnnounceMaxMembers.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 })
                 .Build();

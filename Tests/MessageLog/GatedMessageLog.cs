@@ -54,6 +54,8 @@ public sealed class GatedMessageLog(IMessageLog inner) : IMessageLog
         inner.ReadAfterAsync(conv, afterSeq, limit, cancellationToken);
 
     public Task<long> GetLastSeqAsync(string conv, CancellationToken cancellationToken = default) => inner.GetLastSeqAsync(conv, cancellationToken);
+
+    public Task<bool> EraseAsync(string conv, long seq, CancellationToken cancellationToken = default) => inner.EraseAsync(conv, seq, cancellationToken);
 }
 
 /// <summary>One batch held by <see cref="GatedMessageLog"/>.</summary>

@@ -37,6 +37,31 @@ public abstract class MessageLogConformanceTests
     private static long[] Seqs(MessagePage page) => page.Messages.Select(m => m.Seq).ToArray();
 
     [SkippableFact]
+    public async Task Erase_replaces_the_body_in_the_store_and_keeps_the_rest()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+        await log.AppendAsync(Message(conv, 1, "c-1", Alice, new TextBody("sent by mistake")));
+        await log.AppendAsync(Message(conv, 2, "c-2", Bob, new ImageBody("https://cdn.example/x.png", 1, 2)));
+        await log.AppendAsync(Message(conv, 3, clientId: null, Alice, new RecallBody(1)));
+
+        Assert.True(await log.EraseAsync(conv, 1));
+        Assert.True(await log.EraseAsync(conv, 1)); // idempotent
+        Assert.False(await log.EraseAsync(conv, 9));
+        Assert.False(await log.EraseAsync(NewConv(), 1));
+
+        var page = await log.ReadAfterAsync(conv, 0, 10);
+        Assert.Equal(Message(conv, 1, "c-1", Alice, new RecalledBody()), page.Messages[0]);
+        Assert.Equal(Message(conv, 2, "c-2", Bob, new ImageBody("https://cdn.example/x.png", 1, 2)), page.Messages[1]);
+        Assert.Equal(new RecallBody(1), page.Messages[2].Body);
+        Assert.Equal(3, await log.GetLastSeqAsync(conv));
+
+        var resend = await log.AppendAsync(Message(conv, 4, "c-1", Alice, new TextBody("sent by mistake")));
+        Assert.True(resend.Duplicate); // the client id is kept: a resend is still recognised, and gets the erased original
+        Assert.Equal((1L, (MessageBody)new RecalledBody()), (resend.Message.Seq, resend.Message.Body));
+    }
+
+    [SkippableFact]
     public async Task Append_and_read_round_trip_every_body_kind_with_all_fields()
     {
         var log = await CreateLogAsync();

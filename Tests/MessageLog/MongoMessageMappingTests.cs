@@ -84,6 +84,16 @@ public sealed class MongoMessageMappingTests
     }
 
     [Fact]
+    public void Recall_entries_and_erased_messages_map_to_their_own_kinds()
+    {
+        var recall = RoundTrip(new ChatMessage(Conv, 8, 1_000, Alice, new RecallBody(7), ClientId: null))["body"].AsBsonDocument;
+        Assert.Equal(("recall", BsonType.Int64, 7L), (recall["kind"].AsString, recall["seq"].BsonType, recall["seq"].AsInt64));
+
+        var erased = RoundTrip(new ChatMessage(Conv, 7, 1_000, Alice, new RecalledBody(), "c-7"))["body"].AsBsonDocument;
+        Assert.Equal(new BsonDocument { { "kind", "recalled" } }, erased);
+    }
+
+    [Fact]
     public void Audio_message_maps_to_typed_fields()
     {
         var message = new ChatMessage(Conv, 7, 1_000, Alice, new AudioBody("https://cdn.example/hi.ogg", 1500), "c-7");

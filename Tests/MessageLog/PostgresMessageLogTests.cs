@@ -18,6 +18,24 @@ public sealed class PostgresMessageLogTests(PostgresServer postgres) : MessageLo
     protected override async Task<IMessageLog> CreateLogAsync() => new PostgresMessageLog(await DataSourceAsync());
 
     [Fact]
+    public async Task Erase_leaves_nothing_of_the_content_in_the_row()
+    {
+        var dataSource = await DataSourceAsync();
+        var log = new PostgresMessageLog(dataSource);
+        var conv = NewConv();
+        await log.AppendAsync(Message(conv, 1, "c-1", Alice, new TextBody("sent by mistake")));
+
+        Assert.True(await log.EraseAsync(conv, 1));
+
+        await using var command = dataSource.CreateCommand(
+            "SELECT body_kind, body_text IS NULL AND body_url IS NULL AND body_key_id IS NULL AND body_ciphertext IS NULL FROM chat_messages WHERE conv = @conv AND seq = 1");
+        command.Parameters.AddWithValue("conv", conv);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(("recalled", true), (reader.GetString(0), reader.GetBoolean(1)));
+    }
+
+    [Fact]
     public async Task History_sync_and_LastSeq_are_served_by_the_primary_key_without_a_sort()
     {
         var dataSource = await DataSourceAsync();

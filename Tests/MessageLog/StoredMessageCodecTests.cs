@@ -18,6 +18,8 @@ public sealed class StoredMessageCodecTests
         Message(new AudioBody("https://cdn.example/hi.ogg", 1500), "c-5"),
         Message(new AudioBody("", int.MinValue), ""),
         Message(new EncryptedBody("k1", "bm9uY2UtY2lwaGVydGV4dC10YWc="), "c-6"),
+        Message(new RecallBody(long.MaxValue), clientId: null),
+        Message(new RecalledBody(), "c-8"),
         Message(new TextBody(new string('é', 100_000)), "c-7", seq: long.MaxValue, ts: long.MinValue),
     };
 

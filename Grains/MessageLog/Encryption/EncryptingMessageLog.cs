@@ -56,6 +56,9 @@ public sealed class EncryptingMessageLog(IMessageLog inner, BodyCipher cipher) :
 
     public Task<long> GetLastSeqAsync(string conv, CancellationToken cancellationToken = default) => inner.GetLastSeqAsync(conv, cancellationToken);
 
+    /// <summary>The erased body is stored in the clear: a placeholder with nothing left to protect.</summary>
+    public Task<bool> EraseAsync(string conv, long seq, CancellationToken cancellationToken = default) => inner.EraseAsync(conv, seq, cancellationToken);
+
     private async Task<bool> IsStoredAsync(ChatMessage message, CancellationToken cancellationToken)
     {
         var page = await ReadAfterAsync(message.Conv, message.Seq - 1, 1, cancellationToken);

@@ -90,6 +90,10 @@ public sealed class GroupCommitMessageLog : IMessageLog, IAsyncDisposable, IDisp
     public Task<long> GetLastSeqAsync(string conv, CancellationToken cancellationToken = default) =>
         _inner.GetLastSeqAsync(conv, cancellationToken);
 
+    /// <summary>Straight to the store: a recall is rare, and the recall entry it follows is already durable.</summary>
+    public Task<bool> EraseAsync(string conv, long seq, CancellationToken cancellationToken = default) =>
+        _inner.EraseAsync(conv, seq, cancellationToken);
+
     /// <summary>Writes what is queued, then disposes the wrapped log.</summary>
     public async ValueTask DisposeAsync()
     {

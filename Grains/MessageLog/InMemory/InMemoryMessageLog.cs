@@ -112,6 +112,28 @@ public sealed class InMemoryMessageLog : IMessageLog
         }
     }
 
+    /// <summary>
+    /// Rewrites the message in its own slot: the erased encoding is never longer (its body has no fields), and the
+    /// rest of the slot is zeroed, so the content's bytes are gone from memory, not just unreferenced.
+    /// </summary>
+    public Task<bool> EraseAsync(string conv, long seq, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (!_conversations.TryGetValue(conv, out var conversation) || !conversation.BySeq.TryFind(seq, out var position))
+            {
+                return Task.FromResult(false);
+            }
+
+            var stored = Read(conversation, position);
+            var erased = stored with { Body = new RecalledBody() };
+            var slot = _arena.Rewrite(position, StoredMessageCodec.SizeOf(stored));
+            slot.Clear();
+            StoredMessageCodec.Write(erased, slot[..StoredMessageCodec.SizeOf(erased)]);
+            return Task.FromResult(true);
+        }
+    }
+
     public Task<long> GetLastSeqAsync(string conv, CancellationToken cancellationToken = default)
     {
         lock (_lock)

@@ -47,6 +47,9 @@ internal sealed class MessageArena
     }
 
     /// <summary>The bytes from <paramref name="position"/> to the end of its chunk: a reader stops at its record's end.</summary>
+    /// <summary>The <paramref name="length"/> bytes allocated at <paramref name="position"/>, to rewrite them in place (an erase).</summary>
+    public Span<byte> Rewrite(long position, int length) => _chunks[(int)(position >> 32)].AsSpan((int)(uint)position, length);
+
     public ReadOnlySpan<byte> At(long position) => _chunks[(int)(position >> 32)].AsSpan((int)(uint)position);
 
     private int AddChunk(int size)

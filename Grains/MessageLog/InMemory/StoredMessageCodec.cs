@@ -16,6 +16,8 @@ internal static class StoredMessageCodec
         Image = 2,
         Audio = 3,
         Encrypted = 4,
+        Recall = 5,
+        Recalled = 6,
     }
 
     /// <summary>The exact encoded size of <paramref name="message"/>.</summary>
@@ -59,6 +61,8 @@ internal static class StoredMessageCodec
         ImageBody image => ByteSpanWriter.SizeOf(image.StoredUrl) + ByteSpanWriter.SizeOf(image.Width) + ByteSpanWriter.SizeOf(image.Height),
         AudioBody audio => ByteSpanWriter.SizeOf(audio.StoredUrl) + sizeof(int),
         EncryptedBody encrypted => ByteSpanWriter.SizeOf(encrypted.KeyId) + ByteSpanWriter.SizeOf(encrypted.Data),
+        RecallBody => sizeof(long),
+        RecalledBody => 0,
         _ => throw Unstorable(body),
     };
 
@@ -86,6 +90,13 @@ internal static class StoredMessageCodec
                 writer.WriteString(encrypted.KeyId);
                 writer.WriteString(encrypted.Data);
                 break;
+            case RecallBody recall:
+                writer.WriteByte((byte)BodyKind.Recall);
+                writer.WriteInt64(recall.Seq);
+                break;
+            case RecalledBody:
+                writer.WriteByte((byte)BodyKind.Recalled);
+                break;
             default:
                 throw Unstorable(body);
         }
@@ -100,6 +111,8 @@ internal static class StoredMessageCodec
         BodyKind.Image => new ImageBody(reader.ReadString(), reader.ReadNullableInt32(), reader.ReadNullableInt32()),
         BodyKind.Audio => new AudioBody(reader.ReadString(), reader.ReadInt32()),
         BodyKind.Encrypted => new EncryptedBody(reader.ReadString(), reader.ReadString()),
+        BodyKind.Recall => new RecallBody(reader.ReadInt64()),
+        BodyKind.Recalled => new RecalledBody(),
         var unknown => throw new InvalidDataException($"A stored message has an unknown body kind {(byte)unknown}."),
     };
 

@@ -43,6 +43,8 @@ public static class MongoMessageDocument
     public const string KindImage = "image";
     public const string KindAudio = "audio";
     public const string KindEncrypted = "enc";
+    public const string KindRecall = "recall";
+    public const string KindRecalled = "recalled";
     public const string KeyId = "keyId";
     public const string Data = "data";
 
@@ -113,6 +115,12 @@ public static class MongoMessageDocument
             { KeyId, encrypted.KeyId },
             { Data, encrypted.Data },
         },
+        RecallBody recall => new BsonDocument
+        {
+            { Kind, KindRecall },
+            { Seq, new BsonInt64(recall.Seq) },
+        },
+        RecalledBody => new BsonDocument { { Kind, KindRecalled } },
         null => throw new ArgumentNullException(nameof(body)),
         _ => throw new ArgumentException($"Unknown message body type {body.GetType().Name}.", nameof(body)),
     };
@@ -127,6 +135,8 @@ public static class MongoMessageDocument
             KindImage => new ImageBody(Required(body, Url).AsString, OptionalInt32(body, Width), OptionalInt32(body, Height)),
             KindAudio => new AudioBody(Required(body, Url).AsString, Required(body, DurationMs).ToInt32()),
             KindEncrypted => new EncryptedBody(Required(body, KeyId).AsString, Required(body, Data).AsString),
+            KindRecall => new RecallBody(Required(body, Seq).ToInt64()),
+            KindRecalled => new RecalledBody(),
             _ => throw new FormatException($"Stored message body has unknown kind '{kind}'."),
         };
     }

@@ -156,6 +156,15 @@ public sealed class MongoMessageLog : IMessageLog, IDisposable
         return new MessagePage(oldestFirst.Take(limit).Select(MongoMessageDocument.FromBsonDocument).ToList(), more);
     }
 
+    /// <summary>Replaces the stored body document: the recalled content is gone from the collection, not masked.</summary>
+    public async Task<bool> EraseAsync(string conv, long seq, CancellationToken cancellationToken = default)
+    {
+        await EnsureIndexesOnceAsync(cancellationToken);
+        var erased = await _collection.UpdateOneAsync(
+            MongoMessageQueries.AtSeq(conv, seq), MongoMessageQueries.EraseBody, options: null, cancellationToken);
+        return erased.MatchedCount == 1;
+    }
+
     public async Task<long> GetLastSeqAsync(string conv, CancellationToken cancellationToken = default)
     {
         await EnsureIndexesOnceAsync(cancellationToken);

@@ -38,6 +38,10 @@ public static class MongoMessageQueries
         Filter.Eq(Conv, conv) & Filter.Eq(FromIdPath, senderId) & Filter.Eq(ClientId, clientId);
 
     /// <summary><c>{ seq: -1 }</c>: history and last seq walk the index backwards.</summary>
+    /// <summary>The update that erases a recalled message: its body becomes <c>{kind: "recalled"}</c>.</summary>
+    public static UpdateDefinition<BsonDocument> EraseBody { get; } =
+        Builders<BsonDocument>.Update.Set(MongoMessageDocument.Body, MongoMessageDocument.BodyToBson(new OrleansChat.Model.RecalledBody()));
+
     public static SortDefinition<BsonDocument> NewestFirst { get; } = Builders<BsonDocument>.Sort.Descending(Seq);
 
     /// <summary><c>{ seq: 1 }</c>: sync walks the index forwards.</summary>

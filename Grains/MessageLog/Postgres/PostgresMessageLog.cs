@@ -113,6 +113,14 @@ public sealed class PostgresMessageLog : IMessageLog
         return new MessagePage(oldestFirst.Take(limit).ToList(), more);
     }
 
+    public async Task<bool> EraseAsync(string conv, long seq, CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(Erase);
+        Add(command, "conv", NpgsqlDbType.Text, conv);
+        Add(command, "seq", NpgsqlDbType.Bigint, seq);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
     public async Task<long> GetLastSeqAsync(string conv, CancellationToken cancellationToken = default)
     {
         await using var command = _dataSource.CreateCommand(LastSeq);

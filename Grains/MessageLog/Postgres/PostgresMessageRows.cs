@@ -23,6 +23,8 @@ public static class PostgresMessageRows
     public const string KindImage = "image";
     public const string KindAudio = "audio";
     public const string KindEncrypted = "enc";
+    public const string KindRecall = "recall";
+    public const string KindRecalled = "recalled";
 
     private const string Columns =
         "conv, seq, ts, from_id, from_name, from_avatar, client_id, body_kind, body_text, body_url, body_width, body_height, body_duration_ms, "
@@ -100,6 +102,11 @@ public static class PostgresMessageRows
         $"SELECT {Columns} FROM {Table} WHERE conv = @conv AND seq > @after ORDER BY seq LIMIT @limit";
 
     /// <summary>The last seq, read from the end of the primary key alone (0 for an empty conversation).</summary>
+    /// <summary>Erases a recalled message's content in place: every body column but the kind becomes NULL.</summary>
+    public const string Erase =
+        $"UPDATE {Table} SET body_kind = '{KindRecalled}', body_text = NULL, body_url = NULL, body_width = NULL, body_height = NULL, "
+        + "body_duration_ms = NULL, body_key_id = NULL, body_ciphertext = NULL WHERE conv = @conv AND seq = @seq";
+
     public const string LastSeq =
         $"SELECT COALESCE((SELECT seq FROM {Table} WHERE conv = @conv ORDER BY seq DESC LIMIT 1), 0)";
 
@@ -173,6 +180,8 @@ public static class PostgresMessageRows
         ImageBody image => new(KindImage, Url: image.StoredUrl, Width: image.Width, Height: image.Height),
         AudioBody audio => new(KindAudio, Url: audio.StoredUrl, DurationMs: audio.DurationMs),
         EncryptedBody encrypted => new(KindEncrypted, KeyId: encrypted.KeyId, Ciphertext: Convert.FromBase64String(encrypted.Data)),
+        RecallBody recall => new(KindRecall, Text: recall.Seq.ToString(System.Globalization.CultureInfo.InvariantCulture)), // the recalled seq, in the text column
+        RecalledBody => new(KindRecalled),
         null => throw new ArgumentNullException(nameof(body)),
         _ => throw new ArgumentException($"Unknown message body type {body.GetType().Name}.", nameof(body)),
     };
@@ -186,6 +195,8 @@ public static class PostgresMessageRows
             KindImage => new ImageBody(reader.GetString(9), OptionalInt32(reader, 10), OptionalInt32(reader, 11)),
             KindAudio => new AudioBody(reader.GetString(9), reader.GetInt32(12)),
             KindEncrypted => new EncryptedBody(reader.GetString(13), Convert.ToBase64String(reader.GetFieldValue<byte[]>(14))),
+            KindRecall => new RecallBody(long.Parse(reader.GetString(8), System.Globalization.CultureInfo.InvariantCulture)),
+            KindRecalled => new RecalledBody(),
             _ => throw new FormatException($"Stored message body has unknown kind '{kind}'."),
         };
     }

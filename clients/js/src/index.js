@@ -9,3 +9,4 @@ export { Outbox } from './outbox.js';
 export { Cursors } from './cursors.js';
 export { Emitter } from './emitter.js';
 export { MediaUploader, mediaBody, mediaUrl, sendImage, sendVoice, sendUpload, recordVoice, wxChooseImage, wxRecordVoice, browserUpload, wxUpload } from './media.js';
+export { ConversationStore } from './conversations.js';

@@ -131,3 +131,14 @@ test('two users chat in a room and privately in the browser', { skip, timeout: 1
   await bob.page.screenshot({ path: path.join(artifacts, 'bob-phone.png') });
   assert.deepEqual([...alice.errors, ...bob.errors], [], 'no page errors');
 });
+
+test('at phone width (390 px) the whole header fits, "Log out" included', { skip, timeout: 60000 }, async () => {
+  const id = uniqueName('phone');
+  const { page, errors } = await signIn({ width: 390, height: 844 }, 'Somebody With A Rather Long Name', id, { encrypt: true });
+  const box = await page.locator('#logout-btn').boundingBox();
+  assert.ok(box && box.width > 0, 'Log out is shown');
+  assert.ok(box.x + box.width <= 390, `Log out ends at ${box.x + box.width} px, past the 390 px screen`);
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390, 'nothing widens the page');
+  assert.deepEqual(errors, []);
+  await page.context().close();
+});

@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Emitter } from '../src/emitter.js';
+import { ConversationStore } from '../src/conversations.js';
+
+/** A stand-in for ChatClient: events are emitted by the test, requests are recorded and answered by `answer`. */
+function fakeClient(answer = () => ({})) {
+  const client = new Emitter();
+  client.user = { id: 'alice', name: 'Alice' };
+  client.sent = [];
+  client.request = async (frame) => {
+    client.sent.push(frame);
+    return answer(frame);
+  };
+  return client;
+}
+
+const entry = (conv, fields = {}) => ({ conv, kind: 'room', title: conv, lastSeq: 0, readSeq: 0, unread: 0, pinned: false, muted: false, ...fields });
+const message = (conv, seq, from, body = { kind: 'text', text: `m${seq}` }) =>
+  ({ conv, seq, ts: 1000 + seq, from: { id: from }, body, mine: from === 'alice' });
+
+test('welcome fills the list; messages of others count, own messages read everything before', () => {
+  const client = fakeClient();
+  const store = new ConversationStore(client);
+  client.emit('welcome', { conversations: [entry('room:a', { unread: 2, lastSeq: 2 }), entry('room:b', { muted: true, unread: 5 })], requests: [] });
+  assert.equal(store.unreadTotal, 2, 'muted conversations stay out of the total');
+
+  client.emit('message', message('room:b', 1, 'bob'));
+  client.emit('message', message('room:a', 3, 'bob', { kind: 'text', text: 'x'.repeat(80) }));
+  assert.equal(store.byConv.get('room:a').unread, 3);
+  assert.equal(store.byConv.get('room:a').last.text.length, 60);
+  assert.deepEqual(store.list.map((e) => e.conv), ['room:a', 'room:b'], 'newest activity first');
+
+  client.emit('message', message('room:a', 4, 'alice'));
+  assert.deepEqual([store.byConv.get('room:a').unread, store.byConv.get('room:a').readSeq], [0, 4]);
+});
+
+test('a read on another device and a recall lower the badge; pins order the list', () => {
+  const client = fakeClient();
+  const store = new ConversationStore(client);
+  client.emit('welcome', { conversations: [entry('room:a', { unread: 3, lastSeq: 3, last: { ts: 5 } }), entry('room:b', { last: { ts: 1 } })] });
+
+  client.emit('conv.read', { conv: 'room:a', seq: 2, unread: 1 });
+  assert.equal(store.unreadTotal, 1);
+  client.emit('conv.read', { conv: 'room:a', seq: 1, unread: 2 });
+  assert.equal(store.unreadTotal, 1, 'never backwards');
+  client.emit('message', message('room:a', 4, 'bob', { kind: 'recall', seq: 3 }));
+  assert.equal(store.unreadTotal, 0);
+  assert.equal(store.byConv.get('room:a').last.kind, 'recall');
+
+  client.emit('conv.settings', { conv: 'room:b', pinned: true, muted: false });
+  assert.deepEqual(store.list.map((e) => e.conv), ['room:b', 'room:a']);
+});
+
+test('typing is throttled when sent and expires when shown; requests and deletes are kept', () => {
+  const client = fakeClient();
+  const store = new ConversationStore(client);
+  client.emit('welcome', { conversations: [], requests: [{ conv: 'dm:alice:bob', user: { id: 'bob' }, incoming: true, ts: 1 }] });
+  assert.equal(store.requests.length, 1);
+
+  store.typing('dm:alice:bob', true, 0);
+  assert.equal(store.typing('dm:alice:bob', true, 1000), null, 'renewed too soon');
+  store.typing('dm:alice:bob', true, 3500);
+  store.typing('dm:alice:bob', false, 4000);
+  assert.deepEqual(client.sent.map((f) => f.on), [true, true, false]);
+
+  client.emit('typing', { conv: 'dm:alice:bob', user: { id: 'bob' }, on: true, expiresInMs: 6000 });
+  assert.deepEqual(store.typingIn('dm:alice:bob'), ['bob']);
+  assert.deepEqual(store.typingIn('dm:alice:bob', Date.now() + 7000), [], 'expired without renewal');
+
+  client.emit('dm.cancelled', { conv: 'dm:alice:bob', by: { id: 'bob' } });
+  assert.equal(store.requests.length, 0);
+  client.emit('msg.deleted', { conv: 'room:a', seq: 7 });
+  assert.equal(store.isDeleted('room:a', 7), true);
+});
