@@ -14,12 +14,12 @@ public static class MediaHosting
 {
     public static IServiceCollection AddMedia(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<MediaOptions>().Bind(configuration.GetSection(MediaOptions.Section)).ValidateOnStart();
+        services.AddOptions<MediaOptions>().Bind(configuration.GetSection(MediaOptions.SectionName)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MediaOptions>, MediaOptionsValidator>();
-        var provider = configuration.GetSection(MediaOptions.Section).Get<MediaOptions>()?.Provider ?? MediaStoreProvider.Disk;
+        var provider = configuration.GetSection(MediaOptions.SectionName).Get<MediaOptions>()?.Provider ?? MediaStoreProvider.Disk;
         if (provider == MediaStoreProvider.Postgres && configuration["MessageLog:Provider"] != "Postgres")
         {
-            throw new OptionsValidationException(MediaOptions.Section, typeof(MediaOptions),
+            throw new OptionsValidationException(MediaOptions.SectionName, typeof(MediaOptions),
                 ["Media:Provider Postgres keeps media in the chat database: it needs MessageLog:Provider Postgres"]);
         }
 

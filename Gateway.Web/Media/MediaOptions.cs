@@ -16,7 +16,7 @@ public enum MediaStoreProvider
 /// <summary>Uploads, storage and serving of images and voice messages (section "Media"; docs/protocol.md, "Media").</summary>
 public sealed class MediaOptions
 {
-    public const string Section = "Media";
+    public const string SectionName = "Media";
 
     public MediaStoreProvider Provider { get; set; } = MediaStoreProvider.Disk;
 
