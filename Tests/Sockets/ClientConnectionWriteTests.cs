@@ -11,7 +11,7 @@ public sealed class ClientConnectionWriteTests
     {
         // Every third socket completes some writes late: those sends go pending, later frames queue behind them, and
         // the next ones must not overtake the queue once the pending send is done. Frames alternate between the
-        // two write modes, as replies (inline) and room fan-outs (queued) do on a real socket.
+        // writer's calls, as replies (Send), room fan-outs (SendNow) and a lane that fell behind (several at once) do.
         var sockets = Enumerable.Range(0, 30).Select(i => new TestSocket(slow: i % 3 == 0)).ToArray();
         var running = sockets.Select(s => s.Connection.RunAsync(new IgnoreFrames())).ToArray();
 
@@ -24,7 +24,7 @@ public sealed class ClientConnectionWriteTests
                 var payload = Encoding.UTF8.GetBytes(n.ToString(CultureInfo.InvariantCulture));
                 foreach (var socket in sockets.Where((_, i) => i % 3 == p))
                 {
-                    socket.Connection.TryEnqueue(payload, n % 3 == 0 ? WriteMode.Queued : WriteMode.Inline);
+                    Send(socket.Connection.Writer, payload, n);
                 }
 
                 if (n % 10 == 9)
@@ -38,5 +38,21 @@ public sealed class ClientConnectionWriteTests
         var expected = Enumerable.Range(0, Frames).Select(n => n.ToString(CultureInfo.InvariantCulture)).ToList();
         await TestSocket.AssertEachReceivedAsync(sockets, _ => expected);
         await TestSocket.CloseAllAsync(sockets, running);
+    }
+
+    private static void Send(ConnectionWriter writer, byte[] payload, int n)
+    {
+        switch (n % 3)
+        {
+            case 0:
+                writer.Send(payload);
+                break;
+            case 1:
+                writer.SendNow(payload);
+                break;
+            default:
+                writer.SendNow([payload]);
+                break;
+        }
     }
 }
