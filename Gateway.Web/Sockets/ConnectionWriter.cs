@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using System.Runtime.InteropServices;
 using OrleansChat.Gateway.Sockets.Transport;
 
 namespace OrleansChat.Gateway.Sockets;
@@ -56,7 +57,7 @@ public sealed class ConnectionWriter
                 }
             }
 
-            Deliver(wire.ToArray(), now: true);
+            Deliver(CollectionsMarshal.AsSpan(wire), now: true);
         }
     }
 
