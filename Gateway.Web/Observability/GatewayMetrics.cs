@@ -30,12 +30,12 @@ public sealed class GatewayMetrics
         var meter = meters.Create(MeterName);
         meter.CreateObservableUpDownCounter(ConnectionsInstrument, () => registry.ConnectionCount, "{connection}", "WebSocket connections open on this gateway");
         meter.CreateObservableCounter("orleanschat.gateway.frames.received", () => _framesReceived.Sum, "{frame}", "WebSocket messages received from clients");
-        meter.CreateObservableCounter("orleanschat.gateway.frames.sent", () => _framesSent.Sum, "{frame}", "WebSocket messages written to clients");
+        meter.CreateObservableCounter("orleanschat.gateway.frames.sent", () => _framesSent.Sum, "{frame}", "WebSocket messages handed to clients' connections (sent, or queued behind what the client has not read yet)");
         _messagesAccepted = meter.CreateCounter<long>("orleanschat.gateway.messages.accepted", "{message}", "room.send and dm.send acknowledged (first time, not resends)");
         _fanOutLatency = meter.CreateHistogram<double>(
             "orleanschat.gateway.fanout.latency", "ms", "From the grain's timestamp on a message to its enqueueing on this gateway's sockets",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000] });
-        _sendQueueOverflows = meter.CreateCounter<long>("orleanschat.gateway.send_queue.overflows", "{connection}", "Connections closed (1013) because their send queue was full");
+        _sendQueueOverflows = meter.CreateCounter<long>("orleanschat.gateway.send_queue.overflows", "{connection}", "Connections closed with 1013 (try again later) because their send queue (Sockets:SendQueueCapacity frames) was full");
         _rateLimitRejections = meter.CreateCounter<long>("orleanschat.gateway.rate_limit.rejections", "{frame}", "Frames refused with rate_limited");
         _connectsRefused = meter.CreateCounter<long>("orleanschat.gateway.connects.refused", "{connect}", "Upgrades refused with 503 because the connect queue was full (Sockets:ConnectQueueLimit)");
     }

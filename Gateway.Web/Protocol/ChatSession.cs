@@ -58,7 +58,7 @@ public sealed partial class ChatSession(
         Reply(await HandleSafelyAsync(frame));
     }
 
-    public void Reply(ServerFrame frame) => connection.TryEnqueue(ProtocolJson.Serialize(frame));
+    public void Reply(ServerFrame frame) => connection.Writer.Send(ProtocolJson.Serialize(frame));
 
     /// <summary>Answers <c>rate_limited</c> (with when to retry) instead of handling the frame; the connection stays open.</summary>
     private bool IsRateLimited(ClientFrame? frame, string? re)

@@ -7,11 +7,13 @@ namespace OrleansChat.Gateway.Security;
 
 /// <summary>
 /// Session encryption between the socket plumbing and protocol v1: decrypts what the client sends before the
-/// <see cref="ChatSession"/>-side handler sees it, and encrypts each outbound JSON frame for this socket only (fan-out
-/// still serialises once per gateway). Until the client's first frame decides, outbound frames go as plaintext
-/// (Optional) or wait (Required). Every violation closes the connection with 1008.
+/// <see cref="ChatSession"/>-side handler sees it, and, as the connection writer's <see cref="IFrameTransform"/>,
+/// encrypts each outbound JSON frame for this socket only (fan-out still serialises once per gateway). Until the
+/// client's first frame decides, outbound frames go as plaintext (Optional) or wait (Required; more than the send
+/// queue's capacity of them closes the connection with 1013). A client that turns out to send plaintext (Optional)
+/// leaves the writer without a transform, so its frames take no lock. Every violation closes the connection with 1008.
 /// </summary>
-public sealed partial class EncryptedSession : IFrameHandler, IOutboundEncoder, IDisposable
+public sealed partial class EncryptedSession : IFrameHandler, IFrameTransform, IDisposable
 {
     private readonly ClientConnection _connection;
     private readonly IFrameHandler _inner;
@@ -19,7 +21,9 @@ public sealed partial class EncryptedSession : IFrameHandler, IOutboundEncoder, 
     private readonly EncryptionKeyRing _keys;
     private readonly int _maxPending;
     private readonly ILogger _logger;
-    private readonly Lock _sendLock = new();
+
+    // The outbound side (_pending, and _cipher's send counter) changes only under the writer's lock: in TryEncode,
+    // or through ConnectionWriter.Transition.
     private readonly List<ReadOnlyMemory<byte>> _pending = [];
     private State _state = State.AwaitingFirstFrame;
     private FrameCipher? _cipher;
@@ -46,7 +50,7 @@ public sealed partial class EncryptedSession : IFrameHandler, IOutboundEncoder, 
         }
 
         var session = new EncryptedSession(connection, inner, mode, keys, maxPending, logger);
-        connection.UseEncoder(session);
+        connection.Writer.UseTransform(session);
         return session;
     }
 
@@ -58,27 +62,23 @@ public sealed partial class EncryptedSession : IFrameHandler, IOutboundEncoder, 
         _ => ValueTask.CompletedTask,
     };
 
-    public bool TryEnqueue(ReadOnlyMemory<byte> utf8Frame, WriteMode mode)
+    /// <summary>Called by the connection's writer under its lock, in the order frames leave: so counters leave in order.</summary>
+    public bool TryEncode(ReadOnlyMemory<byte> utf8Json, out OutboundFrame wire)
     {
-        // One lock orders counter assignment and queueing, so frames leave in counter order. For the same reason a
-        // lane may hold back (stage) only plaintext that stays plaintext: a staged sealed frame would leave after
-        // frames sealed later, and a staged plaintext one after a hello reply.
-        lock (_sendLock)
+        wire = default;
+        switch (_state)
         {
-            var unstaged = mode == WriteMode.Staged ? WriteMode.Immediate : mode;
-            switch (_state)
-            {
-                case State.Encrypted:
-                    return _connection.TryEnqueueFrame(_cipher!.Seal(utf8Frame.Span), WebSocketMessageType.Binary, unstaged);
-                case State.AwaitingFirstFrame when _mode == EncryptionMode.Required:
-                    return Hold(utf8Frame);
-                case State.Refused:
-                    return false;
-                case State.Plaintext:
-                    return _connection.TryEnqueueFrame(utf8Frame, WebSocketMessageType.Text, mode);
-                default:
-                    return _connection.TryEnqueueFrame(utf8Frame, WebSocketMessageType.Text, unstaged);
-            }
+            case State.Encrypted:
+                wire = Sealed(utf8Json.Span);
+                return true;
+            case State.AwaitingFirstFrame when _mode == EncryptionMode.Required:
+                Hold(utf8Json);
+                return false;
+            case State.Refused:
+                return false;
+            default:
+                wire = new OutboundFrame(utf8Json, WebSocketMessageType.Text);
+                return true;
         }
     }
 
@@ -98,11 +98,8 @@ public sealed partial class EncryptedSession : IFrameHandler, IOutboundEncoder, 
             return ValueTask.CompletedTask;
         }
 
-        lock (_sendLock)
-        {
-            _state = State.Plaintext;
-        }
-
+        _state = State.Plaintext;
+        _connection.Writer.UseTransform(null); // plaintext from now on: the writer skips its lock
         return _inner.OnMessageAsync(type, payload);
     }
 
@@ -116,18 +113,16 @@ public sealed partial class EncryptedSession : IFrameHandler, IOutboundEncoder, 
             return;
         }
 
-        lock (_sendLock)
+        // The reply is the first sealed frame and the held ones follow it, before any frame sealed later.
+        _connection.Writer.Transition(() =>
         {
             _cipher = new FrameCipher(key);
             _state = State.Encrypted;
-            _connection.TryEnqueueFrame(_cipher.Seal(JsonSerializer.SerializeToUtf8Bytes(new HelloReply(hello.Id), ProtocolJson.Options)), WebSocketMessageType.Binary);
-            foreach (var held in _pending)
-            {
-                _connection.TryEnqueueFrame(_cipher.Seal(held.Span), WebSocketMessageType.Binary);
-            }
-
+            List<OutboundFrame> frames = [Sealed(JsonSerializer.SerializeToUtf8Bytes(new HelloReply(hello.Id), ProtocolJson.Options))];
+            frames.AddRange(_pending.Select(held => Sealed(held.Span)));
             _pending.Clear();
-        }
+            return frames;
+        });
     }
 
     private ValueTask OnEncryptedAsync(WebSocketMessageType type, ReadOnlyMemory<byte> payload)
@@ -148,25 +143,27 @@ public sealed partial class EncryptedSession : IFrameHandler, IOutboundEncoder, 
         return _inner.OnMessageAsync(WebSocketMessageType.Text, plaintext);
     }
 
-    private bool Hold(ReadOnlyMemory<byte> utf8Frame)
+    private OutboundFrame Sealed(ReadOnlySpan<byte> utf8Json) => new(_cipher!.Seal(utf8Json), WebSocketMessageType.Binary);
+
+    private void Hold(ReadOnlyMemory<byte> utf8Frame)
     {
         if (_pending.Count < _maxPending)
         {
             _pending.Add(utf8Frame);
-            return true;
+            return;
         }
 
-        _connection.Close(WebSocketCloseStatus.EndpointUnavailable, "send queue overflow before hello", flush: false);
-        return false;
+        _connection.CloseTooSlow("send queue overflow before hello");
     }
 
     private void Refuse(string reason)
     {
-        lock (_sendLock)
+        _connection.Writer.Transition(() =>
         {
             _state = State.Refused;
             _pending.Clear();
-        }
+            return [];
+        });
 
         LogRefused(_logger, _connection.User.Id, reason);
         _connection.Close(WebSocketCloseStatus.PolicyViolation, reason, flush: true);

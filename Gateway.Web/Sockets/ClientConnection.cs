@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Net.WebSockets;
-using System.Runtime.InteropServices;
-using System.Threading.Channels;
 using OrleansChat.Gateway.Sockets.Transport;
 using OrleansChat.Model;
 
@@ -13,76 +11,34 @@ public interface IFrameHandler
     ValueTask OnMessageAsync(WebSocketMessageType type, ReadOnlyMemory<byte> payload);
 }
 
-/// <summary>Takes over a connection's outbound JSON frames to re-frame them (session encryption does).</summary>
-public interface IOutboundEncoder
-{
-    bool TryEnqueue(ReadOnlyMemory<byte> utf8Frame, WriteMode mode);
-}
-
-/// <summary>How a frame may reach a socket that has nothing queued or being sent.</summary>
-public enum WriteMode
-{
-    /// <summary>
-    /// Written on the caller's thread (a reply, a user's few sockets): no writer-loop wake-up per frame. On a
-    /// <see cref="ClientConnection.Output"/> the send follows in a flush shortly after, together with whatever else
-    /// reaches the socket meanwhile.
-    /// </summary>
-    Inline,
-
-    /// <summary>
-    /// Written and sent on the caller's thread at once: for a fan-out lane, which writes hundreds of sockets in a
-    /// row and is itself the batch, so a flush per socket would only add a hop.
-    /// </summary>
-    Immediate,
-
-    /// <summary>Always through the queue and the socket's writer loop, for a caller that must not write on its own thread.</summary>
-    Queued,
-
-    /// <summary>
-    /// Held until <see cref="ClientConnection.FlushStaged"/>, so that the frames of several fan-outs leave in one
-    /// write. Only the socket's fan-out lane uses it: the held frames are that lane's alone.
-    /// </summary>
-    Staged,
-}
-
 /// <summary>
-/// One client WebSocket: a receive loop that assembles messages up to a size limit, and one writer at a time: the
-/// caller itself while the socket is idle, else a bounded outbound queue drained by a writer loop, so any thread
-/// may send and no send ever waits on another socket. Knows bytes, not the protocol. On a plaintext HTTP/1.1
-/// connection it writes its data frames itself, straight to the connection's <see cref="SocketOutput"/>, several in
-/// one write when several are waiting; otherwise through the <see cref="WebSocket"/>, which also writes the control
-/// frames (close, pong) in both cases.
+/// One client WebSocket: a receive loop that assembles messages up to a size limit, and its <see cref="Writer"/>, the
+/// one way frames leave. Knows bytes, not the protocol. On a plaintext HTTP/1.1 connection the writer writes data
+/// frames itself, straight to the connection's <see cref="SocketOutput"/>, several in one write when several are
+/// waiting; otherwise through the <see cref="WebSocket"/>, which also writes the control frames (close, pong) in both
+/// cases.
 /// </summary>
 public sealed class ClientConnection : IDisposable
 {
-    private const int ReceiveChunkBytes = 4096;
+    /// <summary>1013 (Try Again Later, RFC 6455 7.4.1 as registered with IANA): the client does not read fast enough.</summary>
+    public const WebSocketCloseStatus TryAgainLater = (WebSocketCloseStatus)1013;
 
-    /// <summary>How much a writer loop batches into one write from a backed-up queue.</summary>
-    private const int MaxBatchBytes = 64 * 1024;
+    private const int ReceiveChunkBytes = 4096;
 
     private static int s_lastOrdinal;
 
     private readonly WebSocket _socket;
     private readonly SocketOptions _options;
-    private readonly Lock _outboundLock = new();
-    private IOutboundEncoder? _encoder;
     private readonly CancellationTokenSource _abort = new();
-
-    /// <summary>Held by whoever is sending on the socket: the writer loop, or a caller sending inline.</summary>
-    private readonly SemaphoreSlim _sendGate = new(1, 1);
     private readonly TimeProvider _time;
     private byte[] _receiveBuffer = [];
     private CloseRequest? _close;
     private long _lastReceived;
 
-    // The queue and its writer loop, made when a frame first has to wait (or at close): a socket that is always
-    // written inline, as most idle ones are, never holds them.
-    private Channel<OutboundFrame>? _outbound;
-    private Task? _writer;
-
-    private List<OutboundFrame>? _staged;
-
-    public ClientConnection(string id, UserProfile user, WebSocket socket, SocketOptions options, TimeProvider time)
+    /// <param name="output">
+    /// Where data frames go as bytes; null: through the WebSocket (TLS, HTTP/2, or direct writes switched off).
+    /// </param>
+    public ClientConnection(string id, UserProfile user, WebSocket socket, SocketOptions options, TimeProvider time, SocketOutput? output = null)
     {
         Id = id;
         User = user;
@@ -90,6 +46,11 @@ public sealed class ClientConnection : IDisposable
         _options = options;
         _time = time;
         _lastReceived = time.GetTimestamp();
+        Output = output;
+        IFrameSink sink = output is null
+            ? new WebSocketFrameSink(socket, options.SendQueueCapacity, AbortNow)
+            : new DirectFrameSink(output, socket, options.SendQueueCapacity);
+        Writer = new ConnectionWriter(this, sink);
     }
 
     public string Id { get; }
@@ -98,7 +59,10 @@ public sealed class ClientConnection : IDisposable
     public int Ordinal { get; } = Interlocked.Increment(ref s_lastOrdinal);
 
     /// <summary>Where data frames go as bytes; null: through the WebSocket (TLS, HTTP/2, or direct writes switched off).</summary>
-    public SocketOutput? Output { get; init; }
+    public SocketOutput? Output { get; }
+
+    /// <summary>The one way this connection's frames leave.</summary>
+    public ConnectionWriter Writer { get; }
 
     /// <summary>Where frame counts and overflows are recorded (none in isolation tests).</summary>
     public Observability.GatewayMetrics? Metrics { get; init; }
@@ -116,78 +80,47 @@ public sealed class ClientConnection : IDisposable
 
     public TimeSpan IdleFor => _time.GetElapsedTime(Interlocked.Read(ref _lastReceived));
 
-    /// <summary>From now on every outbound JSON frame goes through <paramref name="encoder"/> (set before the socket runs).</summary>
-    public void UseEncoder(IOutboundEncoder encoder) => _encoder = encoder;
-
-    /// <summary>Sends or queues a UTF-8 JSON frame: as a text frame, or through the encoder when one is set.</summary>
-    public bool TryEnqueue(ReadOnlyMemory<byte> utf8Frame, WriteMode mode = WriteMode.Inline) =>
-        _encoder is { } encoder ? encoder.TryEnqueue(utf8Frame, mode) : TryEnqueueFrame(utf8Frame, WebSocketMessageType.Text, mode);
-
-    /// <summary>Sends or queues one frame as it is. A full queue means the client cannot keep up: it is closed with 1013.</summary>
-    public bool TryEnqueueFrame(ReadOnlyMemory<byte> payload, WebSocketMessageType type, WriteMode mode = WriteMode.Inline)
+    /// <summary>The client cannot keep up with what it is sent: closed with 1013, what is still queued dropped where possible.</summary>
+    public void CloseTooSlow(string reason)
     {
-        var frame = new OutboundFrame(payload, type);
-        if (mode == WriteMode.Staged && Output is not null)
-        {
-            (_staged ??= []).Add(frame);
-            return true;
-        }
-
-        return (mode != WriteMode.Queued && TrySendInline([frame], now: mode != WriteMode.Inline)) || TryQueue(frame);
-    }
-
-    /// <summary>Sends the frames staged by this socket's lane: in one write when the socket is idle, else queued in order.</summary>
-    public void FlushStaged()
-    {
-        if (_staged is not { Count: > 0 } staged)
-        {
-            return;
-        }
-
-        var frames = CollectionsMarshal.AsSpan(staged);
-        if (!TrySendInline(frames, now: true))
-        {
-            foreach (var frame in frames)
-            {
-                if (!TryQueue(frame))
-                {
-                    break;
-                }
-            }
-        }
-
-        staged.Clear();
-    }
-
-    private bool TryQueue(OutboundFrame frame)
-    {
-        if (Outbound.Writer.TryWrite(frame))
-        {
-            return true;
-        }
-
-        if (!IsClosing)
+        if (Close(TryAgainLater, reason, flush: false))
         {
             Metrics?.SendQueueOverflowed();
-            Close(WebSocketCloseStatus.EndpointUnavailable, "send queue overflow: client too slow", flush: false);
         }
-
-        return false;
     }
 
     /// <summary>
-    /// Starts a server-side close: with <paramref name="flush"/> the queued frames go out first; without, they are
-    /// dropped. A socket that cannot take the close frame within the close timeout is aborted.
+    /// Starts a server-side close: frames sent from now on are dropped; with <paramref name="flush"/> the queued ones go
+    /// out first, without, those not yet on their way are dropped where the transport can tell. A socket that cannot
+    /// take the close frame within the close timeout is aborted. False when the connection was already closing.
     /// </summary>
-    public void Close(WebSocketCloseStatus status, string reason, bool flush = true)
+    public bool Close(WebSocketCloseStatus status, string reason, bool flush = true)
     {
-        if (Interlocked.CompareExchange(ref _close, new CloseRequest(status, reason, flush), null) is not null)
+        var request = new CloseRequest();
+        if (Interlocked.CompareExchange(ref _close, request, null) is not null)
         {
-            return;
+            return false;
         }
 
-        Outbound.Writer.TryComplete(); // the writer loop sends the close frame after what is queued
         AbortAfter(_options.CloseTimeout);
+        _ = SendCloseAsync(request, status, reason, flush);
+        return true;
+    }
+
+    private async Task SendCloseAsync(CloseRequest request, WebSocketCloseStatus status, string reason, bool flush)
+    {
+        try
+        {
+            await Writer.CloseAsync(status, reason, flush, _abort.Token);
+        }
+        catch (Exception e) when (ConnectionWriter.IsSendFailure(e))
+        {
+            AbortNow(); // a stalled or vanished peer: stop the receive loop too
+        }
+        finally
+        {
+            request.Sent.TrySetResult();
+        }
     }
 
     public void Dispose() => _abort.Dispose();
@@ -210,7 +143,7 @@ public sealed class ClientConnection : IDisposable
         {
             Close(WebSocketCloseStatus.NormalClosure, "closing", flush: false);
             AbortAfter(_options.CloseTimeout);
-            await WriterLoop;
+            await _close!.Sent.Task;
             _socket.Abort();
         }
     }
@@ -299,190 +232,6 @@ public sealed class ClientConnection : IDisposable
         }
     }
 
-    /// <summary>
-    /// When nothing is queued or being sent, sends on the caller's thread instead of waking the writer loop: an
-    /// <see cref="Output"/> hands the bytes to the kernel at once unless its buffer is full, and the WebSocket writes
-    /// into Kestrel's output pipe, whose flush completes at once below its backpressure threshold. So a fan-out
-    /// reaches an idle socket without a thread-pool hop per frame per socket. A send that does not complete at once
-    /// keeps the gate until it has; frames queued meanwhile wait for it in order.
-    /// </summary>
-    private bool TrySendInline(ReadOnlySpan<OutboundFrame> frames, bool now)
-    {
-        if (IsClosing || HasQueued || !_sendGate.Wait(0))
-        {
-            return false;
-        }
-
-        if (IsClosing || HasQueued)
-        {
-            _sendGate.Release(); // lost a race with a queued frame or a close: keep the order, queue behind them
-            return false;
-        }
-
-        ValueTask sending;
-        try
-        {
-            sending = SendAsync(frames, now);
-        }
-        catch (Exception e) when (IsSendFailure(e))
-        {
-            sending = ValueTask.FromException(e);
-        }
-
-        _ = EndInlineSendAsync(sending, frames.Length); // a send already done finishes here, synchronously and without allocating
-        return true;
-    }
-
-    private async Task EndInlineSendAsync(ValueTask sending, int frames)
-    {
-        try
-        {
-            await sending;
-            Metrics?.FramesSent(frames);
-        }
-        catch (Exception e) when (IsSendFailure(e))
-        {
-            AbortNow();
-        }
-        finally
-        {
-            _sendGate.Release();
-        }
-    }
-
-    /// <summary>
-    /// Several frames only with an <see cref="Output"/>: they become one buffer and one write, sent <paramref name="now"/>
-    /// or with the output's next flush. Through the WebSocket each frame is its own send, so that path is only ever
-    /// given one.
-    /// </summary>
-    private ValueTask SendAsync(ReadOnlySpan<OutboundFrame> frames, bool now)
-    {
-        if (Output is not { } output)
-        {
-            return _socket.SendAsync(frames[0].Payload, frames[0].Type, endOfMessage: true, CancellationToken.None);
-        }
-
-        var size = 0;
-        foreach (var frame in frames)
-        {
-            size += WebSocketFrame.SizeOf(frame.Payload.Length);
-        }
-
-        var buffer = ArrayPool<byte>.Shared.Rent(size);
-        try
-        {
-            var written = 0;
-            foreach (var frame in frames)
-            {
-                written += WebSocketFrame.Write(buffer.AsSpan(written), frame.Payload.Span, frame.Type);
-            }
-
-            var bytes = buffer.AsSpan(0, written);
-            return now ? output.Write(bytes) : output.WriteSoon(bytes); // both copy what they do not send at once
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    private bool HasQueued => Volatile.Read(ref _outbound) is { } queue && queue.Reader.Count > 0;
-
-    private Channel<OutboundFrame> Outbound => Volatile.Read(ref _outbound) ?? CreateOutbound();
-
-    /// <summary>The writer loop, made now if need be (a close, even one another thread is making, ends with it).</summary>
-    private Task WriterLoop
-    {
-        get
-        {
-            _ = Outbound; // published after _writer is set
-            return _writer!;
-        }
-    }
-
-    private Channel<OutboundFrame> CreateOutbound()
-    {
-        lock (_outboundLock)
-        {
-            if (_outbound is null)
-            {
-                var queue = Channel.CreateBounded<OutboundFrame>(new BoundedChannelOptions(_options.SendQueueCapacity)
-                {
-                    SingleReader = true,
-                    FullMode = BoundedChannelFullMode.Wait,
-                });
-                _writer = WriteLoopAsync(queue.Reader);
-                Volatile.Write(ref _outbound, queue);
-            }
-
-            return _outbound;
-        }
-    }
-
-    private async Task WriteLoopAsync(ChannelReader<OutboundFrame> reader)
-    {
-        try
-        {
-            while (await reader.WaitToReadAsync(_abort.Token))
-            {
-                await _sendGate.WaitAsync(_abort.Token);
-                try
-                {
-                    await SendQueuedAsync(reader);
-                }
-                finally
-                {
-                    _sendGate.Release();
-                }
-            }
-
-            await _sendGate.WaitAsync(_abort.Token); // an inline send may still be under way: the close goes after it
-            try
-            {
-                if (_close is { } close && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                {
-                    await _socket.CloseOutputAsync(close.Status, close.Reason, _abort.Token);
-                }
-            }
-            finally
-            {
-                _sendGate.Release();
-            }
-        }
-        catch (Exception e) when (IsSendFailure(e))
-        {
-            // A stalled or vanished peer: stop the receive loop too.
-            AbortNow();
-        }
-    }
-
-    /// <summary>Sends what is queued: one frame per send through the WebSocket, up to 64 KB of frames per write to an <see cref="Output"/>.</summary>
-    private async Task SendQueuedAsync(ChannelReader<OutboundFrame> reader)
-    {
-        var batch = new List<OutboundFrame>();
-        while (true)
-        {
-            var bytes = 0;
-            while ((Output is not null || batch.Count == 0) && bytes < MaxBatchBytes && reader.TryRead(out var frame))
-            {
-                batch.Add(frame);
-                bytes += frame.Payload.Length;
-            }
-
-            if (batch.Count == 0 || _close is { Flush: false })
-            {
-                return;
-            }
-
-            await SendAsync(CollectionsMarshal.AsSpan(batch), now: true);
-            Metrics?.FramesSent(batch.Count);
-            batch.Clear();
-        }
-    }
-
-    private static bool IsSendFailure(Exception e) =>
-        e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException;
-
     private void AbortNow()
     {
         try
@@ -507,7 +256,9 @@ public sealed class ClientConnection : IDisposable
         }
     }
 
-    private sealed record CloseRequest(WebSocketCloseStatus Status, string Reason, bool Flush);
-
-    private readonly record struct OutboundFrame(ReadOnlyMemory<byte> Payload, WebSocketMessageType Type);
+    /// <summary>A close under way; <see cref="Sent"/> completes once the close frame is sent, or cannot be.</summary>
+    private sealed class CloseRequest
+    {
+        public TaskCompletionSource Sent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 }

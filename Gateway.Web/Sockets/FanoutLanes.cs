@@ -6,10 +6,10 @@ namespace OrleansChat.Gateway.Sockets;
 /// Writes room fan-outs on serial lanes (16, or 4 per core on bigger machines) instead of waking one writer per
 /// socket per frame: a 1,000-member room costs 16 thread-pool work items per message, not 1,000. Each socket belongs
 /// to one lane for its whole life and a lane handles its batches in order, so every socket still gets a room's
-/// frames in the order they came. A lane writes to an idle socket inline (see <see cref="ClientConnection.TryEnqueue"/>);
-/// a backed-up socket just gets the frame queued for its own writer loop. A lane that finds several fan-outs waiting
-/// gives each socket all of its frames in one write (<see cref="WriteMode.Staged"/>): what Kestrel's output pipe did
-/// for frames that piled up, now that frames go straight to the socket. Enough lanes that each is short: with one
+/// frames in the order they came. A lane writes each socket at once on its own thread
+/// (<see cref="ConnectionWriter.SendNow(ReadOnlyMemory{byte})"/>; a backed-up socket just queues the bytes). A lane
+/// that finds several fan-outs waiting gives each socket all of its frames in one write: what Kestrel's output pipe
+/// did for frames that piled up, now that frames go straight to the socket. Enough lanes that each is short: with one
 /// lane per core (2 here) each wrote 500 sockets in a row and the big room's p99 got worse; with 16 it is below the
 /// per-socket writers' and CPU per delivery is ~7 % lower (docs/performance.md, "Fan-out lanes").
 /// </summary>
@@ -72,6 +72,8 @@ public sealed partial class FanoutLanes : IDisposable
     private async Task RunAsync(ChannelReader<Batch> lane)
     {
         var waiting = new List<Batch>();
+        var framesOf = new Dictionary<ClientConnection, List<ReadOnlyMemory<byte>>>();
+        var targets = new List<ClientConnection>(); // in the order first seen, which keeps the output deterministic
         while (await lane.WaitToReadAsync().ConfigureAwait(false))
         {
             while (waiting.Count < MaxBatchesPerWrite && lane.TryRead(out var batch))
@@ -79,36 +81,53 @@ public sealed partial class FanoutLanes : IDisposable
                 waiting.Add(batch);
             }
 
-            var mode = waiting.Count == 1 ? WriteMode.Immediate : WriteMode.Staged;
-            foreach (var batch in waiting)
+            if (waiting.Count == 1)
             {
-                foreach (var target in batch.Targets)
+                foreach (var target in waiting[0].Targets)
                 {
-                    Write(target, batch.Frame, mode);
+                    Write(target, waiting[0].Frame);
                 }
             }
-
-            if (mode == WriteMode.Staged)
+            else
             {
-                foreach (var batch in waiting)
-                {
-                    foreach (var target in batch.Targets)
-                    {
-                        FlushStaged(target); // a socket in several fan-outs is flushed by the first; the rest find nothing
-                    }
-                }
+                WriteTogether(waiting, framesOf, targets);
             }
 
             waiting.Clear();
         }
     }
 
+    private void WriteTogether(List<Batch> waiting, Dictionary<ClientConnection, List<ReadOnlyMemory<byte>>> framesOf, List<ClientConnection> targets)
+    {
+        foreach (var batch in waiting)
+        {
+            foreach (var target in batch.Targets)
+            {
+                if (!framesOf.TryGetValue(target, out var frames))
+                {
+                    framesOf[target] = frames = [];
+                    targets.Add(target);
+                }
+
+                frames.Add(batch.Frame);
+            }
+        }
+
+        foreach (var target in targets)
+        {
+            Write(target, framesOf[target]);
+        }
+
+        framesOf.Clear();
+        targets.Clear();
+    }
+
     /// <summary>One socket's failure (say, a session torn down under the lane) must not stop its lane's other sockets.</summary>
-    private void Write(ClientConnection target, ReadOnlyMemory<byte> frame, WriteMode mode)
+    private void Write(ClientConnection target, ReadOnlyMemory<byte> frame)
     {
         try
         {
-            target.TryEnqueue(frame, mode);
+            target.Writer.SendNow(frame);
         }
         catch (Exception e)
         {
@@ -116,11 +135,11 @@ public sealed partial class FanoutLanes : IDisposable
         }
     }
 
-    private void FlushStaged(ClientConnection target)
+    private void Write(ClientConnection target, List<ReadOnlyMemory<byte>> frames)
     {
         try
         {
-            target.FlushStaged();
+            target.Writer.SendNow(frames);
         }
         catch (Exception e)
         {

@@ -119,7 +119,7 @@ public sealed partial class LocalGateway : IGatewayObserver
                     utf8 = ProtocolJson.Serialize(frame);
                 }
 
-                connection.TryEnqueue(utf8);
+                connection.Writer.Send(utf8);
             }
         }
 

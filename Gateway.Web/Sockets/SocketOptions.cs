@@ -14,7 +14,10 @@ public sealed class SocketOptions
     /// <summary>Largest client message accepted; a larger one closes the connection with 1009.</summary>
     public int MaxFrameBytes { get; set; } = 64 * 1024;
 
-    /// <summary>Frames waiting to be written to one socket; past this the client is too slow and is closed with 1013.</summary>
+    /// <summary>
+    /// Data frames waiting for one client to read them (and, before an encrypted session's hello, frames held for it);
+    /// a client with this many waiting is too slow: the next frame closes it with 1013 (try again later).
+    /// </summary>
     public int SendQueueCapacity { get; set; } = 1024;
 
     /// <summary>How long a closing socket gets to flush and say goodbye before it is aborted.</summary>

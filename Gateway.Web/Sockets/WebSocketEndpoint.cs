@@ -96,10 +96,9 @@ public sealed partial class WebSocketEndpoint(
             KeepAliveInterval = _options.KeepAliveInterval,
             SubProtocol = BearerToken.SelectSubProtocol(context.WebSockets.WebSocketRequestedProtocols),
         });
-        using var connection = new ClientConnection(Guid.NewGuid().ToString("N"), user, socket, _options, time)
+        using var connection = new ClientConnection(Guid.NewGuid().ToString("N"), user, socket, _options, time, DirectOutputOf(context))
         {
             Metrics = metrics,
-            Output = DirectOutputOf(context),
         };
         using var rateLimit = rateLimiter.Open(user.Id);
         var session = NewSession(services, [connection, rateLimit]);
@@ -193,6 +192,7 @@ public static class WebSocketEndpointMapping
 {
     public static IEndpointRouteBuilder MapChatWebSocket(this IEndpointRouteBuilder endpoints)
     {
+        UpgradeRequestTarget.RequireKestrelCache(); // at start-up: a Kestrel update that moved it fails here, not silently
         var endpoint = ActivatorUtilities.CreateInstance<WebSocketEndpoint>(endpoints.ServiceProvider);
         endpoints.Map("/ws", endpoint.HandleAsync);
         return endpoints;

@@ -12,7 +12,8 @@ namespace OrleansChat.Tests.EndToEnd;
 
 /// <summary>
 /// On real Kestrel: after <see cref="UpgradeRequestTarget.Forget"/> no string the request or the server's
-/// connection keeps holds the query (the token). Fails when a Kestrel update renames the cache fields.
+/// connection keeps holds the query (the token). Fails when a Kestrel update renames the cache fields, and so does
+/// the gateway's start (<see cref="UpgradeRequestTarget.RequireKestrelCache"/>).
 /// </summary>
 public sealed class UpgradeRequestTargetTests
 {
@@ -44,5 +45,15 @@ public sealed class UpgradeRequestTargetTests
 
         // Two cache fields found, both held the token before and neither after; the request forgot it too.
         Assert.Equal("2 2 0 False", answer);
+    }
+
+    [Fact]
+    public void A_server_type_without_the_cache_fields_is_refused_with_a_message_that_says_what_to_update()
+    {
+        UpgradeRequestTarget.RequireKestrelCache(); // this Kestrel has them
+
+        var refused = Assert.Throws<InvalidOperationException>(() => UpgradeRequestTarget.FindCacheFields(typeof(HttpRequestFeature)));
+        Assert.Contains("_parsedRawTarget", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("update it for this ASP.NET Core version", refused.Message, StringComparison.Ordinal);
     }
 }

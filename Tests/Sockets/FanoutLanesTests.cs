@@ -37,7 +37,7 @@ public sealed class FanoutLanesTests
     {
         using var lanes = new FanoutLanes(1, NullLogger.Instance);
         var (broken, healthy) = (new TestSocket(slow: false), new TestSocket(slow: false));
-        broken.Connection.UseEncoder(new ThrowingEncoder());
+        broken.Connection.Writer.UseTransform(new ThrowingTransform());
         var running = new[] { broken.Connection.RunAsync(new IgnoreFrames()), healthy.Connection.RunAsync(new IgnoreFrames()) };
 
         foreach (var n in new[] { "1", "2", "3" })
@@ -49,8 +49,8 @@ public sealed class FanoutLanesTests
         await TestSocket.CloseAllAsync([broken, healthy], running);
     }
 
-    private sealed class ThrowingEncoder : IOutboundEncoder
+    private sealed class ThrowingTransform : IFrameTransform
     {
-        public bool TryEnqueue(ReadOnlyMemory<byte> utf8Frame, WriteMode mode) => throw new ObjectDisposedException("session");
+        public bool TryEncode(ReadOnlyMemory<byte> utf8Json, out OutboundFrame wire) => throw new ObjectDisposedException("session");
     }
 }

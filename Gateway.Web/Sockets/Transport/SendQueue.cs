@@ -3,24 +3,41 @@ using System.Buffers;
 namespace OrleansChat.Gateway.Sockets.Transport;
 
 /// <summary>
-/// Bytes waiting for the kernel, oldest first, in rented chunks of at least 4 KB. Not thread-safe: its owner
-/// (<see cref="SocketOutput"/>) uses it under its lock. The oldest bytes may be in a send while more are appended.
+/// Bytes waiting for the kernel, oldest first, in rented chunks of at least 4 KB, and how many WebSocket data frames
+/// they hold (a frame counts until its last byte is sent). Not thread-safe: its owner (<see cref="SocketOutput"/>)
+/// uses it under its lock. The oldest bytes may be in a send while more are appended.
 /// </summary>
 internal sealed class SendQueue
 {
     private const int ChunkBytes = 4096;
 
     private readonly Queue<Chunk> _chunks = new();
+
+    /// <summary>Where each append that carried frames ends (in bytes ever appended), and how many frames it carried.</summary>
+    private readonly Queue<(long End, int Frames)> _frameEnds = new();
     private Chunk? _tail;
+    private long _appended;
+    private long _consumed;
 
     public int Length { get; private set; }
+
+    /// <summary>Data frames not yet wholly sent: what a slow client's send queue capacity is counted in.</summary>
+    public int Frames { get; private set; }
 
     /// <summary>The oldest bytes still to send, as one contiguous piece (up to a chunk); empty when the queue is.</summary>
     public ReadOnlyMemory<byte> Oldest => _chunks.TryPeek(out var head) ? head.Pending : default;
 
-    public void Append(ReadOnlySpan<byte> bytes)
+    /// <summary>Appends bytes that end <paramref name="frames"/> data frames (0: Kestrel's own bytes, counted in bytes only).</summary>
+    public void Append(ReadOnlySpan<byte> bytes, int frames = 0)
     {
         Length += bytes.Length;
+        _appended += bytes.Length;
+        if (frames > 0)
+        {
+            Frames += frames;
+            _frameEnds.Enqueue((_appended, frames));
+        }
+
         if (_tail is not null)
         {
             bytes = _tail.Append(bytes);
@@ -43,6 +60,13 @@ internal sealed class SendQueue
         }
 
         Length -= count;
+        _consumed += count;
+        while (_frameEnds.TryPeek(out var end) && end.End <= _consumed)
+        {
+            Frames -= end.Frames;
+            _frameEnds.Dequeue();
+        }
+
         if (head.Consume(count))
         {
             _chunks.Dequeue();
@@ -58,7 +82,9 @@ internal sealed class SendQueue
             chunk.Return();
         }
 
-        (_tail, Length) = (null, 0);
+        _frameEnds.Clear();
+        (_tail, Length, Frames) = (null, 0, 0);
+        _consumed = _appended;
     }
 
     /// <summary>A rented buffer: bytes [start, end) are still to send.</summary>

@@ -4,11 +4,25 @@ using System.Net.Sockets;
 
 namespace OrleansChat.Gateway.Sockets.Transport;
 
+/// <summary>What became of data frames handed to <see cref="SocketOutput.WriteFrames"/>.</summary>
+public enum FrameWrite
+{
+    /// <summary>Sent, or queued behind what was there before them.</summary>
+    Accepted,
+
+    /// <summary>Refused: the capacity's worth of frames is still waiting for a peer that does not read.</summary>
+    Full,
+
+    /// <summary>Refused: the connection is closing (its close frame is on the way) or gone.</summary>
+    Closed,
+}
+
 /// <summary>
 /// The one way out of a plaintext connection. Kestrel's own output (HTTP responses, the 101, the WebSocket's control
-/// frames) arrives through the <see cref="PipeWriter"/> side, and the gateway's WebSocket frames through
-/// <see cref="Write"/> and <see cref="WriteSoon"/>; all of it goes to the kernel in the order it arrives, with
-/// non-blocking sends. What the kernel cannot take at once is queued, and one drain loop sends it.
+/// frames) arrives through the <see cref="PipeWriter"/> side, and the gateway's WebSocket data frames through
+/// <see cref="WriteFrames"/>; all of it goes to the kernel in the order it arrives, with non-blocking sends. What the
+/// kernel cannot take at once is queued, and one drain loop sends it. That queue is the connection's only send
+/// queue: it counts the data frames waiting in it, and refuses more once a slow client has its capacity's worth.
 /// </summary>
 /// <remarks>
 /// Kestrel's own path costs, per frame, a write and flush of its output pipe, a hop to its socket send loop, and that
@@ -27,6 +41,7 @@ public sealed class SocketOutput : PipeWriter, IThreadPoolWorkItem
     private readonly SendQueue _queue = new();
     private bool _draining;
     private bool _flushScheduled;
+    private bool _framesEnded;
     private IOException? _fault;
     private TaskCompletionSource? _drained;
     private TaskCompletionSource<FlushResult>? _pausedFlush;
@@ -54,55 +69,70 @@ public sealed class SocketOutput : PipeWriter, IThreadPoolWorkItem
     }
 
     /// <summary>
-    /// Sends <paramref name="bytes"/> now, after anything queued. The task completes when everything queued has
-    /// reached the kernel (at once if nothing had to wait), and fails with an <see cref="IOException"/> once the
-    /// connection is gone. For a fan-out lane, which writes hundreds of sockets in a row and is itself the batch.
+    /// Hands whole data frames (<paramref name="count"/> of them, encoded in <paramref name="frames"/>) to the
+    /// connection, after everything handed to it before. <paramref name="now"/>: sent on the caller's thread at once,
+    /// for a fan-out lane, which writes hundreds of sockets in a row and is itself the batch. Otherwise queued for a
+    /// flush that a thread-pool work item makes shortly, so that what else reaches this socket meanwhile (a reply and
+    /// an echo, a burst of private messages) leaves in the same send, as it did in Kestrel's output pipe. Never waits.
     /// </summary>
-    public ValueTask Write(ReadOnlySpan<byte> bytes) => Accept(bytes, now: true) is { } waiting ? new ValueTask(waiting) : ValueTask.CompletedTask;
-
-    /// <summary>
-    /// Queues <paramref name="bytes"/> for a flush that a thread-pool work item makes shortly, so that what else
-    /// reaches this socket meanwhile (a reply and an echo, a burst of private messages) leaves in the same send, as it
-    /// did in Kestrel's output pipe. Completes at once unless more than 64 KB is queued; then when the queue drained.
-    /// </summary>
-    public ValueTask WriteSoon(ReadOnlySpan<byte> bytes) => Accept(bytes, now: false) is { } waiting ? new ValueTask(waiting) : ValueTask.CompletedTask;
-
-    /// <summary>Null when the bytes need no waiting for; else what the writer waits on.</summary>
-    private Task? Accept(ReadOnlySpan<byte> bytes, bool now)
+    public FrameWrite WriteFrames(ReadOnlySpan<byte> frames, int count, bool now, int capacity)
     {
         bool startDrain, scheduleFlush;
-        Task? waiting;
         lock (_lock)
         {
-            if (_fault is { } fault)
+            if (_fault is not null || _framesEnded)
             {
-                return Task.FromException(fault);
+                return FrameWrite.Closed;
             }
 
-            if (now && !_draining && _queue.Length == 0)
+            if (_queue.Frames >= capacity)
             {
-                bytes = bytes[TrySend(bytes)..]; // the common case: nothing queued, and the kernel takes it all
-                if (bytes.IsEmpty || _fault is not null)
-                {
-                    return _fault is { } failed ? Task.FromException(failed) : null;
-                }
+                return FrameWrite.Full;
             }
 
-            _queue.Append(bytes);
-            startDrain = now && !_draining && !TrySendQueued();
-            scheduleFlush = !now && !_draining && !_flushScheduled;
-            _draining |= startDrain;
-            _flushScheduled |= scheduleFlush;
-            waiting = _fault is { } failedLater ? Task.FromException(failedLater)
-                : (now && _queue.Length > 0) || _queue.Length > PauseBytes ? WhenDrained()
-                : null;
+            (startDrain, scheduleFlush) = Accept(frames, count, now);
+            if (_fault is not null)
+            {
+                return FrameWrite.Closed;
+            }
         }
 
         Start(startDrain, scheduleFlush);
-        return waiting;
+        return FrameWrite.Accepted;
     }
 
-    /// <summary>The scheduled flush of <see cref="WriteSoon"/>: sends what has gathered, in one send when the kernel takes it.</summary>
+    /// <summary>From now on data frames are refused: the WebSocket's close frame, which comes through Kestrel, is the last.</summary>
+    public void EndFrames()
+    {
+        lock (_lock)
+        {
+            _framesEnded = true;
+        }
+    }
+
+    /// <summary>Sends or queues the bytes (under the lock); says whether a drain loop or a flush must be started.</summary>
+    private (bool StartDrain, bool ScheduleFlush) Accept(ReadOnlySpan<byte> bytes, int frames, bool now)
+    {
+        if (now && !_draining && _queue.Length == 0)
+        {
+            var sent = TrySend(bytes); // the common case: nothing queued, and the kernel takes it all
+            if (sent == bytes.Length || _fault is not null)
+            {
+                return (false, false);
+            }
+
+            bytes = bytes[sent..];
+        }
+
+        _queue.Append(bytes, frames);
+        var startDrain = now && !_draining && !TrySendQueued();
+        var scheduleFlush = !now && !_draining && !_flushScheduled;
+        _draining |= startDrain;
+        _flushScheduled |= scheduleFlush;
+        return (startDrain, scheduleFlush);
+    }
+
+    /// <summary>The scheduled flush of <see cref="WriteFrames"/> (not now): sends what has gathered, in one send when the kernel takes it.</summary>
     void IThreadPoolWorkItem.Execute()
     {
         bool startDrain;
@@ -226,13 +256,18 @@ public sealed class SocketOutput : PipeWriter, IThreadPoolWorkItem
 
     public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
     {
-        if (_staged > 0)
+        bool startDrain = false;
+        lock (_lock)
         {
-            _ = Accept(_staging.AsSpan(0, _staged), now: true); // a failure shows in the result below
-            _staged = 0;
-            ReturnStaging(); // an idle connection holds no staging buffer
+            if (_staged > 0)
+            {
+                (startDrain, _) = _fault is null ? Accept(_staging.AsSpan(0, _staged), frames: 0, now: true) : default;
+                _staged = 0;
+                ReturnStaging(); // an idle connection holds no staging buffer
+            }
         }
 
+        Start(startDrain, scheduleFlush: false);
         lock (_lock)
         {
             if (_fault is not null)

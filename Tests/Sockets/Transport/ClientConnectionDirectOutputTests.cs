@@ -9,34 +9,29 @@ namespace OrleansChat.Tests.Sockets.Transport;
 public sealed class ClientConnectionDirectOutputTests
 {
     [Fact]
-    public async Task Staged_frames_wait_for_FlushStaged_and_then_leave_together_in_order()
+    public async Task Frames_sent_now_do_not_overtake_one_waiting_for_its_flush()
     {
         await using var socket = await DirectTestSocket.OpenAsync();
 
-        socket.Connection.TryEnqueue(Utf8("a"), WriteMode.Staged);
-        socket.Connection.TryEnqueue(Utf8("b"), WriteMode.Staged);
-        socket.Connection.TryEnqueue(Utf8("c"));
-        socket.Connection.FlushStaged();
+        socket.Connection.Writer.Send(Utf8("a"));
+        socket.Connection.Writer.SendNow([Utf8("b"), Utf8("c")]);
+        socket.Connection.Writer.SendNow(Utf8("d"));
 
-        Assert.Equal(["c", "a", "b"], (await socket.ReadAsync(3)).Texts);
+        Assert.Equal(["a", "b", "c", "d"], (await socket.ReadAsync(4)).Texts);
     }
 
     [Fact]
     public async Task A_socket_whose_reader_stalls_gets_every_frame_in_order_once_it_reads_again()
     {
-        // 2,000 frames of 1 KB outrun the kernel's buffers: the first writes queue in the socket's output, later
-        // frames in the connection's queue, whose writer loop then sends them in batches. Every write mode is mixed in.
+        // 2,000 frames of 1 KB outrun the kernel's buffers: most wait in the socket's output, whose drain loop sends
+        // them once the reader reads. Every way of sending is mixed in: for the next flush, now, several at once.
         await using var socket = await DirectTestSocket.OpenAsync(new SocketOptions { SendQueueCapacity = 4096 });
         var expected = Enumerable.Range(0, 2000).Select(n => n.ToString(CultureInfo.InvariantCulture).PadRight(1024, '.')).ToList();
-        for (var n = 0; n < expected.Count; n++)
+        for (var n = 0; n < expected.Count; n += 4)
         {
-            // Staged frames wait for the flush, so (as a lane does) three are staged and flushed before the next write.
-            var mode = (n % 6) switch { 0 => WriteMode.Inline, 1 => WriteMode.Queued, 2 => WriteMode.Immediate, _ => WriteMode.Staged };
-            socket.Connection.TryEnqueue(Utf8(expected[n]), mode);
-            if (n % 6 == 5)
-            {
-                socket.Connection.FlushStaged();
-            }
+            socket.Connection.Writer.Send(Utf8(expected[n]));
+            socket.Connection.Writer.SendNow(Utf8(expected[n + 1]));
+            socket.Connection.Writer.SendNow([Utf8(expected[n + 2]), Utf8(expected[n + 3])]);
         }
 
         Assert.Equal(expected, (await socket.ReadAsync(expected.Count)).Texts);
@@ -47,7 +42,7 @@ public sealed class ClientConnectionDirectOutputTests
     {
         await using var socket = await DirectTestSocket.OpenAsync();
         var expected = Enumerable.Range(0, 500).Select(n => n.ToString(CultureInfo.InvariantCulture).PadRight(512, '.')).ToList();
-        expected.ForEach(text => socket.Connection.TryEnqueue(Utf8(text)));
+        expected.ForEach(text => socket.Connection.Writer.Send(Utf8(text)));
 
         socket.Connection.Close(WebSocketCloseStatus.PolicyViolation, "bye", flush: true);
 
@@ -64,7 +59,7 @@ public sealed class ClientConnectionDirectOutputTests
         using var lanes = new FanoutLanes(1, NullLogger.Instance);
         using var blocker = new TestSocket(slow: false);
         using var release = new ManualResetEventSlim();
-        blocker.Connection.UseEncoder(new BlockingEncoder(release));
+        blocker.Connection.Writer.UseTransform(new BlockingTransform(release));
         var sockets = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => DirectTestSocket.OpenAsync()));
         var targets = sockets.Select(s => s.Connection).Prepend(blocker.Connection).ToArray();
 
@@ -81,8 +76,12 @@ public sealed class ClientConnectionDirectOutputTests
 
     private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
 
-    private sealed class BlockingEncoder(ManualResetEventSlim release) : IOutboundEncoder
+    private sealed class BlockingTransform(ManualResetEventSlim release) : IFrameTransform
     {
-        public bool TryEnqueue(ReadOnlyMemory<byte> utf8Frame, WriteMode mode) => release.Wait(TimeSpan.FromSeconds(30));
+        public bool TryEncode(ReadOnlyMemory<byte> utf8Json, out OutboundFrame wire)
+        {
+            wire = default;
+            return !release.Wait(TimeSpan.FromSeconds(30)); // holds the lane, then drops the frame
+        }
     }
 }

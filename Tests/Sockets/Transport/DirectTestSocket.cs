@@ -34,10 +34,7 @@ internal sealed class DirectTestSocket : IAsyncDisposable
         var noKeepAlive = Timeout.InfiniteTimeSpan;
         var server = WebSocket.CreateFromStream(new OutputStream(input, output), new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = noKeepAlive });
         var client = WebSocket.CreateFromStream(new NetworkStream(pair.Client), new WebSocketCreationOptions { IsServer = false, KeepAliveInterval = noKeepAlive });
-        var connection = new ClientConnection(Guid.NewGuid().ToString("N"), new UserProfile("u", "u", null), server, options ?? new SocketOptions(), TimeProvider.System)
-        {
-            Output = output,
-        };
+        var connection = new ClientConnection(Guid.NewGuid().ToString("N"), new UserProfile("u", "u", null), server, options ?? new SocketOptions(), TimeProvider.System, output);
         return new DirectTestSocket(pair, connection, client);
     }
 
@@ -93,7 +90,8 @@ internal sealed class DirectTestSocket : IAsyncDisposable
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => input.ReadAsync(buffer, cancellationToken);
 
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) => output.Write(buffer.Span);
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+            await output.WriteAsync(buffer, cancellationToken); // the PipeWriter side, as Kestrel writes
 
         public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -16,12 +16,12 @@ public sealed class SocketOutputTests
         var records = Enumerable.Range(0, Writers).Select(w => Records(w, RecordsEach)).ToArray();
 
         // Nobody reads yet: the kernel's buffers fill, and the rest must queue in order behind them.
-        var writing = records.Select(mine => Task.Run(() => mine.Select(record => output.Write(record).AsTask()).ToArray())).ToArray();
-        var pending = (await Task.WhenAll(writing)).SelectMany(tasks => tasks).ToArray();
+        var writing = records.Select(mine => Task.Run(() => mine.Select(record => output.WriteFrames(record, 1, now: true, int.MaxValue)).ToArray())).ToArray();
+        Assert.All((await Task.WhenAll(writing)).SelectMany(results => results), result => Assert.Equal(FrameWrite.Accepted, result));
         Assert.True(output.QueuedBytes > 0, "the writes should have outrun the stalled reader");
 
         var received = await pair.ReadAsync(records.Sum(mine => mine.Sum(r => r.Length)));
-        await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(await output.WaitUntilDrainedAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(0, output.QueuedBytes);
         Assert.Equal(records.Select(mine => mine.Select(r => Convert.ToHexString(r)).ToList()).ToList(), SplitByWriter(received, Writers));
     }
@@ -32,29 +32,47 @@ public sealed class SocketOutputTests
         using var pair = await LoopbackPair.OpenAsync();
         var output = new SocketOutput(pair.Server);
 
-        var soon = output.WriteSoon("first "u8);
-        var now = output.Write("second"u8);
+        output.WriteFrames("first "u8, 1, now: false, int.MaxValue);
+        output.WriteFrames("second"u8, 1, now: true, int.MaxValue);
 
         Assert.Equal("first second"u8.ToArray(), await pair.ReadAsync(12));
-        await soon;
-        await now;
     }
 
     [Fact]
-    public async Task Writes_for_the_next_flush_are_not_waited_for_until_64_KB_is_queued()
+    public async Task Frames_past_the_capacity_are_refused_while_the_reader_stalls_and_taken_again_once_it_caught_up()
     {
         using var pair = await LoopbackPair.OpenAsync();
         var output = new SocketOutput(pair.Server);
-        var small = Enumerable.Range(0, 1024).Select(i => (byte)i).ToArray();
-        var large = Enumerable.Range(0, 200 * 1024).Select(i => (byte)(i % 253)).ToArray();
+        var frame = Enumerable.Range(0, 1024).Select(i => (byte)i).ToArray();
 
-        var smallWrite = output.WriteSoon(small).AsTask();
-        var largeWrite = output.WriteSoon(large).AsTask();
+        // The kernel takes some frames at once; the rest wait, counted, until 8 of them are waiting.
+        var accepted = 0;
+        while (output.WriteFrames(frame, 1, now: accepted % 2 == 0, capacity: 8) == FrameWrite.Accepted)
+        {
+            Assert.True(++accepted < 10_000, "a stalled reader should fill the queue");
+        }
 
-        Assert.True(smallWrite.IsCompletedSuccessfully, "1 KB for the next flush should not be waited for");
-        Assert.False(largeWrite.IsCompleted, "with 201 KB queued on a stalled socket the writer should wait");
-        Assert.Equal(small.Concat(large).ToArray(), await pair.ReadAsync(small.Length + large.Length));
-        await largeWrite.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(FrameWrite.Full, output.WriteFrames(frame, 1, now: true, capacity: 8));
+        var received = await pair.ReadAsync(accepted * frame.Length);
+        Assert.True(await output.WaitUntilDrainedAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(FrameWrite.Accepted, output.WriteFrames(frame, 1, now: true, capacity: 8));
+        Assert.Equal(Enumerable.Repeat(frame, accepted).SelectMany(bytes => bytes), received);
+    }
+
+    [Fact]
+    public async Task After_EndFrames_data_frames_are_refused_and_Kestrels_bytes_still_go()
+    {
+        using var pair = await LoopbackPair.OpenAsync();
+        var output = new SocketOutput(pair.Server);
+        output.WriteFrames("frame "u8, 1, now: false, int.MaxValue);
+
+        output.EndFrames();
+        "close"u8.CopyTo(output.GetSpan(5));
+        output.Advance(5);
+        await output.FlushAsync();
+
+        Assert.Equal(FrameWrite.Closed, output.WriteFrames("late"u8, 1, now: true, int.MaxValue));
+        Assert.Equal("frame close"u8.ToArray(), await pair.ReadAsync(11));
     }
 
     [Fact]
@@ -84,9 +102,9 @@ public sealed class SocketOutputTests
     {
         using var pair = await LoopbackPair.OpenAsync();
         var output = new SocketOutput(pair.Server);
-        var queued = output.Write(new byte[256 * 1024]).AsTask();
+        output.WriteFrames(new byte[256 * 1024], 1, now: true, int.MaxValue);
         var flushing = output.FlushAsync().AsTask();
-        Assert.False(queued.IsCompleted || flushing.IsCompleted, "256 KB on a stalled socket should queue, and the flush wait");
+        Assert.False(flushing.IsCompleted, "256 KB on a stalled socket should queue, and the flush wait");
 
         output.CancelPendingFlush();
 
@@ -101,23 +119,14 @@ public sealed class SocketOutputTests
         pair.Client.LingerState = new LingerOption(true, 0);
         pair.Client.Close(); // a reset
 
-        await Eventually.TrueAsync(async () =>
-        {
-            try
-            {
-                await output.Write(new byte[1024]);
-                return false;
-            }
-            catch (IOException)
-            {
-                return true;
-            }
-        }, "a write to the reset connection fails");
+        await Eventually.TrueAsync(
+            () => Task.FromResult(output.WriteFrames(new byte[1024], 1, now: true, int.MaxValue) == FrameWrite.Closed),
+            "a write to the reset connection fails");
 
         output.GetSpan(10)[0] = 1;
         output.Advance(10);
         Assert.True((await output.FlushAsync()).IsCompleted);
-        await Assert.ThrowsAsync<IOException>(() => output.Write(new byte[1]).AsTask());
+        Assert.Equal(FrameWrite.Closed, output.WriteFrames(new byte[1], 1, now: true, int.MaxValue));
     }
 
     /// <summary>Records of 1-3,000 bytes: writer, sequence number, length, then bytes that depend on all three.</summary>
