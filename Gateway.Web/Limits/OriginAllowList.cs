@@ -5,6 +5,11 @@ namespace OrleansChat.Gateway.Limits;
 /// so a page elsewhere cannot ride a user's token; native clients and mini-programs send none and are let through
 /// (they are not subject to a page's same-origin rules in the first place).
 /// </summary>
+/// <remarks>
+/// Not <c>WebSocketOptions.AllowedOrigins</c>: the platform's middleware answers a bare 403 before our endpoint runs,
+/// while docs/protocol.md promises the JSON error <c>{"code":"forbidden"}</c> that clients branch on (asserted in
+/// LimitTests), and the check here runs after the drain check so a draining gateway answers 503 first.
+/// </remarks>
 public static class OriginAllowList
 {
     /// <summary>An empty list allows every origin; otherwise the origin (scheme://host[:port]) must be listed exactly, case aside.</summary>
