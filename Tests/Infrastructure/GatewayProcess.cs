@@ -30,7 +30,7 @@ public sealed class GatewayProcess : IAsyncDisposable
             ["Security:Encryption"] = "Off",
             ["Logging:LogLevel:Default"] = "Warning",
         };
-        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}") };
+        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{HttpPort}"), Timeout = TimeSpan.FromSeconds(10) };
     }
 
     public int HttpPort { get; }

@@ -18,6 +18,8 @@ public sealed class ChaosSuiteTests(ProductionBackends backends, ITestOutputHelp
 {
     public const string FullRunVariable = "ORLEANSCHAT_CHAOS";
 
+    public const string ProgressLogVariable = "ORLEANSCHAT_CHAOS_LOG";
+
     /// <summary>Failure detection small enough that a killed silo is declared dead within a few seconds (CI speed).</summary>
     private static readonly Dictionary<string, string> FastFailureDetection = new()
     {
@@ -72,20 +74,30 @@ public sealed class ChaosSuiteTests(ProductionBackends backends, ITestOutputHelp
         await using var cluster = await ChaosCluster.StartAsync(backends, silos: 2, gateways: 2, new Dictionary<string, string>());
         using var client = await ResourceSample.ClusterClientAsync(cluster);
         var soak = new SoakRun(cluster, client.Services.GetRequiredService<IGrainFactory>());
-        var samples = await soak.RunAsync(TimeSpan.FromMinutes(minutes), output.WriteLine);
-        output.WriteLine($"{soak.Cycles} churn cycles (connect, join, 3 sends, leave, disconnect), {soak.Failures} failed");
-        output.WriteLine(ResourceSample.ToTable(samples));
+        var samples = await soak.RunAsync(TimeSpan.FromMinutes(minutes), Log);
+        Log($"{soak.Cycles} churn cycles (connect, join, 3 sends, leave, disconnect), {soak.Failures} failed");
+        Log(ResourceSample.ToTable(samples));
         await client.StopAsync();
         Assert.Equal(0, soak.Failures);
+    }
+
+    /// <summary>To the test output and, as it happens, to the file bench/chaos/run.sh names (a run cut short still says how far it got).</summary>
+    private void Log(string line)
+    {
+        output.WriteLine(line);
+        if (Environment.GetEnvironmentVariable(ProgressLogVariable) is { Length: > 0 } path)
+        {
+            File.AppendAllText(path, line + Environment.NewLine);
+        }
     }
 
     private async Task<ChaosReport> RunAsync(ChaosCluster cluster, ChaosRun run, IReadOnlyList<ChaosFault> faults)
     {
         try
         {
-            var report = await run.RunAsync(faults, output.WriteLine);
-            output.WriteLine(report.ToTable());
-            output.WriteLine(report.Audit.ToString());
+            var report = await run.RunAsync(faults, Log);
+            Log(report.ToTable());
+            Log(report.Audit.ToString());
             return report;
         }
         catch (Exception e) when (e is not Xunit.Sdk.XunitException)

@@ -18,12 +18,13 @@ if [[ ${1:-} == --soak ]]; then
 fi
 mkdir -p bench/results
 log="bench/results/chaos-$mode-$(date -u +%Y%m%dT%H%M%SZ).log"
-dotnet build Tests/Tests.csproj -v q -nologo | tail -n 3
+export ORLEANSCHAT_CHAOS_LOG="$PWD/${log%.log}.progress"  # the faults and the table as they happen
+[[ ${ORLEANSCHAT_NO_BUILD:-} == 1 ]] || dotnet build Tests/Tests.csproj -v q -nologo | tail -n 3
 # Bounded: the full run takes ~5 min on 2 cores; the soak its minutes plus ~2.
 ORLEANSCHAT_CHAOS=$mode timeout "$(( ${ORLEANSCHAT_SOAK_MINUTES:-0} * 60 + 900 ))" \
   dotnet test Tests/Tests.csproj --no-build --filter "FullyQualifiedName~ChaosSuiteTests.$test" \
   --logger "console;verbosity=detailed" > "$log" 2>&1 || status=$?
-grep -v '^{"EventId' "$log" | sed -n '/Standard Output Messages:/,/^$/p' | sed 's/^ *//'
+cat "$ORLEANSCHAT_CHAOS_LOG" 2>/dev/null || grep -v '^{"EventId' "$log" | sed -n '/Standard Output Messages:/,/^$/p' | sed 's/^ *//'
 grep -E '^\s*(Passed|Failed)!?' "$log" | tail -n 1
 echo "full log: $log"
 exit "${status:-0}"

@@ -43,15 +43,19 @@ public sealed class ChaosRun(ChaosCluster cluster, int users, int rooms)
                 outcomes.Add((fault, at));
                 log($"{at,7:0.0} s  {fault.Name}");
                 await WaitForAcksAfterAsync(people, at, traffic);
+                var outcome = Outcome(fault, at, people);
+                log($"{clock.Elapsed.TotalSeconds,7:0.0} s  every user acked again after {outcome.AcksBackAfter:0.00} s, live back after {outcome.LiveBackAfter:0.00} s");
                 await Task.Delay(Calm);
             }
 
             await stop.CancelAsync();
-            await Task.WhenAll(traffic);
+            await Task.WhenAll(traffic).WaitAsync(TimeSpan.FromMinutes(3)); // each user finishes the send in flight
+            log($"{clock.Elapsed.TotalSeconds,7:0.0} s  traffic stopped; reading everything back");
             var synced = new List<SyncedMessage>();
             foreach (var person in people)
             {
-                synced.AddRange(await SyncFromZeroAsync(await person.ReaderAsync(), person.Rooms.Select(ConversationId.ForRoom)));
+                var reader = await person.ReaderAsync().WaitAsync(TimeSpan.FromMinutes(1));
+                synced.AddRange(await SyncFromZeroAsync(reader, person.Rooms.Select(ConversationId.ForRoom)));
             }
 
             return ChaosReport.Of(people, synced, [.. outcomes.Select(o => Outcome(o.Fault, o.At, people))]);

@@ -171,8 +171,8 @@ public sealed class ChaosUser(string id, IReadOnlyList<string> rooms, IReadOnlyL
             var gateway = gateways[_gateway];
             try
             {
-                var token = await gateway.LoginAsync(id);
-                var client = await ChatClient.ConnectAsync(gateway.WebSocketUri(token), receive: false);
+                var token = await gateway.LoginAsync(id).WaitAsync(TimeSpan.FromSeconds(10), cancel);
+                var client = await ChatClient.ConnectAsync(gateway.WebSocketUri(token), receive: false).WaitAsync(TimeSpan.FromSeconds(10), cancel);
                 var connection = ++_connection;
                 client.FrameReceived += frame => OnFrame(frame, connection);
                 client.StartReceiving();
