@@ -1,3 +1,4 @@
+using OrleansChat.Grains.Gateways;
 using OrleansChat.Grains.Rooms;
 using OrleansChat.Model;
 using OrleansChat.Protocol;
@@ -11,7 +12,7 @@ namespace OrleansChat.Grains;
 /// </summary>
 public sealed partial class GroupRoomGrain
 {
-    /// <summary>Loads the standings (no profiles) after moving a legacy state's members into rows.</summary>
+    /// <summary>Loads the standings (no profiles) after moving a legacy state's members into rows, then asks the gateways who is online.</summary>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         if (State.HasLegacyMembers)
@@ -25,6 +26,12 @@ public sealed partial class GroupRoomGrain
         if (State.OwnerId is { } owner && !State.IsMember(owner))
         {
             await PassOwnershipAsync(); // an owner's leave cut short between their row and the room's state
+        }
+
+        // Reactivated after a silo died (or moved): the gateways holding online members say so now, not at their next renewal.
+        foreach (var (gateway, users) in await GatewayRecall.AskAsync(GrainFactory, g => g.LocalUsersIn(Room)))
+        {
+            _gateways.Renew(gateway, users.Where(IsMember));
         }
     }
 

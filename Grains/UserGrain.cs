@@ -70,6 +70,15 @@ public sealed partial class UserGrain(
 
     private UserGateways Announced => new(UserId, _announcedGateways, _gatewaysVersion);
 
+    /// <summary>Reactivated after a silo died (or moved): the gateways holding the user's connections say so now.</summary>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        foreach (var (gateway, connections) in await GatewayRecall.AskAsync(GrainFactory, g => g.LocalConnectionsOf(UserId)))
+        {
+            _connections.Renew(gateway, connections);
+        }
+    }
+
     public async Task<UserSession> Connect(UserProfile profile, GatewayRef gateway, string connectionId)
     {
         if (profile.Id != UserId)

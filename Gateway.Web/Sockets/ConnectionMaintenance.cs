@@ -42,16 +42,50 @@ public sealed partial class ConnectionMaintenance(
         // Three renewals fit in one expiry period, so one lost renewal never drops a live gateway.
         var schedule = new RenewalSchedule(chat.Value.SubscriptionExpiry / 3);
         using var timer = new PeriodicTimer(schedule.Tick, time);
+        await RegisterAsync();
         while (await WaitAsync(timer, stoppingToken))
         {
             try
             {
-                await gateway.RenewAsync(schedule.Next());
+                var slice = schedule.Next();
+                if (slice.Index == 0)
+                {
+                    await gateway.RegisterAsync(); // the directory of gateways expires like every other registration
+                }
+
+                await gateway.RenewAsync(slice);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 LogRenewFailed(e);
             }
+        }
+
+        await UnregisterAsync();
+    }
+
+    private async Task RegisterAsync()
+    {
+        try
+        {
+            await gateway.RegisterAsync();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogRenewFailed(e); // retried at the start of the next renewal period
+        }
+    }
+
+    /// <summary>Best effort: a gateway that cannot say so lapses from the directory at its expiry.</summary>
+    private async Task UnregisterAsync()
+    {
+        try
+        {
+            await gateway.UnregisterAsync().WaitAsync(TimeSpan.FromSeconds(2));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogUnregisterFailed(e);
         }
     }
 
@@ -71,4 +105,7 @@ public sealed partial class ConnectionMaintenance(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing gateway registrations failed; retrying next period")]
     private partial void LogRenewFailed(Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Leaving the gateway directory failed; the entry lapses at its expiry")]
+    private partial void LogUnregisterFailed(Exception exception);
 }

@@ -133,6 +133,18 @@ public sealed partial class LocalGateway : IGatewayObserver
         return Task.CompletedTask;
     }
 
+    public Task<string[]> LocalUsersIn(string room) =>
+        Task.FromResult(_registry.InRoom(room).Select(c => c.User.Id).Distinct(StringComparer.Ordinal).ToArray());
+
+    public Task<string[]> LocalConnectionsOf(string userId) =>
+        Task.FromResult(_registry.OfUser(userId).Select(c => c.Id).ToArray());
+
+    /// <summary>Lists (or keeps listed) this gateway where activating grains look for their members' gateways.</summary>
+    public Task RegisterAsync() => _grains.GetGrain<IGatewayDirectoryGrain>(0).Register(Ref);
+
+    /// <summary>Stopping cleanly: activating grains need not ask this gateway any more.</summary>
+    public Task UnregisterAsync() => _grains.GetGrain<IGatewayDirectoryGrain>(0).Unregister(Id);
+
     /// <summary>Re-states the local room presences and connections of one slice so that the grains' registrations do not expire.</summary>
     public async Task RenewAsync(RenewalSlice slice)
     {

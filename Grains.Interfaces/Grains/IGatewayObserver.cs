@@ -21,6 +21,15 @@ public interface IGatewayObserver : IGrainObserver
     /// <summary>The user joined or left a room (from any device): add or drop their local sockets in its index.</summary>
     [OneWay]
     Task RoomMembershipChanged(string userId, string room, bool joined);
+
+    /// <summary>
+    /// The users with a socket here in <paramref name="room"/>: asked by a room grain as it activates (after a silo
+    /// died, or a move), so it delivers live at once instead of after the next renewal. Answered from memory.
+    /// </summary>
+    Task<string[]> LocalUsersIn(string room);
+
+    /// <summary>The ids of <paramref name="userId"/>'s connections here: asked by a user grain as it activates.</summary>
+    Task<string[]> LocalConnectionsOf(string userId);
 }
 
 /// <summary>How a grain addresses a gateway: a stable id (the subscription key) and its observer reference.</summary>

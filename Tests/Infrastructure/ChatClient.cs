@@ -48,6 +48,9 @@ public sealed class ChatClient : IAsyncDisposable
     /// <summary>Completes with the server's close status when the server closes the connection (null: dropped without one).</summary>
     public Task<WebSocketCloseStatus?> Closed => _closed.Task;
 
+    /// <summary>Raised on the receive loop for every frame, as it arrives (for timing live deliveries).</summary>
+    public event Action<Frame>? FrameReceived;
+
     public string? CloseDescription { get; private set; }
 
     /// <summary>The sub-protocol the server selected at the upgrade, if any.</summary>
@@ -223,6 +226,8 @@ public sealed class ChatClient : IAsyncDisposable
         {
             _received.Add(frame);
         }
+
+        FrameReceived?.Invoke(frame);
     }
 
     private byte[] Decode(byte[] binary)

@@ -47,6 +47,11 @@ public sealed class RecordingGatewayObserver : IGatewayObserver
     public Task RoomMembershipChanged(string userId, string room, bool joined) =>
         Record(new GatewayCall(nameof(RoomMembershipChanged), userId, null, room, joined));
 
+    /// <summary>A stand-in holds no sockets: it never registers with the gateway directory, so grains do not ask it.</summary>
+    public Task<string[]> LocalUsersIn(string room) => Task.FromResult<string[]>([]);
+
+    public Task<string[]> LocalConnectionsOf(string userId) => Task.FromResult<string[]>([]);
+
     /// <summary>The frames of type <typeparamref name="T"/> delivered to room or user <paramref name="target"/>.</summary>
     public IReadOnlyList<T> Frames<T>(string target)
         where T : ServerFrame =>

@@ -25,6 +25,9 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The operating system's id of the process (for resource samples).</summary>
+    public int Pid => _process.Id;
+
     /// <summary>Silo.dll of the same configuration (Debug/Release) as this test assembly.</summary>
     public static string SiloDll()
     {

@@ -3,6 +3,7 @@ import { Heartbeat, DEFAULT_HEARTBEAT } from './heartbeat.js';
 import { Reconnector, DEFAULT_BACKOFF } from './reconnect.js';
 import { Outbox } from './outbox.js';
 import { Cursors } from './cursors.js';
+import { GapRepair, DEFAULT_GAP_REPAIR } from './gap-repair.js';
 import { createBrowserTransport, fetchRequest } from './transport-browser.js';
 import { ChatError } from './errors.js';
 import { login, trimSlash, TokenSession } from './auth.js';
@@ -104,6 +105,9 @@ export class ChatClient extends Emitter {
    * @param {number} [options.healthyAfterMs]    a connection up this long resets the backoff (default 10 s)
    * @param {number} [options.maxFrameBytes]   the gateway's Sockets:MaxFrameBytes (default 64 KiB); bigger frames reject with too_large
    * @param {object} [options.cursors]  initial {conv: lastSeq}, e.g. restored from storage
+   * @param {{graceMs?: number, quietMs?: number}} [options.gapRepair]  a live message that skips seqs makes the
+   *        client sync that conversation after graceMs (300); no live message for quietMs (30 s, the server's
+   *        renewal period) makes it sync every conversation (see gap-repair.js)
    * @param {{token: string, expiresAt: string}} [options.session]  a login's answer instead of `token`: the
    *        client refreshes it (POST /api/auth/refresh) at 80 % of its lifetime; see `client.auth` ('token' event)
    * @param {'query'|'protocol'|'header'} [options.tokenIn]  where the token goes on the upgrade; default: the
@@ -143,6 +147,13 @@ export class ChatClient extends Emitter {
     this.crypto = options.crypto || null;
     this.cursors = new Cursors(options.cursors);
     this.outbox = new Outbox();
+    this.gapRepair = new GapRepair({
+      ...DEFAULT_GAP_REPAIR,
+      ...(options.gapRepair || {}),
+      hasHole: (conv) => this.cursors.hasHole(conv),
+      repair: (conv) => this._resync({ [conv]: this.cursors.get(conv) }),
+      syncAll: () => this._resync(),
+    });
     this.reconnector = new Reconnector({ backoff: { ...DEFAULT_BACKOFF, ...(options.backoff || {}) }, random: options.random });
     this.heartbeat = new Heartbeat({
       ...DEFAULT_HEARTBEAT,
@@ -208,6 +219,7 @@ export class ChatClient extends Emitter {
     this._live = null;
     this.reconnector.cancel();
     this.heartbeat.stop();
+    this.gapRepair.stop();
     this._clearProbe();
     if (this.auth) this.auth.stop();
     if (live) {
@@ -618,6 +630,7 @@ export class ChatClient extends Emitter {
     clearTimeout(live.timer);
     clearTimeout(live.healthy);
     this.heartbeat.stop();
+    this.gapRepair.stop();
     this._clearProbe();
     for (const frame of this.outbox.dropNonResendable()) {
       this._settle(frame.id, null, new ChatError('disconnected', `the connection dropped before the reply to ${frame.type}`));
@@ -711,6 +724,7 @@ export class ChatClient extends Emitter {
     if (first) this.reconnector.reset();
     else live.healthy = setTimeout(() => this.reconnector.reset(), this.options.healthyAfterMs);
     if (!this.hidden) this.heartbeat.start();
+    this.gapRepair.start();
     this._setState('connected', { first });
     this.emit('welcome', welcome, { first });
     if (!first) this._resync();
@@ -723,11 +737,11 @@ export class ChatClient extends Emitter {
   }
 
   /**
-   * After a reconnection: fetch what was missed, conversation by conversation (at most 100 per sync frame),
-   * again for those that say `more`, until nothing is left.
+   * After a reconnection (and to repair a hole, see gap-repair.js): fetch what was missed, conversation by
+   * conversation (at most 100 per sync frame), again for those that say `more`, until nothing is left.
    */
-  async _resync() {
-    let queue = Object.entries(this.cursors.toJSON());
+  async _resync(cursors = this.cursors.toJSON()) {
+    let queue = Object.entries(cursors);
     for (let round = 0; round < 10000 && queue.length > 0; round++) {
       const batch = Object.fromEntries(queue.slice(0, MAX_SYNC_CONVERSATIONS));
       queue = queue.slice(MAX_SYNC_CONVERSATIONS);
@@ -770,6 +784,7 @@ export class ChatClient extends Emitter {
 
   _deliver(frame, synced) {
     if (!this.cursors.accept(frame.conv, frame.seq)) return; // already shown
+    if (!synced) this.gapRepair.live(frame.conv);
     const decoded = this._decrypt(frame);
     const message = {
       kind: frame.type === 'room.message' ? 'room' : 'dm',

@@ -56,6 +56,12 @@ export class Cursors {
     return !!c && (seq <= c.last || c.ahead.has(seq));
   }
 
+  /** Whether conv has seen seqs above a missing one (a hole to fetch). */
+  hasHole(conv) {
+    const c = this._convs.get(conv);
+    return !!c && c.ahead.size > 0;
+  }
+
   /**
    * Records conv+seq; true when it is new (show it), false when it is a duplicate (drop it).
    */

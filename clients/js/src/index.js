@@ -4,6 +4,7 @@ export { createWebCryptoProvider, SecureChannel, SessionCryptoError } from './se
 export { createBrowserTransport, fetchRequest } from './transport-browser.js';
 export { createWxTransport, wxRequest, bindWxAppLifecycle } from './transport-wx.js';
 export { Heartbeat, DEFAULT_HEARTBEAT } from './heartbeat.js';
+export { GapRepair, DEFAULT_GAP_REPAIR } from './gap-repair.js';
 export { Reconnector, backoffDelay, backoffCeiling, DEFAULT_BACKOFF } from './reconnect.js';
 export { Outbox } from './outbox.js';
 export { Cursors } from './cursors.js';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { Body, dmConv, roomConv } from '../src/index.js';
+import { Body, createBrowserTransport, dmConv, roomConv } from '../src/index.js';
 import { gatewayForFile, uniqueName, eventually, nextEvent } from '../testing/gateway.js';
 
 const gateway = gatewayForFile();
@@ -166,4 +166,62 @@ test('an unacknowledged send is resent after a drop with the same id and not dup
   assert.deepEqual(atAlice.map((m) => m.seq), [1, 2], 'alice sees her own message once too');
   const history = await bob.history(roomConv(room));
   assert.equal(history.messages.length, 2, 'stored once');
+});
+
+/** A transport that loses the incoming live messages `lose` picks, as a delivery lost between grain and gateway would. */
+function losingTransport(lose) {
+  const inner = createBrowserTransport({ WebSocket });
+  return {
+    ...inner,
+    open(url, handlers, options) {
+      return inner.open(url, {
+        ...handlers,
+        message: (data) => {
+          if (typeof data === 'string' && lose(JSON.parse(data))) return;
+          handlers.message(data);
+        },
+      }, options);
+    },
+  };
+}
+
+test('a live message lost while connected is fetched once a later one shows the hole', async () => {
+  const room = uniqueName('room');
+  const alice = await user('Alice');
+  const bob = await user('Bob', { transport: losingTransport((f) => f.type === 'room.message' && f.seq === 2) });
+  const atBob = record(bob);
+  const shownAt = new Map();
+  bob.on('message', (m) => shownAt.set(m.seq, Date.now()));
+  await alice.joinRoom(room);
+  await bob.joinRoom(room);
+  const conv = roomConv(room);
+
+  for (let i = 1; i <= 3; i++) await alice.sendText(room, `m${i}`);
+  await eventually(() => atBob.some((m) => m.seq === 3), 'bob sees seq 3 live');
+  await eventually(() => atBob.some((m) => m.seq === 2), 'bob fetches the lost seq 2', 2000);
+  const repairedAfterMs = shownAt.get(2) - shownAt.get(3);
+  await alice.sendText(room, 'm4');
+  await eventually(() => atBob.some((m) => m.seq === 4), 'bob sees seq 4 live');
+
+  for (let seq = 1; seq <= 4; seq++) assert.equal(countSeq(atBob, conv, seq), 1, `seq ${seq} exactly once`);
+  assert.equal(atBob.find((m) => m.seq === 2).synced, true);
+  assert.equal(bob.state, 'connected', 'repaired without a reconnection');
+  assert.ok(repairedAfterMs >= 250, `not before the reordering grace (${repairedAfterMs} ms)`);
+});
+
+test('a connection quiet for the renewal period syncs and finds a lost last message', async () => {
+  const room = uniqueName('room');
+  const alice = await user('Alice');
+  const bob = await user('Bob', {
+    transport: losingTransport((f) => f.type === 'room.message' && f.seq === 1),
+    gapRepair: { quietMs: 1000 },
+  });
+  const atBob = record(bob);
+  await alice.joinRoom(room);
+  await bob.joinRoom(room);
+  await alice.sendText(room, 'the only message');
+  await eventually(() => atBob.some((m) => m.seq === 1), 'bob syncs the lost message', 5000);
+  assert.equal(atBob.length, 1);
+  assert.equal(atBob[0].synced, true);
+  assert.equal(bob.state, 'connected');
 });
