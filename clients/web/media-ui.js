@@ -1,6 +1,6 @@
 // The page's media controls (issue 20): a picture button (upload, then send by mediaId; the thread shows the
 // thumbnail and opens the full image on click) and a hold-to-record voice button (MediaRecorder; release to send).
-// app.js hands in how to reach the current client and conversation; everything else lives here.
+// composer.js hands in how to reach the current client and conversation; everything else lives here.
 import { MediaUploader, sendUpload, recordVoice } from './sdk/media.js';
 
 const $ = (id) => document.getElementById(id);
