@@ -42,7 +42,7 @@ public sealed partial class ConnectionMaintenance(
         // Three renewals fit in one expiry period, so one lost renewal never drops a live gateway.
         var schedule = new RenewalSchedule(chat.Value.SubscriptionExpiry / 3);
         using var timer = new PeriodicTimer(schedule.Tick, time);
-        await RegisterAsync();
+        await RegisterUntilDoneAsync(stoppingToken);
         while (await WaitAsync(timer, stoppingToken))
         {
             try
@@ -64,15 +64,36 @@ public sealed partial class ConnectionMaintenance(
         await UnregisterAsync();
     }
 
-    private async Task RegisterAsync()
+    /// <summary>
+    /// Enters the gateway directory, retrying with back-off (0.5 s doubling to 10 s): in Client mode the hosted services
+    /// start beside the cluster client's own connection retries, so the first attempts can come before any silo
+    /// answers, and a gateway missing from the directory is not asked by grains that reactivate after a silo dies.
+    /// </summary>
+    private async Task RegisterUntilDoneAsync(CancellationToken stoppingToken)
     {
-        try
+        var delay = TimeSpan.FromMilliseconds(500);
+        while (!stoppingToken.IsCancellationRequested)
         {
-            await gateway.RegisterAsync();
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            LogRenewFailed(e); // retried at the start of the next renewal period
+            try
+            {
+                await gateway.RegisterAsync();
+                return;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogRenewFailed(e);
+            }
+
+            try
+            {
+                await Task.Delay(delay, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            delay = Min(delay * 2, TimeSpan.FromSeconds(10));
         }
     }
 
