@@ -92,6 +92,9 @@ public sealed partial class GroupRoomGrain(
         return new SendReceipt(message.Conv, message.Seq, message.Ts, duplicate);
     }
 
+    public Task<SendOutcome[]> SendBatch(UserProfile from, OutgoingMessage[] messages) =>
+        SendBatches.RunAsync(messages, m => Send(from, m.ClientId, m.Body));
+
     public async Task<RoomMemberList> GetMemberPage(string askingUserId, string? after, int? limit)
     {
         EnsureMember(askingUserId);
