@@ -86,7 +86,7 @@ public sealed partial class GroupRoomGrain(
         var (message, duplicate) = await Sequencer.AppendAsync(from, clientId, body, NowMs);
         if (!duplicate)
         {
-            Broadcast(RoomMessageEvent.Of(Room, message));
+            BroadcastMessage(RoomMessageEvent.Of(Room, message));
         }
 
         return new SendReceipt(message.Conv, message.Seq, message.Ts, duplicate);
@@ -194,9 +194,13 @@ public sealed partial class GroupRoomGrain(
         }
     }
 
-    /// <summary>One one-way call per live gateway; each gateway fans out to its own sockets in the room.</summary>
+    /// <summary>
+    /// One one-way call per live gateway; each gateway fans out to its own sockets in the room. Messages still in the
+    /// outbox (<see cref="BroadcastMessage"/>) leave first, so every gateway gets the room's frames in order.
+    /// </summary>
     private void Broadcast(ServerFrame frame)
     {
+        FlushOutbox();
         _gateways.RemoveExpired(time.GetUtcNow());
         foreach (var gateway in _gateways.LiveObservers)
         {
