@@ -21,6 +21,7 @@ public sealed class SendPipeliningTests(PipelinedGatewayFixture fixture) : IClas
         await using var alice = await _server.ConnectAsync(GatewayServer.UniqueName("alice"));
         await using var other = await _server.ConnectAsync(GatewayServer.UniqueName("other"));
         await alice.AckedAsync(id => new { type = "room.join", id, room });
+        await other.AckedAsync(id => new { type = "room.join", id, room });
         _gated.Gated = true;
         try
         {
@@ -50,6 +51,10 @@ public sealed class SendPipeliningTests(PipelinedGatewayFixture fixture) : IClas
             var acks = await AcksAsync(alice, "s0", "s1", "s2", "s3", "s4");
             Assert.Equal([1L, 2, 3, 4, 5], acks.Select(a => a.Number("seq")));
             Assert.Equal(5, alice.Count(f => f.Type == "ack" && f.Re!.StartsWith('s')));
+
+            // Committed together, s1-s3 reach the room's gateway in one call: each member still gets them once, in order.
+            await other.WaitForAsync(f => f.Type == "room.message" && f.Number("seq") == 5);
+            Assert.Equal(["s0", "s1", "s2", "s3", "s4"], TextsOf(other, "room.message"));
         }
         finally
         {
