@@ -11,9 +11,9 @@ namespace OrleansChat.Gateway.Protocol;
 /// <summary>
 /// Protocol v1 for one connection: reads each client frame, checks it, calls the grains and replies on the same
 /// socket. Sends are pipelined (<see cref="SendPipeline"/>): up to <c>Protocol:MaxSendsInFlight</c> commit at once, in
-/// the order sent per conversation, while the next frames are read. Any other frame is handled once the sends read
-/// before it are answered, one frame at a time (a <c>ping</c> is answered at once). A refused frame gets an
-/// <c>error</c> and the connection goes on.
+/// the order sent per conversation, while the next frames are read. Any other frame (a <c>ping</c> too) is handled once
+/// the sends read before it are answered, one frame at a time. A refused frame gets an <c>error</c> and the connection
+/// goes on.
 /// </summary>
 public sealed partial class ChatSession(
     ClientConnection connection,
@@ -65,9 +65,11 @@ public sealed partial class ChatSession(
             return;
         }
 
-        if (frame is not PingCommand && _sends is { } sends)
+        if (_sends is { } sends)
         {
-            await sends.DrainAsync(); // a leave, a history read... must see the sends read before it
+            // A leave or a history read must see the sends read before it, and every reply to an earlier frame comes
+            // before this one's (a client's ping after a batch is answered last); an idle pipeline completes at once.
+            await sends.DrainAsync();
         }
 
         Reply(await HandleSafelyAsync(frame));

@@ -26,13 +26,13 @@ public sealed class SendPipeliningTests(PipelinedGatewayFixture fixture) : IClas
         try
         {
             await SendAsync(alice, room, "s0", "s1", "s2");
-            await alice.RequestAsync(id => new { type = "ping", id }); // a ping is answered at once: s0-s2 were read
+            await ReadUpToHereAsync(alice, "r1"); // s0-s2 were read
             var first = await _gated.NextBatchAsync();
             Assert.Equal(["s0"], first.Messages.Select(m => m.ClientId));
 
             // The fourth unanswered send reaches the bound: the reader stops, so s4 and p2 stay unread.
             await SendAsync(alice, room, "s3", "s4");
-            await alice.SendAsync(new { type = "ping", id = "p2" });
+            await alice.SendAsync(RefusedSend("p2"));
             await other.RequestAsync(id => new { type = "ping", id });
             Assert.Equal(0, alice.Count(f => f.Re is "s4" or "p2"));
 
@@ -94,6 +94,35 @@ public sealed class SendPipeliningTests(PipelinedGatewayFixture fixture) : IClas
     }
 
     [Fact]
+    public async Task Ten_connections_pipelining_into_one_room_get_every_send_acked_once_with_gap_free_seqs()
+    {
+        const int Senders = 10, Each = 300;
+        var room = GatewayServer.UniqueName("busy");
+        var clients = await Task.WhenAll(Enumerable.Range(0, Senders).Select(i => _server.ConnectAsync(GatewayServer.UniqueName($"u{i}"))));
+        try
+        {
+            await Task.WhenAll(clients.Select(c => c.AckedAsync(id => new { type = "room.join", id, room })));
+            await Task.WhenAll(clients.Select(async c =>
+            {
+                for (var i = 0; i < Each; i++)
+                {
+                    await c.SendAsync(new { type = "room.send", id = $"m{i}", room, body = new { kind = "text", text = $"m{i}" } });
+                }
+            }));
+
+            var acks = await Task.WhenAll(clients.Select(c => AcksAsync(c, [.. Enumerable.Range(0, Each).Select(i => $"m{i}")])));
+            Assert.All(acks, own => Assert.Equal(own.Select(a => a.Number("seq")).Order(), own.Select(a => a.Number("seq")))); // in the order sent
+            Assert.Equal(Enumerable.Range(1, Senders * Each).Select(i => (long)i), acks.SelectMany(a => a).Select(a => a.Number("seq")).Order());
+            await clients[0].WaitForAsync(f => f.Type == "room.message" && f.Number("seq") == Senders * Each);
+            Assert.Equal(Enumerable.Range(1, Senders * Each).Select(i => (long)i), clients[0].Received.Where(f => f.Type == "room.message").Select(f => f.Number("seq")));
+        }
+        finally
+        {
+            await Task.WhenAll(clients.Select(c => c.DisposeAsync().AsTask()));
+        }
+    }
+
+    [Fact]
     public async Task A_failed_commit_or_a_refused_send_answers_with_an_error_and_the_sends_after_it_go_on()
     {
         var room = GatewayServer.UniqueName("fail");
@@ -106,7 +135,7 @@ public sealed class SendPipeliningTests(PipelinedGatewayFixture fixture) : IClas
             var failing = await _gated.NextBatchAsync();
             await SendAsync(alice, GatewayServer.UniqueName("not-joined"), "x0");
             await SendAsync(alice, room, "s1", "s2");
-            await alice.RequestAsync(id => new { type = "ping", id }); // all read: s1 and s2 wait behind s0's call
+            await ReadUpToHereAsync(alice, "r1"); // all read: s1 and s2 wait behind s0's call
             Assert.Equal("forbidden", (await alice.WaitForAsync(f => f.Re == "x0")).Str("code")); // not held up by s0
 
             failing.Fail(new InvalidOperationException("the database went away"));
@@ -156,6 +185,19 @@ public sealed class SendPipeliningTests(PipelinedGatewayFixture fixture) : IClas
         Assert.Equal(["s0", "leave"], order);
         Assert.Equal("ack", alice.Received.Single(f => f.Re == "s0").Type);
     }
+
+    /// <summary>
+    /// A send the gateway refuses as it reads it (an audio message of no duration), so its answer proves every frame
+    /// before it was read without waiting for their commits (a ping would wait for them).
+    /// </summary>
+    private static async Task ReadUpToHereAsync(ChatClient client, string id)
+    {
+        await client.SendAsync(RefusedSend(id));
+        Assert.Equal("bad_request", (await client.WaitForAsync(f => f.Re == id)).Str("code"));
+    }
+
+    private static object RefusedSend(string id) =>
+        new { type = "room.send", id, room = "marker", body = new { kind = "audio", url = "https://cdn.example/a.mp3", durationMs = 0 } };
 
     private static async Task SendAsync(ChatClient client, string room, params string[] ids)
     {
