@@ -27,18 +27,6 @@ public sealed class SendPipeline(int maxInFlight, Func<UserProfile> sender, Acti
     private TaskCompletionSource? _placeFreed; // the reader waits on it while the bound is reached
     private TaskCompletionSource? _drained;    // the reader waits on it before a frame that must follow the sends
 
-    /// <summary>Sends that are not answered yet.</summary>
-    public int InFlight
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _inFlight;
-            }
-        }
-    }
-
     /// <summary>
     /// Starts <paramref name="message"/> (or queues it behind the call in flight to its conversation, named by
     /// <paramref name="conversation"/>); completes at once unless the connection's bound is now reached.
