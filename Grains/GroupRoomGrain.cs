@@ -87,12 +87,15 @@ public sealed partial class GroupRoomGrain(
         var (message, duplicate) = await Sequencer.AppendAsync(from, clientId, body, NowMs);
         if (!duplicate)
         {
-            Broadcast(RoomMessageEvent.Of(Room, message));
+            BroadcastMessage(RoomMessageEvent.Of(Room, message));
             RecordActivity(message);
         }
 
         return new SendReceipt(message.Conv, message.Seq, message.Ts, duplicate);
     }
+
+    public Task<SendOutcome[]> SendBatch(UserProfile from, OutgoingMessage[] messages) =>
+        SendBatches.RunAsync(messages, m => Send(from, m.ClientId, m.Body));
 
     public async Task<RoomMemberList> GetMemberPage(string askingUserId, string? after, int? limit)
     {
@@ -194,9 +197,13 @@ public sealed partial class GroupRoomGrain(
         }
     }
 
-    /// <summary>One one-way call per live gateway; each gateway fans out to its own sockets in the room.</summary>
+    /// <summary>
+    /// One one-way call per live gateway; each gateway fans out to its own sockets in the room. Messages still in the
+    /// outbox (<see cref="BroadcastMessage"/>) leave first, so every gateway gets the room's frames in order.
+    /// </summary>
     private void Broadcast(ServerFrame frame)
     {
+        FlushOutbox();
         _gateways.RemoveExpired(time.GetUtcNow());
         foreach (var gateway in _gateways.LiveObservers)
         {

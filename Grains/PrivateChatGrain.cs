@@ -156,6 +156,9 @@ public sealed partial class PrivateChatGrain(
         return new SendReceipt(message.Conv, message.Seq, message.Ts, duplicate);
     }
 
+    public Task<SendOutcome[]> SendBatch(UserProfile from, OutgoingMessage[] messages) =>
+        SendBatches.RunAsync(messages, m => Send(from, m.ClientId, m.Body));
+
     public async Task UserGatewaysChanged(UserGateways user, bool presenceChanged)
     {
         var peer = PeerOf(user.UserId);

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using Microsoft.Extensions.Options;
 using OrleansChat.Gateway.Limits;
 using OrleansChat.Gateway.Sockets;
 using OrleansChat.Grains;
@@ -9,8 +10,10 @@ namespace OrleansChat.Gateway.Protocol;
 
 /// <summary>
 /// Protocol v1 for one connection: reads each client frame, checks it, calls the grains and replies on the same
-/// socket. Frames of one connection are handled in order; a refused frame gets an <c>error</c> and the
-/// connection goes on.
+/// socket. Sends are pipelined (<see cref="SendPipeline"/>): up to <c>Protocol:MaxSendsInFlight</c> commit at once, in
+/// the order sent per conversation, while the next frames are read. Any other frame (a <c>ping</c> too) is handled once
+/// the sends read before it are answered, one frame at a time. A refused frame gets an <c>error</c> and the connection
+/// goes on.
 /// </summary>
 public sealed partial class ChatSession(
     ClientConnection connection,
@@ -20,6 +23,7 @@ public sealed partial class ChatSession(
     FrameValidator validator,
     ConnectionRateLimit rateLimit,
     TimeProvider time,
+    IOptions<ProtocolOptions> protocol,
     ILogger<ChatSession> logger,
     Observability.GatewayMetrics metrics,
     Media.MediaBodies media) : IFrameHandler
@@ -27,6 +31,7 @@ public sealed partial class ChatSession(
     // Made on first use: an idle connection should not pay for them.
     private RecentGrains<IGroupRoomGrain>? _rooms;
     private RecentGrains<IPrivateChatGrain>? _dms;
+    private SendPipeline? _sends;
 
     private UserProfile Me => connection.User;
 
@@ -55,6 +60,21 @@ public sealed partial class ChatSession(
             return;
         }
 
+        if (frame is RoomSendCommand { Body: not (ImageBody or AudioBody) } or DmSendCommand { Body: not (ImageBody or AudioBody) })
+        {
+            await SendAsync(frame);
+            return;
+        }
+
+        // Anything else, media sends included (their upload is resolved and checked first, ChatSession.Media.cs),
+        // is handled in order after the pipelined sends before it.
+        if (_sends is { } sends)
+        {
+            // A leave or a history read must see the sends read before it, and every reply to an earlier frame comes
+            // before this one's (a client's ping after a batch is answered last); an idle pipeline completes at once.
+            await sends.DrainAsync();
+        }
+
         Reply(await HandleSafelyAsync(frame));
     }
 
@@ -71,6 +91,48 @@ public sealed partial class ChatSession(
         var ms = (long)Math.Ceiling(retryAfter.TotalMilliseconds);
         Reply(new ErrorReply(re, ChatErrorCode.RateLimited, $"rate limit reached: retry after {ms} ms", ms));
         return true;
+    }
+
+    /// <summary>Hands a send to the pipeline; waits (and so stops reading the socket) only while the bound is reached.</summary>
+    private ValueTask SendAsync(ClientFrame frame)
+    {
+        try
+        {
+            if (validator.Check(frame) is { } invalid)
+            {
+                throw invalid;
+            }
+
+            var sends = _sends ??= new SendPipeline(protocol.Value.MaxSendsInFlight, () => Me, Answer);
+            return frame switch
+            {
+                RoomSendCommand c => sends.SendAsync((false, c.Room), Room(c.Room), c, new OutgoingMessage(c.Id, c.Body)),
+                DmSendCommand c => sends.SendAsync((true, c.To), Dm(c.To), c, new OutgoingMessage(c.Id, c.Body)),
+                _ => throw new ArgumentOutOfRangeException(nameof(frame), frame.GetType().Name, "not a send"),
+            };
+        }
+        catch (ChatException e)
+        {
+            Reply(new ErrorReply(frame.Id, e.Code, e.Message));
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>The answer to one pipelined send: its ack, or its error (a failure the client may retry with the same id).</summary>
+    private void Answer(ClientFrame frame, SendOutcome outcome)
+    {
+        if (outcome.Receipt is { } receipt)
+        {
+            Reply(Accepted(frame, frame is RoomSendCommand ? "room" : "dm", receipt));
+            return;
+        }
+
+        if (outcome.Fault is { } fault)
+        {
+            LogSendFailed(fault, Me.Id);
+        }
+
+        Reply(new ErrorReply(frame.Id, outcome.Error, outcome.Message ?? "the message was not sent"));
     }
 
     // ValueTask: a ping (400 a second from 10,000 idle sockets) completes synchronously and then allocates no task.
@@ -102,14 +164,12 @@ public sealed partial class ChatSession(
         RoomJoinCommand c => await JoinAsync(c),
         RoomLeaveCommand c => await LeaveAsync(c),
         RoomSendCommand { Body: ImageBody or AudioBody } c => await SendMediaAsync(c, c.Body, Room(c.Room).Send, "room"),
-        RoomSendCommand c => Accepted(c, "room", await Room(c.Room).Send(Me, c.Id, c.Body)),
         RoomMembersCommand c => await MembersAsync(c),
         DmRequestCommand c => Ack(c, await Dm(c.To).Request(Me)),
         DmAcceptCommand c => Ack(c, await Dm(c.From).Accept(Me)),
         DmDeclineCommand c => Ack(c, await Dm(c.From).Decline(Me)),
         DmLeaveCommand c => Ack(c, await Dm(c.With).Leave(Me)),
         DmSendCommand { Body: ImageBody or AudioBody } c => await SendMediaAsync(c, c.Body, Dm(c.To).Send, "dm"),
-        DmSendCommand c => Accepted(c, "dm", await Dm(c.To).Send(Me, c.Id, c.Body)),
         HistoryCommand c => await HistoryAsync(c),
         SyncCommand c => await SyncAsync(c),
         RoomCreateCommand c => await CreateAsync(c),
@@ -259,6 +319,9 @@ public sealed partial class ChatSession(
         ConversationId.TryParseRoom(conv, out var room) ? Room(room)
         : ConversationId.TryParseDm(conv, out var a, out var b) ? grains.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(a, b))
         : throw ChatException.BadRequest($"unknown conversation \"{conv}\"");
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A send of user {UserId} failed: {Fault}")]
+    private partial void LogSendFailed(string fault, string userId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Handling {Frame} for user {UserId} failed")]
     private partial void LogFrameFailed(Exception exception, string frame, string userId);

@@ -17,6 +17,12 @@ public sealed class ProtocolOptions
     /// <summary>Most conversations one <c>sync</c> may name.</summary>
     public int MaxSyncConversations { get; set; } = 100;
 
+    /// <summary>
+    /// Sends of one connection that may commit at once (1-1024): the reader goes on reading while they do, and stops
+    /// reading the socket while this many are unanswered. 1 answers each send before the next frame is read.
+    /// </summary>
+    public int MaxSendsInFlight { get; set; } = 32;
+
     /// <summary>Hosts media and avatar URLs may point at (<c>cdn.example.com</c>, <c>*.example.com</c>); empty: any host.</summary>
     public string[] MediaHosts { get; set; } = [];
 }

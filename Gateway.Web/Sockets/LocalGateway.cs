@@ -104,6 +104,21 @@ public sealed partial class LocalGateway : IGatewayObserver
         return Task.CompletedTask;
     }
 
+    public Task DeliverManyToRoom(string room, ServerFrame[] frames)
+    {
+        var members = _registry.InRoom(room);
+        foreach (var frame in frames)
+        {
+            _metrics.FannedOut(frame);
+            if (members.Length > 0)
+            {
+                _lanes.Post(members, ProtocolJson.Serialize(frame));
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
     public Task DeliverToUsers(IReadOnlyList<string> userIds, ServerFrame frame)
     {
         _metrics.FannedOut(frame);

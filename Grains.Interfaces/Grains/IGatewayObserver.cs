@@ -14,6 +14,13 @@ public interface IGatewayObserver : IGrainObserver
     [OneWay]
     Task DeliverToRoom(string room, ServerFrame frame);
 
+    /// <summary>
+    /// Deliver each of <paramref name="frames"/>, in order, to every local socket that is in <paramref name="room"/>:
+    /// the room's messages that became durable together, in one call.
+    /// </summary>
+    [OneWay]
+    Task DeliverManyToRoom(string room, ServerFrame[] frames);
+
     /// <summary>Deliver to every local socket of the <paramref name="userIds"/> (one serialisation for all of them).</summary>
     [OneWay]
     Task DeliverToUsers(IReadOnlyList<string> userIds, ServerFrame frame);

@@ -34,7 +34,9 @@ public sealed class GatewayServer : IAsyncDisposable
 
     public HttpClient Http => _http;
 
-    public static async Task<GatewayServer> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <param name="settings">Configuration over the test defaults.</param>
+    /// <param name="services">Registrations made before the gateway's own (which add theirs only when missing, the message log included).</param>
+    public static async Task<GatewayServer> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
         var app = GatewayApp.Build([], builder =>
         {
@@ -55,6 +57,7 @@ public sealed class GatewayServer : IAsyncDisposable
                 builder.Configuration.AddInMemoryCollection(settings);
             }
 
+            services?.Invoke(builder.Services);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         });
         await app.StartAsync();

@@ -29,6 +29,17 @@ public sealed class RecordingGatewayObserver : IGatewayObserver
 
     public Task DeliverToRoom(string room, ServerFrame frame) => Record(new GatewayCall(nameof(DeliverToRoom), room, frame));
 
+    /// <summary>Recorded as one <see cref="DeliverToRoom"/> per frame, so that tests find a room's frames in order whatever call brought them.</summary>
+    public Task DeliverManyToRoom(string room, ServerFrame[] frames)
+    {
+        foreach (var frame in frames)
+        {
+            Record(new GatewayCall(nameof(DeliverToRoom), room, frame));
+        }
+
+        return Task.CompletedTask;
+    }
+
     /// <summary>Recorded as one call per user, so that tests find a user's frames by target; <see cref="UserDeliveryCalls"/> counts the calls.</summary>
     public Task DeliverToUsers(IReadOnlyList<string> userIds, ServerFrame frame)
     {
