@@ -60,14 +60,18 @@ public sealed partial class ChatSession(
             return;
         }
 
-        if (frame is RoomSendCommand { Body: not (ImageBody or AudioBody) } or DmSendCommand { Body: not (ImageBody or AudioBody) })
+        if (frame is RoomSendCommand or DmSendCommand)
         {
             await SendAsync(frame);
             return;
         }
 
-        // Anything else, media sends included (their upload is resolved and checked first, ChatSession.Media.cs),
-        // is handled in order after the pipelined sends before it.
+        await HandleAfterTheSendsAsync(frame);
+    }
+
+    /// <summary>Handles a frame once the pipelined sends read before it are answered.</summary>
+    private async ValueTask HandleAfterTheSendsAsync(ClientFrame frame)
+    {
         if (_sends is { } sends)
         {
             // A leave or a history read must see the sends read before it, and every reply to an earlier frame comes
@@ -101,6 +105,13 @@ public sealed partial class ChatSession(
             if (validator.Check(frame) is { } invalid)
             {
                 throw invalid;
+            }
+
+            if (frame is RoomSendCommand { Body: ImageBody or AudioBody } or DmSendCommand { Body: ImageBody or AudioBody })
+            {
+                // A media body is resolved (its upload found and its owner checked, ChatSession.Media.cs) before the
+                // grain sees it: such sends go one at a time, in order after the pipelined ones.
+                return HandleAfterTheSendsAsync(frame);
             }
 
             var sends = _sends ??= new SendPipeline(protocol.Value.MaxSendsInFlight, () => Me, Answer);
