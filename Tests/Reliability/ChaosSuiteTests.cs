@@ -50,8 +50,7 @@ public sealed class ChaosSuiteTests(ProductionBackends backends, ITestOutputHelp
     public async Task Full_run_with_the_prod_failure_detection()
     {
         Skip.If(Environment.GetEnvironmentVariable(FullRunVariable) != "full", $"the full chaos run: bench/chaos/run.sh (sets {FullRunVariable}=full)");
-        var settings = new Dictionary<string, string>(); // the prod overlay sets no Cluster:FailureDetection: Orleans' defaults
-        await using var cluster = await ChaosCluster.StartAsync(backends, silos: 2, gateways: 2, settings);
+        await using var cluster = await ChaosCluster.StartAsync(backends, silos: 2, gateways: 2, ProdFailureDetection());
         var run = new ChaosRun(cluster, users: 12, rooms: 6) { RecoveryWindow = TimeSpan.FromSeconds(90), Calm = TimeSpan.FromSeconds(5) };
         var report = await RunAsync(cluster, run,
         [
@@ -64,6 +63,22 @@ public sealed class ChaosSuiteTests(ProductionBackends backends, ITestOutputHelp
         Assert.Equal(0, report.Audit.Lost);
         Assert.Equal(0, report.Audit.Duplicated);
         Assert.Equal(0, report.Audit.Gaps);
+    }
+
+    /// <summary>
+    /// The shipped settings are the tested settings: the failure detection the prod overlay sets
+    /// (<c>Cluster__FailureDetection__*</c> in k8s/overlays/prod/kustomization.yaml), read from the file itself.
+    /// </summary>
+    private static Dictionary<string, string> ProdFailureDetection()
+    {
+        var overlay = Path.Combine(OrleansChat.Tests.Deploy.Kustomize.RepositoryRoot(), "k8s", "overlays", "prod", "kustomization.yaml");
+        var settings = File.ReadLines(overlay)
+            .Select(line => line.Trim().TrimStart('-').Trim())
+            .Where(line => line.StartsWith("Cluster__FailureDetection__", StringComparison.Ordinal))
+            .Select(line => line.Split('=', 2))
+            .ToDictionary(pair => pair[0].Replace("__", ":", StringComparison.Ordinal), pair => pair[1]);
+        Assert.NotEmpty(settings);
+        return settings;
     }
 
     [SkippableFact]
