@@ -14,6 +14,7 @@ export function setupRooms() {
       await app.client.joinRoom(room);
       $('room-input').value = '';
       ensureConv(roomConv(room));
+      app.store.refresh().catch(() => {}); // the list learns the room's preview and counts
       await openConv(roomConv(room));
     } catch (err) {
       toast(`Join: ${err.message}`);
