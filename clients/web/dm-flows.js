@@ -5,7 +5,7 @@ import { dmConv } from './sdk/index.js';
 import { app, convs, names, ensureConv, remember, nameOf } from './state.js';
 import { $, toast } from './ui.js';
 import { renderLists, openConv, showConv } from './conversation-list.js';
-import { notice } from './thread.js';
+import { notice, render } from './thread.js';
 
 const requestedByMe = new Set(); // user ids this page asked: their chat opens when they accept
 
@@ -26,7 +26,7 @@ export function watchDms(client, store) {
   client.on('dm.open', (e) => {
     remember(e.with);
     const c = ensureConv(e.conv);
-    c.online = true;
+    c.online = e.online ?? true; // servers before `online` in dm.open only opened a chat with someone connected
     renderLists();
     notice(e.conv, `Private chat with ${e.with.name} is open`);
     if (!app.active || app.active === e.conv || requestedByMe.has(e.with.id)) openConv(e.conv);
@@ -148,6 +148,7 @@ export async function unblock(userId) {
 
 function afterBlockChange() {
   renderBlocks();
+  render(false); // their room messages are hidden while they are blocked
   app.store.refresh().catch(() => {}); // the list's `blocked` flags
 }
 

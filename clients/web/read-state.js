@@ -29,8 +29,11 @@ export function receiptOf(c, seq) {
     const peerRead = app.store.peerReadSeq(c.conv);
     return peerRead !== undefined && peerRead >= seq ? { text: '✓✓ read', state: 'read' } : { text: '✓ sent', state: 'sent' };
   }
+  // Counts leave the sender out, so everyone has read it at members - 1.
   const count = app.store.readCount(c.conv, seq);
-  return count ? { text: `read by ${count}`, state: 'read-by', count } : null;
+  const members = app.store.roomMembers(c.conv);
+  if (!count) return null;
+  return { text: members > 1 && count >= members - 1 ? 'read by all' : `read by ${count}`, state: 'read-by', count };
 }
 
 /** Who read message `seq` of a room, as names, or null when this client cannot ask (no conv.readers). */

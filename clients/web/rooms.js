@@ -37,6 +37,9 @@ export function watchRooms(client) {
     notice(roomConv(e.room), `${e.user.name} left`);
     if (app.active === roomConv(e.room)) refreshMembers();
   });
+  client.on('room.presence', (e) => {
+    if (app.active === roomConv(e.room)) refreshMembers();
+  });
   // Big rooms: joins and leaves of up to a second in one line; the member list is re-read, not patched (the frame
   // names at most 20 of each).
   client.on('room.activity', (e) => {

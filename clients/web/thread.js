@@ -135,6 +135,12 @@ function renderEntry(c, entry) {
     li.textContent = by.id === me ? 'You recalled a message' : `${by.name || nameOf(by.id)} recalled a message`;
     return li;
   }
+  if (c.kind === 'room' && app.blocked.has(m.from.id)) {
+    li.className = 'notice blocked';
+    li.dataset.seq = m.seq;
+    li.textContent = 'A message from someone you blocked';
+    return li;
+  }
   li.className = `msg${mine ? ' mine' : ''}${entry.pending ? ' pending' : ''}${entry.failed ? ' failed' : ''}`;
   li.dataset.seq = m.seq ?? '';
   const meta = document.createElement('div');

@@ -34,6 +34,8 @@ export class ConversationStore extends Emitter {
     this._peerRead = new Map();
     /** @type {Map<string, Map<number, number>>} room conv -> seq -> how many members have read up to it */
     this._roomReads = new Map();
+    /** @type {Map<string, number>} room conv -> its member count, as its last receipt said */
+    this._roomMembers = new Map();
     this._unsubscribe = [
       client.on('welcome', (w) => this._welcome(w)),
       client.on('message', (m) => this._message(m)),
@@ -150,6 +152,11 @@ export class ConversationStore extends Emitter {
     return best && best[1];
   }
 
+  /** A room's member count as its last receipt said (undefined before one came). */
+  roomMembers(conv) {
+    return this._roomMembers.get(conv);
+  }
+
   /** Who has read message `seq` of a room (`conv.readers`), or null when this SDK's client cannot ask. */
   async readers(conv, seq) {
     if (typeof this.client.readers !== 'function') return null;
@@ -230,6 +237,7 @@ export class ConversationStore extends Emitter {
         if (!known) this._roomReads.set(e.conv, (known = new Map()));
         for (const [seq, count] of counts) known.set(seq, count);
       }
+      if (typeof e.members === 'number') this._roomMembers.set(e.conv, e.members);
     }
     this.emit('receipt', e);
   }

@@ -89,11 +89,12 @@ test('receipts: a DM peer\'s read seq only grows; a room\'s counts answer exact 
   client.emit('conv.receipt', { conv: 'dm:alice:bob', user: 'bob', seq: 2 });
   assert.equal(store.peerReadSeq('dm:alice:bob'), 4, 'never backwards');
 
-  client.emit('conv.receipt', { conv: 'room:r', reads: [{ seq: 7, count: 1 }, { seq: 5, count: 3 }] });
+  client.emit('conv.receipt', { conv: 'room:r', user: null, seq: null, reads: [{ seq: 7, count: 1 }, { seq: 5, count: 3 }], members: 4 });
   assert.equal(store.readCount('room:r', 5), 3);
   assert.equal(store.readCount('room:r', 6), 1, 'whoever read 7 read 6');
   assert.equal(store.readCount('room:r', 8), undefined);
   assert.equal(store.readCount('room:other', 1), undefined);
+  assert.equal(store.roomMembers('room:r'), 4);
   assert.deepEqual(seen, ['dm:alice:bob', 'dm:alice:bob', 'room:r']);
 
   client.emit('dm.presence', { conv: 'dm:alice:bob', user: 'bob', online: true, version: 2 });

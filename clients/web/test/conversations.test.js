@@ -139,8 +139,14 @@ test('list, badges after a reload, inbox, ticks, typing, recall, delete and bloc
   await bob.page.waitForSelector(`${row(roomConv)} .badge`, { state: 'detached' });
   if (await alice.page.evaluate(() => typeof window.chat.readers === 'function')) {
     await alice.page.waitForSelector('.msg.mine:has(.text:text-is("two")) .receipt.read-by');
+    await messageAction(alice.page, 'two', 'readers'); // conv.readers: who read it
+    await alice.page.waitForSelector('#toast:has-text("Read by Bob")');
   } else {
     assert.equal(await alice.page.locator('.receipt').count(), 0, 'no room receipts: no "read by"');
+    // The page's side of a room receipt (the frame as docs/protocol.md has it), handed to the client as if received.
+    const seq = Number(await alice.page.getAttribute('.msg.mine:has(.text:text-is("two"))', 'data-seq'));
+    await alice.page.evaluate(([conv, s]) => window.chat.emit('conv.receipt', { conv, reads: [{ seq: s, count: 1 }], members: 2 }), [roomConv, seq]);
+    await alice.page.waitForSelector('.msg.mine:has(.text:text-is("two")) .receipt.read-by:text-is("read by all")');
   }
 
   // The inbox: Alice asks, Bob declines; Alice asks and cancels; Alice asks, Bob accepts.
@@ -152,6 +158,8 @@ test('list, badges after a reload, inbox, ticks, typing, recall, delete and bloc
     await bob.page.waitForSelector(`.dm-request.incoming[data-conv="${dm}"]:has-text("Alice wants to chat")`);
   };
   await ask();
+  await mkdir(artifacts, { recursive: true });
+  await bob.page.screenshot({ path: path.join(artifacts, 'conversations-bob-phone-inbox.png') });
   await bob.page.click('.dm-request.incoming .decline');
   await alice.page.waitForSelector('.dm-request', { state: 'detached' });
   await bob.page.waitForSelector('.dm-request', { state: 'detached' });
@@ -219,7 +227,6 @@ test('list, badges after a reload, inbox, ticks, typing, recall, delete and bloc
     const box = await bob.page.locator(selector).boundingBox();
     assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${selector} is on screen`);
   }
-  await mkdir(artifacts, { recursive: true });
   await alice.page.screenshot({ path: path.join(artifacts, 'conversations-alice-desktop.png') });
   await bob.page.screenshot({ path: path.join(artifacts, 'conversations-bob-phone.png') });
   assert.deepEqual([...alice.errors, ...bob.errors], [], 'no page errors');
