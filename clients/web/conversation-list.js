@@ -12,11 +12,15 @@ import { showTyping } from './typing-ui.js';
 const BASE_TITLE = 'OrleansChat';
 let menuFor = null; // the conv whose row menu is open
 
-/** The store's list, then conversations the page knows that the list has not caught up with yet (a room just joined). */
+/**
+ * The store's list, then conversations the client belongs to that the list has not caught up with yet (a room just
+ * joined, a chat just opened; the next conv.list brings them).
+ */
 function rows() {
   const listed = app.store ? app.store.list : [];
   const known = new Set(listed.map((e) => e.conv));
-  const extra = [...convs.values()].filter((c) => !known.has(c.conv)).map((c) => ({ conv: c.conv, kind: c.kind }));
+  const member = (c) => (c.kind === 'room' ? app.client.rooms.includes(c.conv.slice(5)) : app.client.dms.includes(c.conv));
+  const extra = [...convs.values()].filter((c) => !known.has(c.conv) && member(c)).map((c) => ({ conv: c.conv, kind: c.kind }));
   return [...listed, ...extra];
 }
 

@@ -367,3 +367,20 @@ test('typed replies (conversations, dm.requests, blocks) settle their request; a
   assert.equal(events.length, 0, 'a reply is not also an event');
   client.close();
 });
+
+test('leaving a private chat drops it from dms once acked', async () => {
+  const t = fakeTransport();
+  const client = newClient(t);
+  const connected = client.connect();
+  await tick();
+  t.last.welcome({ dms: ['dm:bob:me'] });
+  await connected;
+  const left = client.leaveDm('bob');
+  const sent = t.last.sent.at(-1);
+  assert.deepEqual({ type: sent.type, with: sent.with }, { type: 'dm.leave', with: 'bob' });
+  assert.deepEqual(client.dms, ['dm:bob:me'], 'kept until the server agrees');
+  t.last.push({ type: 'ack', re: sent.id });
+  await left;
+  assert.deepEqual(client.dms, []);
+  client.close();
+});
