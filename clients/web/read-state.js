@@ -10,9 +10,10 @@ export function readIfVisible(conv) {
   if (!conv || conv !== app.active || document.hidden || !app.store || timers.has(conv)) return;
   timers.set(conv, setTimeout(() => {
     timers.delete(conv);
+    // Shown when scheduled: read even if the user switched away within the delay (they saw it).
     const c = convs.get(conv);
     const entry = listEntry(conv);
-    if (!c || !entry || conv !== app.active || document.hidden) return;
+    if (!c || !entry) return;
     const upTo = Math.max(c.newest, entry.lastSeq || 0);
     if (upTo <= (entry.readSeq || 0) && !entry.unread) return;
     app.store.markRead(conv, upTo).catch((err) => console.warn('conv.read', conv, err.code || err.message));

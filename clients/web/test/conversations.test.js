@@ -173,6 +173,7 @@ test('list, badges after a reload, inbox, ticks, typing, recall, delete and bloc
   await bob.page.waitForSelector(`#conv-title:has-text("${aliceId}")`);
   const tooLateAfter = Date.now() + RECALL_WINDOW_MS;
   await send(alice.page, 'old news');
+  await shown(bob.page, 'old news'); // read at once: Bob has the chat open
 
   // Ticks: "sent" while Bob is elsewhere, "read" once he opens the chat.
   await openChat(bob.page, hallConv);
