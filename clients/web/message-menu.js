@@ -1,5 +1,6 @@
-// A message's menu (its "⋯" button): recall (mine; msg.recall, refused once too late or already recalled), delete for
-// me (msg.delete, on all my devices) and, in rooms, who has read my message (conv.readers, when the server has it).
+// A message's menu (its "⋯" button): recall (mine, or anyone's in a room I moderate: the server decides, and a refusal
+// says why), delete for me (msg.delete, on all my devices) and, in rooms, who has read my message (conv.readers, when
+// the server has it).
 import { app } from './state.js';
 import { toast } from './ui.js';
 import { render } from './thread.js';
@@ -32,7 +33,8 @@ export function messageMenu(c, m, mine) {
     });
     menu.append(b);
   };
-  if (mine) item('Recall', 'recall', () => recall(c.conv, m.seq));
+  // Room owners and admins may recall anyone's message; the page does not track roles, the server says no to others.
+  if (mine || c.kind === 'room') item('Recall', 'recall', () => recall(c.conv, m.seq, mine));
   item('Delete for me', 'delete', () => deleteForMe(c.conv, m.seq));
   if (mine && c.kind === 'room' && typeof app.client.readers === 'function') item('Read by…', 'readers', () => showReaders(c.conv, m.seq));
   return menu;
@@ -40,16 +42,18 @@ export function messageMenu(c, m, mine) {
 
 const RECALL_ERRORS = {
   forbidden: 'Too late to recall: messages can be recalled for a short while after sending',
+  forbiddenOthers: "Only the room's owner and admins may recall others' messages",
   conflict: 'This message was already recalled',
   not_found: 'That message is gone',
 };
 
-async function recall(conv, seq) {
+async function recall(conv, seq, mine) {
   try {
     await app.store.recall(conv, seq);
     // The recall comes back as a message of its own (to every device and member): that turns this one into the placeholder.
   } catch (err) {
-    toast(`Recall: ${RECALL_ERRORS[err.code] || err.message}`);
+    const reason = err.code === 'forbidden' && !mine ? RECALL_ERRORS.forbiddenOthers : RECALL_ERRORS[err.code];
+    toast(`Recall: ${reason || err.message}`);
   }
 }
 

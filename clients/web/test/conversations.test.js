@@ -64,6 +64,11 @@ async function showList(page) {
   if (await page.isVisible('#menu-btn') && !(await page.locator('#sidebar.open').count())) await page.click('#menu-btn');
 }
 
+/** At phone width, a tap beside the open drawer closes it (to reach the thread). */
+async function hideList(page) {
+  if (await page.isVisible('#menu-btn') && (await page.locator('#sidebar.open').count())) await page.mouse.click(370, 400);
+}
+
 async function joinRoom(page, room) {
   await showList(page);
   await page.fill('#room-input', room);
@@ -94,6 +99,7 @@ const row = (conv) => `#conv-list li[data-conv="${conv}"]`;
 const title = (page, expected) => page.waitForFunction((t) => document.title === t, expected);
 
 async function messageAction(page, text, action) {
+  await hideList(page);
   const msg = page.locator('.msg', { has: page.locator(`.text:text-is("${text}")`) });
   await msg.locator('.msg-more').click();
   await msg.locator(`.msg-menu .${action}`).click();
@@ -137,6 +143,9 @@ test('list, badges after a reload, inbox, ticks, typing, recall, delete and bloc
   await shown(bob.page, 'two');
   await showList(bob.page);
   await bob.page.waitForSelector(`${row(roomConv)} .badge`, { state: 'detached' });
+  await messageAction(bob.page, 'one', 'recall'); // a member may not recall someone else's message
+  await bob.page.waitForSelector('#toast:has-text("Only the room\'s owner and admins")');
+  assert.equal(await bob.page.locator('.text:text-is("one")').count(), 1);
   if (await alice.page.evaluate(() => typeof window.chat.readers === 'function')) {
     await alice.page.waitForSelector('.msg.mine:has(.text:text-is("two")) .receipt.read-by');
     await messageAction(alice.page, 'two', 'readers'); // conv.readers: who read it
@@ -219,7 +228,7 @@ test('list, badges after a reload, inbox, ticks, typing, recall, delete and bloc
   await bob.page.click(`#blocked-list li[data-user="${aliceId}"] .unblock`);
   await bob.page.waitForSelector('#blocked', { state: 'hidden' });
   await send(alice.page, 'thanks');
-  await bob.page.mouse.click(370, 400); // a tap beside the drawer closes it
+  await hideList(bob.page);
   await shown(bob.page, 'thanks');
 
   // The phone: nothing widens the page, "Log out" and the composer stay on screen.
