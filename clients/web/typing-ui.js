@@ -20,7 +20,7 @@ export function showTyping() {
   const el = $('conv-typing');
   el.hidden = !ids.length;
   if (!ids.length) return;
-  const names = ids.map((id) => (app.store.client.user && id === app.store.client.user.id ? null : nameOf(id))).filter(Boolean);
+  const names = ids.map(nameOf); // the store leaves my own devices out
   el.textContent = app.active.startsWith('dm:') ? 'typing…' : names.length > 2 ? `${names.length} people are typing…` : `${names.join(' and ')} ${names.length > 1 ? 'are' : 'is'} typing…`;
   expiryTimer = setTimeout(showTyping, 1000);
 }
