@@ -8,7 +8,7 @@ import { onMessage, watchThread } from './thread.js';
 import { watchRooms } from './rooms.js';
 import { watchDms, loadBlocks } from './dm-flows.js';
 import { watchTyping } from './typing-ui.js';
-import { readIfVisible } from './read-state.js';
+import { readIfVisible, readOnListChange } from './read-state.js';
 
 export async function start() {
   const client = new ChatClient({ baseUrl: BASE_URL, token: freshToken, encryption: app.session.encrypt ? 'required' : 'off' });
@@ -17,6 +17,7 @@ export async function start() {
   // (a reload shows the same list) and then follow messages, reads on other devices, pins, mutes and receipts.
   app.store = new ConversationStore(client);
   app.store.on('change', renderLists);
+  app.store.on('change', readOnListChange);
   window.chat = client; // handy in the console and for tests
   window.chatStore = app.store;
   client.on('state', showState);

@@ -21,6 +21,16 @@ export function readIfVisible(conv) {
 }
 
 /**
+ * On every change of the list: the open conversation may have just entered it (a chat opened a moment ago, whose
+ * first messages came before the list knew it), so what the page shows beyond its read seq is read now.
+ */
+export function readOnListChange() {
+  const c = app.active ? convs.get(app.active) : null;
+  const entry = app.active ? listEntry(app.active) : null;
+  if (c && entry && c.newest > (entry.readSeq || 0)) readIfVisible(app.active);
+}
+
+/**
  * What to show under one of my messages: {text, state} with state 'sent' or 'read', or null when nothing is known
  * (a room whose server sends no receipts: the line is hidden rather than wrong).
  */

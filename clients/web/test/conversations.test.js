@@ -182,7 +182,9 @@ test('list, badges after a reload, inbox, ticks, typing, recall, delete and bloc
   await bob.page.waitForSelector(`#conv-title:has-text("${aliceId}")`);
   const tooLateAfter = Date.now() + RECALL_WINDOW_MS;
   await send(alice.page, 'old news');
-  await shown(bob.page, 'old news'); // read at once: Bob has the chat open
+  await shown(bob.page, 'old news');
+  // Read at once, Bob having the chat open (even when it came before Bob's list knew the new chat).
+  await alice.page.waitForSelector('.msg.mine:has(.text:text-is("old news")) .receipt.read');
 
   // Ticks: "sent" while Bob is elsewhere, "read" once he opens the chat.
   await openChat(bob.page, hallConv);
