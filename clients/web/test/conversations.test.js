@@ -2,7 +2,8 @@
 // contexts against a real gateway. The list's unread badges, previews and the title's total survive a reload; mute
 // and pin from the list; the pending-request inbox (decline, cancel, accept); DM ticks turn "read" when the peer
 // opens the chat; "typing…" under the title; recall (seen by both; refused once too late) and delete-for-me; blocking;
-// the phone layout keeps everything on screen. Needs what browser.test.js needs.
+// a request made while the asked user is offline reaches their inbox when they log in; the phone layout keeps
+// everything on screen. Needs what browser.test.js needs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -233,6 +234,14 @@ test('list, badges after a reload, inbox, ticks, typing, recall, delete and bloc
   await hideList(bob.page);
   await shown(bob.page, 'thanks');
 
+  // A request made while the asked user is away is in their inbox when they come.
+  const cyId = uniqueName('cy');
+  await alice.page.fill('#dm-user-input', cyId);
+  await alice.page.click('#dm-request-btn');
+  await alice.page.waitForSelector(`.dm-request.outgoing:has-text("${cyId}")`);
+  const cy = await signIn({ width: 390, height: 844 }, 'Cy', cyId);
+  await cy.page.waitForSelector('.dm-request.incoming:has-text("Alice wants to chat")');
+
   // The phone: nothing widens the page, "Log out" and the composer stay on screen.
   assert.equal(await bob.page.evaluate(() => document.documentElement.scrollWidth), 390);
   for (const selector of ['#logout-btn', '#send-btn', '#conv-title']) {
@@ -241,5 +250,5 @@ test('list, badges after a reload, inbox, ticks, typing, recall, delete and bloc
   }
   await alice.page.screenshot({ path: path.join(artifacts, 'conversations-alice-desktop.png') });
   await bob.page.screenshot({ path: path.join(artifacts, 'conversations-bob-phone.png') });
-  assert.deepEqual([...alice.errors, ...bob.errors], [], 'no page errors');
+  assert.deepEqual([...alice.errors, ...bob.errors, ...cy.errors], [], 'no page errors');
 });
