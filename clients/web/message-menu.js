@@ -4,7 +4,7 @@
 import { app } from './state.js';
 import { toast } from './ui.js';
 import { render } from './thread.js';
-import { readersOf } from './read-state.js';
+import { readersOf, receiptOf } from './read-state.js';
 
 let open = null; // {conv, seq} of the message whose menu is open
 
@@ -36,7 +36,8 @@ export function messageMenu(c, m, mine) {
   // Room owners and admins may recall anyone's message; the page does not track roles, the server says no to others.
   if (mine || c.kind === 'room') item('Recall', 'recall', () => recall(c.conv, m.seq, mine));
   item('Delete for me', 'delete', () => deleteForMe(c.conv, m.seq));
-  if (mine && c.kind === 'room' && typeof app.client.readers === 'function') item('Read by…', 'readers', () => showReaders(c.conv, m.seq));
+  // Only where the room's receipts count readers: a server without room receipts gets no question it cannot answer.
+  if (mine && c.kind === 'room' && receiptOf(c, m.seq)) item('Read by…', 'readers', () => showReaders(c.conv, m.seq));
   return menu;
 }
 
@@ -68,7 +69,7 @@ async function deleteForMe(conv, seq) {
 export async function showReaders(conv, seq) {
   try {
     const names = await readersOf(conv, seq);
-    if (names) toast(names.length ? `Read by ${names.join(', ')}` : 'Nobody has read it yet');
+    toast(names.length ? `Read by ${names.join(', ')}` : 'Nobody has read it yet');
   } catch (err) {
     toast(`Read by: ${err.code || err.message}`);
   }

@@ -47,10 +47,9 @@ export function receiptOf(c, seq) {
   return { text: members > 1 && count >= members - 1 ? 'read by all' : `read by ${count}`, state: 'read-by', count };
 }
 
-/** Who read message `seq` of a room, as names, or null when this client cannot ask (no conv.readers). */
+/** Who read message `seq` of a room, as names (conv.readers). */
 export async function readersOf(conv, seq) {
   const reply = await app.store.readers(conv, seq);
-  if (!reply) return null;
-  const users = reply.users || reply.readers || [];
+  const users = reply.readers || reply.users || [];
   return users.map((u) => (typeof u === 'string' ? u : u.user ? u.user.name || u.user.id : u.name || u.id));
 }

@@ -157,10 +157,10 @@ export class ConversationStore extends Emitter {
     return this._roomMembers.get(conv);
   }
 
-  /** Who has read message `seq` of a room (`conv.readers`), or null when this SDK's client cannot ask. */
-  async readers(conv, seq) {
-    if (typeof this.client.readers !== 'function') return null;
-    return this.client.readers(conv, seq);
+  /** Who has read message `seq` of a room: the `readers` reply of `conv.readers` (`readers`: profiles, sender left out). */
+  readers(conv, seq) {
+    if (typeof this.client.readers === 'function') return this.client.readers(conv, seq);
+    return this.client.request({ type: 'conv.readers', conv, seq });
   }
 
   async loadRequests() {

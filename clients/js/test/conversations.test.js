@@ -105,10 +105,11 @@ test('receipts: a DM peer\'s read seq only grows; a room\'s counts answer exact 
   assert.equal(store.requests.length, 0, 'a leave withdraws the pending request');
 });
 
-test('readers answers null when the client cannot ask conv.readers, else what the client answers', async () => {
-  const client = fakeClient();
+test('readers asks conv.readers, through the client\'s own method when it has one', async () => {
+  const client = fakeClient((frame) => ({ type: 'readers', conv: frame.conv, seq: frame.seq, readers: [{ id: 'cy' }] }));
   const store = new ConversationStore(client);
-  assert.equal(await store.readers('room:r', 3), null);
-  client.readers = async (conv, seq) => ({ conv, seq, users: [{ id: 'bob' }] });
-  assert.deepEqual((await store.readers('room:r', 3)).users, [{ id: 'bob' }]);
+  assert.deepEqual((await store.readers('room:r', 3)).readers, [{ id: 'cy' }]);
+  assert.deepEqual(client.sent.at(-1), { type: 'conv.readers', conv: 'room:r', seq: 3 });
+  client.readers = async (conv, seq) => ({ conv, seq, readers: [{ id: 'bob' }] });
+  assert.deepEqual((await store.readers('room:r', 3)).readers, [{ id: 'bob' }]);
 });

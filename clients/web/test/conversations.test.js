@@ -147,7 +147,9 @@ test('list, badges after a reload, inbox, ticks, typing, recall, delete and bloc
   await messageAction(bob.page, 'one', 'recall'); // a member may not recall someone else's message
   await bob.page.waitForSelector('#toast:has-text("Only the room\'s owner and admins")');
   assert.equal(await bob.page.locator('.text:text-is("one")').count(), 1);
-  if (await alice.page.evaluate(() => typeof window.chat.readers === 'function')) {
+  // Does this server count room readers? (conv.readers is refused as an unknown frame type where it does not.)
+  const roomReceipts = await alice.page.evaluate(([conv]) => window.chat.request({ type: 'conv.readers', conv, seq: 1 }).then(() => true, () => false), [roomConv]);
+  if (roomReceipts) {
     await alice.page.waitForSelector('.msg.mine:has(.text:text-is("two")) .receipt.read-by');
     await messageAction(alice.page, 'two', 'readers'); // conv.readers: who read it
     await alice.page.waitForSelector('#toast:has-text("Read by Bob")');
