@@ -148,7 +148,8 @@ test('list, badges after a reload, inbox, ticks, typing, recall, delete and bloc
   await bob.page.waitForSelector('#toast:has-text("Only the room\'s owner and admins")');
   assert.equal(await bob.page.locator('.text:text-is("one")').count(), 1);
   // Does this server count room readers? (conv.readers is refused as an unknown frame type where it does not.)
-  const roomReceipts = await alice.page.evaluate(([conv]) => window.chat.request({ type: 'conv.readers', conv, seq: 1 }).then(() => true, () => false), [roomConv]);
+  const twoSeq = Number(await alice.page.getAttribute('.msg.mine:has(.text:text-is("two"))', 'data-seq'));
+  const roomReceipts = await alice.page.evaluate(([conv, seq]) => window.chat.request({ type: 'conv.readers', conv, seq }).then(() => true, () => false), [roomConv, twoSeq]);
   if (roomReceipts) {
     await alice.page.waitForSelector('.msg.mine:has(.text:text-is("two")) .receipt.read-by');
     await messageAction(alice.page, 'two', 'readers'); // conv.readers: who read it
@@ -156,8 +157,7 @@ test('list, badges after a reload, inbox, ticks, typing, recall, delete and bloc
   } else {
     assert.equal(await alice.page.locator('.receipt').count(), 0, 'no room receipts: no "read by"');
     // The page's side of a room receipt (the frame as docs/protocol.md has it), handed to the client as if received.
-    const seq = Number(await alice.page.getAttribute('.msg.mine:has(.text:text-is("two"))', 'data-seq'));
-    await alice.page.evaluate(([conv, s]) => window.chat.emit('conv.receipt', { conv, reads: [{ seq: s, count: 1 }], members: 2 }), [roomConv, seq]);
+    await alice.page.evaluate(([conv, seq]) => window.chat.emit('conv.receipt', { conv, reads: [{ seq, count: 1 }], members: 2 }), [roomConv, twoSeq]);
     await alice.page.waitForSelector('.msg.mine:has(.text:text-is("two")) .receipt.read-by:text-is("read by all")');
   }
 
