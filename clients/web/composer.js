@@ -4,6 +4,7 @@ import { app, convs, pending } from './state.js';
 import { $ } from './ui.js';
 import { setupMediaUi } from './media-ui.js';
 import { insert, lastKey, render } from './thread.js';
+import { setupTypingInput, typing } from './typing-ui.js';
 
 export function setupComposer() {
   $('kind').addEventListener('change', () => {
@@ -19,6 +20,7 @@ export function setupComposer() {
   });
 
   $('composer').addEventListener('submit', send);
+  setupTypingInput($('composer-input'));
 }
 
 async function send(e) {
@@ -34,6 +36,7 @@ async function send(e) {
   pending.set(id, entry);
   insert(c, entry);
   $('composer-input').value = '';
+  typing(false);
   render(true);
   try {
     if (c.kind === 'room') await client.sendRoom(c.conv.slice(5), body, { id });

@@ -2,7 +2,7 @@
 import { roomConv, describeActivity } from './sdk/index.js';
 import { app, convs, ensureConv, remember } from './state.js';
 import { $, toast } from './ui.js';
-import { openConv } from './conversation-list.js';
+import { openConv, showConv } from './conversation-list.js';
 import { notice } from './thread.js';
 import { askDm } from './dm-flows.js';
 
@@ -14,6 +14,7 @@ export function setupRooms() {
       await app.client.joinRoom(room);
       $('room-input').value = '';
       ensureConv(roomConv(room));
+      app.store.refresh().catch(() => {}); // the list learns the room's preview and counts
       await openConv(roomConv(room));
     } catch (err) {
       toast(`Join: ${err.message}`);
@@ -34,6 +35,19 @@ export function watchRooms(client) {
   });
   client.on('room.left', (e) => {
     notice(roomConv(e.room), `${e.user.name} left`);
+    if (app.active === roomConv(e.room)) refreshMembers();
+  });
+  // Removed from a room by a moderator: it leaves the list and, if open, the screen.
+  const removed = (e) => {
+    if (e.user.id !== app.session.user.id) return;
+    convs.delete(roomConv(e.room));
+    if (app.active === roomConv(e.room)) showConv(null);
+    toast(`You were removed from ${e.room}`);
+    app.store.refresh().catch(() => {});
+  };
+  client.on('room.kicked', removed);
+  client.on('room.banned', removed);
+  client.on('room.presence', (e) => {
     if (app.active === roomConv(e.room)) refreshMembers();
   });
   // Big rooms: joins and leaves of up to a second in one line; the member list is re-read, not patched (the frame

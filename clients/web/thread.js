@@ -1,9 +1,12 @@
-// The open conversation's thread: messages by seq with notices between them, older pages, rendering.
-import { app, convs, pending, ensureConv, remember } from './state.js';
+// The open conversation's thread: messages by seq with notices between them, older pages, rendering; recalled
+// messages become a placeholder, messages deleted for me disappear, my messages carry their read state, and each
+// message has a menu (recall, delete for me).
+import { app, convs, pending, ensureConv, remember, nameOf } from './state.js';
 import { $, toast } from './ui.js';
 import { renderImage } from './media-ui.js';
-import { renderLists } from './conversation-list.js';
 import { askDm } from './dm-flows.js';
+import { readIfVisible, receiptOf } from './read-state.js';
+import { messageMenu, isMenuOpen, toggleMenu } from './message-menu.js';
 
 export const PAGE = 30;
 
@@ -11,6 +14,19 @@ export function setupThread() {
   $('older-btn').addEventListener('click', loadOlder);
   $('messages').addEventListener('scroll', () => {
     if ($('messages').scrollTop < 40) loadOlder();
+  });
+}
+
+/** Events that change messages already shown: deletes from any of my devices, and read receipts. */
+export function watchThread(client, store) {
+  client.on('msg.deleted', (e) => {
+    const c = convs.get(e.conv);
+    if (!c) return;
+    c.entries = c.entries.filter((entry) => !(entry.message && entry.message.seq === e.seq));
+    if (app.active === e.conv) render(false);
+  });
+  store.on('receipt', (e) => {
+    if (app.active === e.conv) render(false);
   });
 }
 
@@ -42,13 +58,26 @@ function addMessage(c, m) {
   c.seqs.add(m.seq);
   remember(m.from);
   if (c.oldest === null || m.seq < c.oldest) c.oldest = m.seq;
-  insert(c, { key: m.seq, message: m });
+  if (m.seq > c.newest) c.newest = m.seq;
   if (m.id && pending.has(m.id)) {
     const p = pending.get(m.id);
     pending.delete(m.id);
     c.entries = c.entries.filter((e) => e !== p);
   }
+  if (m.body && m.body.kind === 'recall') {
+    applyRecall(c, m);
+    return true; // shown as the recalled message's placeholder, not as an entry of its own
+  }
+  if (app.store && app.store.isDeleted(c.conv, m.seq)) return true; // sync still returns what I deleted
+  insert(c, { key: m.seq, message: c.recalled.has(m.seq) ? { ...m, body: { kind: 'recalled' } } : m });
   return true;
+}
+
+/** A recall names the message it took back: that message shows a placeholder from now on (and if it comes later). */
+function applyRecall(c, recall) {
+  c.recalled.set(recall.body.seq, recall.from);
+  const entry = c.entries.find((e) => e.message && e.message.seq === recall.body.seq);
+  if (entry) entry.message = { ...entry.message, body: { kind: 'recalled' }, recalledBy: recall.from };
 }
 
 export function insert(c, entry) {
@@ -70,12 +99,9 @@ export function notice(conv, text) {
 export function onMessage(m) {
   const c = ensureConv(m.conv);
   const isNew = addMessage(c, m);
-  if (!isNew) return;
-  if (app.active === m.conv) render(nearBottom() || m.mine);
-  else {
-    c.unread += 1;
-    renderLists();
-  }
+  if (!isNew || app.active !== m.conv) return;
+  render(nearBottom() || m.mine);
+  if (!m.mine) readIfVisible(m.conv);
 }
 
 function nearBottom() {
@@ -88,11 +114,11 @@ export function render(scrollToEnd) {
   $('empty').hidden = !!(c && c.entries.length);
   $('empty').textContent = c ? 'No messages yet. Say hello!' : 'No conversation selected.';
   $('older-btn').hidden = !(c && c.more);
-  $('message-list').replaceChildren(...(c ? c.entries.map(renderEntry) : []));
+  $('message-list').replaceChildren(...(c ? c.entries.map((entry) => renderEntry(c, entry)) : []));
   if (scrollToEnd) $('messages').scrollTop = $('messages').scrollHeight;
 }
 
-function renderEntry(entry) {
+function renderEntry(c, entry) {
   const li = document.createElement('li');
   if (entry.notice) {
     li.className = 'notice';
@@ -100,7 +126,21 @@ function renderEntry(entry) {
     return li;
   }
   const m = entry.message;
-  const mine = m.from.id === app.session.user.id;
+  const me = app.session.user.id;
+  const mine = m.from.id === me;
+  if (m.body.kind === 'recalled') {
+    const by = m.recalledBy || c.recalled.get(m.seq) || m.from;
+    li.className = 'notice recalled';
+    li.dataset.seq = m.seq;
+    li.textContent = by.id === me ? 'You recalled a message' : `${by.name || nameOf(by.id)} recalled a message`;
+    return li;
+  }
+  if (c.kind === 'room' && app.blocked.has(m.from.id)) {
+    li.className = 'notice blocked';
+    li.dataset.seq = m.seq;
+    li.textContent = 'A message from someone you blocked';
+    return li;
+  }
   li.className = `msg${mine ? ' mine' : ''}${entry.pending ? ' pending' : ''}${entry.failed ? ' failed' : ''}`;
   li.dataset.seq = m.seq ?? '';
   const meta = document.createElement('div');
@@ -115,7 +155,26 @@ function renderEntry(entry) {
   const time = document.createElement('time');
   time.textContent = entry.failed ? `not sent: ${entry.failed}` : entry.pending ? 'sending…' : new Date(m.ts).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   meta.append(from, time);
+  if (typeof m.seq === 'number') {
+    const more = document.createElement('button');
+    more.className = 'msg-more';
+    more.textContent = '⋯';
+    more.setAttribute('aria-label', 'Message options');
+    more.setAttribute('aria-expanded', String(isMenuOpen(c.conv, m.seq)));
+    more.addEventListener('click', () => toggleMenu(c.conv, m.seq));
+    meta.append(more);
+  }
   li.append(meta, renderBody(m.body));
+  if (mine && typeof m.seq === 'number') {
+    const receipt = receiptOf(c, m.seq);
+    if (receipt) {
+      const tick = document.createElement('div');
+      tick.className = `receipt ${receipt.state}`;
+      tick.textContent = receipt.text;
+      li.append(tick);
+    }
+  }
+  if (isMenuOpen(c.conv, m.seq)) li.append(messageMenu(c, m, mine));
   return li;
 }
 

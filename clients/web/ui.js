@@ -14,9 +14,18 @@ export function setupSidebar() {
     const open = $('sidebar').classList.toggle('open');
     $('menu-btn').setAttribute('aria-expanded', String(open));
   });
+  // At phone width the drawer covers the menu button: a tap on the conversation beside it closes it.
+  document.querySelector('.conversation').addEventListener('click', () => {
+    if ($('sidebar').classList.contains('open')) closeSidebar();
+  });
 }
 
 export function closeSidebar() {
   $('sidebar').classList.remove('open');
   $('menu-btn').setAttribute('aria-expanded', 'false');
+}
+
+export function openSidebar() {
+  $('sidebar').classList.add('open');
+  $('menu-btn').setAttribute('aria-expanded', 'true');
 }

@@ -23,7 +23,9 @@ export class ClientDispatch {
       this._onWelcome(live, frame);
       return;
     }
-    if (frame.re != null && REPLY_TYPES.has(frame.type)) {
+    // A reply is any frame carrying `re`: the fixed set below, and the typed replies of newer requests
+    // (`conversations`, `dm.requests`, `blocks`, `readers`...) that settle the request waiting for them.
+    if (frame.re != null && (REPLY_TYPES.has(frame.type) || this._pending.has(frame.re))) {
       if (frame.type === 'pong') this.emit('pong', frame);
       if (this._pending.has(frame.re)) {
         if (frame.type === 'error' && frame.code === 'rate_limited' && this._retryLater(frame)) return;

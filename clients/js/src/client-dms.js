@@ -1,4 +1,5 @@
 // Private chats (DMs) API of ChatClient: ask, accept, decline, leave and send.
+import { dmConv } from './wire.js';
 
 /** ChatClient methods (private chats); client.js installs them on ChatClient.prototype (a partial class). */
 export class ClientDms {
@@ -14,8 +15,11 @@ export class ClientDms {
     return this.request({ type: 'dm.decline', from });
   }
 
-  leaveDm(withUser) {
-    return this.request({ type: 'dm.leave', with: withUser });
+  /** Leaves (or cancels the request of) the private chat with `withUser`; it is gone from `dms` once acked. */
+  async leaveDm(withUser) {
+    const ack = await this.request({ type: 'dm.leave', with: withUser });
+    if (this.user) this.dms = this.dms.filter((c) => c !== dmConv(this.user.id, withUser));
+    return ack;
   }
 
   sendDm(to, body, { id } = {}) {

@@ -12,7 +12,8 @@ const TYPING_SHOWN_MS = 6000; // and expires a typist after this without renewal
  * Attach once: `const store = new ConversationStore(client)`. It only listens to the client's events and sends
  * requests through `client.request`, so the client needs no hook.
  *
- * Events: 'change' (the list or the total changed), 'typing' ({conv, user, on}), 'receipt' ({conv, user, seq}),
+ * Events: 'change' (the list or the total changed), 'typing' ({conv, user, on}), 'receipt' (the `conv.receipt` frame:
+ * a DM peer's read seq, or a room's aggregated read counts; read them back with peerReadSeq / readCount),
  * 'requests' (the pending private-chat requests changed).
  */
 export class ConversationStore extends Emitter {
@@ -29,17 +30,25 @@ export class ConversationStore extends Emitter {
     /** @type {Map<string, Map<string, number>>} conv -> typing user id -> shown until (ms) */
     this._typing = new Map();
     this._lastTypingSent = new Map();
+    /** @type {Map<string, number>} DM conv -> the peer's read seq, from receipts seen since this store was made */
+    this._peerRead = new Map();
+    /** @type {Map<string, Map<number, number>>} room conv -> seq -> how many members have read up to it */
+    this._roomReads = new Map();
+    /** @type {Map<string, number>} room conv -> its member count, as its last receipt said */
+    this._roomMembers = new Map();
     this._unsubscribe = [
       client.on('welcome', (w) => this._welcome(w)),
       client.on('message', (m) => this._message(m)),
       client.on('conv.read', (e) => this._read(e.conv, e.seq, e.unread)),
       client.on('conv.settings', (e) => this._update(e.conv, { pinned: e.pinned, muted: e.muted })),
-      client.on('conv.receipt', (e) => this.emit('receipt', e)),
+      client.on('conv.receipt', (e) => this._receipt(e)),
+      client.on('dm.presence', (e) => this._presence(e)),
       client.on('msg.deleted', (e) => this._hide(e.conv, e.seq)),
       client.on('typing', (e) => this._typingEvent(e)),
       client.on('dm.request', (e) => this._addRequest({ conv: e.conv, user: e.from, incoming: true, ts: Date.now() })),
       client.on('dm.cancelled', (e) => this._dropRequest(e.conv)),
       client.on('dm.declined', (e) => this._dropRequest(e.conv)),
+      client.on('dm.left', (e) => this._dropRequest(e.conv)), // a leave also withdraws a pending request
       client.on('dm.open', (e) => { this._dropRequest(e.conv); this.refresh().catch(() => {}); }),
     ];
   }
@@ -125,6 +134,35 @@ export class ConversationStore extends Emitter {
     return [...users].filter(([, until]) => until > now).map(([id]) => id);
   }
 
+  /** The DM peer's read seq as its receipts told (undefined before the first receipt: receipts are live only). */
+  peerReadSeq(conv) {
+    return this._peerRead.get(conv);
+  }
+
+  /**
+   * How many room members have read up to `seq`, from the room's aggregated receipts; undefined when no receipt
+   * covered it. A count given for a later seq is a lower bound for an earlier one (whoever read past it read it).
+   */
+  readCount(conv, seq) {
+    const counts = this._roomReads.get(conv);
+    if (!counts) return undefined;
+    if (counts.has(seq)) return counts.get(seq);
+    let best;
+    for (const [s, n] of counts) if (s > seq && (best === undefined || s < best[0])) best = [s, n];
+    return best && best[1];
+  }
+
+  /** A room's member count as its last receipt said (undefined before one came). */
+  roomMembers(conv) {
+    return this._roomMembers.get(conv);
+  }
+
+  /** Who has read message `seq` of a room: the `readers` reply of `conv.readers` (`readers`: profiles, sender left out). */
+  readers(conv, seq) {
+    if (typeof this.client.readers === 'function') return this.client.readers(conv, seq);
+    return this.client.request({ type: 'conv.readers', conv, seq });
+  }
+
   async loadRequests() {
     const reply = await this.client.request({ type: 'dm.requests' });
     this.requests = reply.requests || [];
@@ -189,6 +227,28 @@ export class ConversationStore extends Emitter {
     this._update(conv, { readSeq: seq, unread });
   }
 
+  _receipt(e) {
+    if (e.user !== undefined && typeof e.seq === 'number') {
+      if (!(e.seq <= (this._peerRead.get(e.conv) || 0))) this._peerRead.set(e.conv, e.seq);
+    } else {
+      const counts = roomReadCounts(e);
+      if (counts.length) {
+        let known = this._roomReads.get(e.conv);
+        if (!known) this._roomReads.set(e.conv, (known = new Map()));
+        for (const [seq, count] of counts) known.set(seq, count);
+      }
+      if (typeof e.members === 'number') this._roomMembers.set(e.conv, e.members);
+    }
+    this.emit('receipt', e);
+  }
+
+  _presence(e) {
+    const entry = this.byConv.get(e.conv);
+    // Two quick changes can arrive swapped: only a newer version counts.
+    if (!entry || e.version < (entry.presenceVersion || 0)) return;
+    this._update(e.conv, { online: e.online, presenceVersion: e.version });
+  }
+
   _hide(conv, seq) {
     let seqs = this.deleted.get(conv);
     if (!seqs) this.deleted.set(conv, (seqs = new Set()));
@@ -223,6 +283,26 @@ export class ConversationStore extends Emitter {
     this.byConv.set(conv, { ...entry, ...changes });
     this.emit('change');
   }
+}
+
+/**
+ * [seq, count] pairs of a room's aggregated `conv.receipt`: `reads: [{seq, count}]` (also accepted as `counts`
+ * or with `readers`/`n` for the count, or as an object `{seq: count}`), or one `seq` with its `count`.
+ */
+function roomReadCounts(e) {
+  const list = e.reads ?? e.counts;
+  const pairs = [];
+  if (Array.isArray(list)) {
+    for (const r of list) {
+      const count = r.count ?? r.readers ?? r.n;
+      if (typeof r.seq === 'number' && typeof count === 'number') pairs.push([r.seq, count]);
+    }
+  } else if (list && typeof list === 'object') {
+    for (const [seq, count] of Object.entries(list)) if (typeof count === 'number') pairs.push([Number(seq), count]);
+  } else if (typeof e.seq === 'number' && typeof e.count === 'number') {
+    pairs.push([e.seq, e.count]);
+  }
+  return pairs;
 }
 
 function activityOf(entry) {

@@ -346,3 +346,41 @@ test('members pages: no cursor asks for the first page, next is followed until t
   assert.deepEqual((await all).map((m) => m.user.id), ['a', 'b', 'c']);
   client.close();
 });
+
+test('typed replies (conversations, dm.requests, blocks) settle their request; an event of the same type does not', async () => {
+  const t = fakeTransport();
+  const client = newClient(t);
+  const connected = client.connect();
+  await tick();
+  t.last.welcome();
+  await connected;
+  const events = [];
+  client.on('dm.requests', (e) => events.push(e));
+
+  const list = client.request({ type: 'conv.list' });
+  const requests = client.request({ type: 'dm.requests' });
+  const [listFrame, requestsFrame] = t.last.sent.slice(-2);
+  t.last.push({ type: 'conversations', re: listFrame.id, conversations: [{ conv: 'room:a' }], unread: 0 });
+  t.last.push({ type: 'dm.requests', re: requestsFrame.id, requests: [] });
+  assert.deepEqual((await list).conversations, [{ conv: 'room:a' }]);
+  assert.deepEqual((await requests).requests, []);
+  assert.equal(events.length, 0, 'a reply is not also an event');
+  client.close();
+});
+
+test('leaving a private chat drops it from dms once acked', async () => {
+  const t = fakeTransport();
+  const client = newClient(t);
+  const connected = client.connect();
+  await tick();
+  t.last.welcome({ dms: ['dm:bob:me'] });
+  await connected;
+  const left = client.leaveDm('bob');
+  const sent = t.last.sent.at(-1);
+  assert.deepEqual({ type: sent.type, with: sent.with }, { type: 'dm.leave', with: 'bob' });
+  assert.deepEqual(client.dms, ['dm:bob:me'], 'kept until the server agrees');
+  t.last.push({ type: 'ack', re: sent.id });
+  await left;
+  assert.deepEqual(client.dms, []);
+  client.close();
+});

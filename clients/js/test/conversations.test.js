@@ -73,3 +73,43 @@ test('typing is throttled when sent and expires when shown; requests and deletes
   client.emit('msg.deleted', { conv: 'room:a', seq: 7 });
   assert.equal(store.isDeleted('room:a', 7), true);
 });
+
+test('receipts: a DM peer\'s read seq only grows; a room\'s counts answer exact and later seqs; leaves and presence', () => {
+  const client = fakeClient();
+  const store = new ConversationStore(client);
+  client.emit('welcome', {
+    conversations: [entry('dm:alice:bob', { kind: 'dm', online: false })],
+    requests: [{ conv: 'dm:alice:cy', user: { id: 'cy' }, incoming: false, ts: 1 }],
+  });
+  const seen = [];
+  store.on('receipt', (e) => seen.push(e.conv));
+
+  assert.equal(store.peerReadSeq('dm:alice:bob'), undefined, 'unknown before the first receipt');
+  client.emit('conv.receipt', { conv: 'dm:alice:bob', user: 'bob', seq: 4 });
+  client.emit('conv.receipt', { conv: 'dm:alice:bob', user: 'bob', seq: 2 });
+  assert.equal(store.peerReadSeq('dm:alice:bob'), 4, 'never backwards');
+
+  client.emit('conv.receipt', { conv: 'room:r', user: null, seq: null, reads: [{ seq: 7, count: 1 }, { seq: 5, count: 3 }], members: 4 });
+  assert.equal(store.readCount('room:r', 5), 3);
+  assert.equal(store.readCount('room:r', 6), 1, 'whoever read 7 read 6');
+  assert.equal(store.readCount('room:r', 8), undefined);
+  assert.equal(store.readCount('room:other', 1), undefined);
+  assert.equal(store.roomMembers('room:r'), 4);
+  assert.deepEqual(seen, ['dm:alice:bob', 'dm:alice:bob', 'room:r']);
+
+  client.emit('dm.presence', { conv: 'dm:alice:bob', user: 'bob', online: true, version: 2 });
+  client.emit('dm.presence', { conv: 'dm:alice:bob', user: 'bob', online: false, version: 1 });
+  assert.equal(store.byConv.get('dm:alice:bob').online, true, 'an older presence change arriving late is ignored');
+
+  client.emit('dm.left', { conv: 'dm:alice:cy', by: { id: 'cy' } });
+  assert.equal(store.requests.length, 0, 'a leave withdraws the pending request');
+});
+
+test('readers asks conv.readers, through the client\'s own method when it has one', async () => {
+  const client = fakeClient((frame) => ({ type: 'readers', conv: frame.conv, seq: frame.seq, readers: [{ id: 'cy' }] }));
+  const store = new ConversationStore(client);
+  assert.deepEqual((await store.readers('room:r', 3)).readers, [{ id: 'cy' }]);
+  assert.deepEqual(client.sent.at(-1), { type: 'conv.readers', conv: 'room:r', seq: 3 });
+  client.readers = async (conv, seq) => ({ conv, seq, readers: [{ id: 'bob' }] });
+  assert.deepEqual((await store.readers('room:r', 3)).readers, [{ id: 'bob' }]);
+});

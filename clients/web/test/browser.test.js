@@ -66,8 +66,13 @@ async function signIn(viewport, name, id, { encrypt }) {
   return { page, errors, received };
 }
 
+/** At phone width the list is a drawer (open after login): open it unless it is open. */
+async function showList(page) {
+  if (await page.isVisible('#menu-btn') && !(await page.locator('#sidebar.open').count())) await page.click('#menu-btn');
+}
+
 async function joinRoom(page, room) {
-  if (await page.isVisible('#menu-btn')) await page.click('#menu-btn'); // phone width: open the drawer
+  await showList(page);
   await page.fill('#room-input', room);
   await page.click('#join-btn');
   await page.waitForSelector(`#conv-title:has-text("${room}")`);
@@ -102,7 +107,7 @@ test('two users chat in a room and privately in the browser', { skip, timeout: 1
   // Private chat: Alice asks, Bob accepts, they talk.
   await alice.page.fill('#dm-user-input', bobId);
   await alice.page.click('#dm-request-btn');
-  if (await bob.page.isVisible('#menu-btn')) await bob.page.click('#menu-btn');
+  await showList(bob.page);
   await bob.page.click('.dm-request .accept');
   await alice.page.waitForSelector(`#conv-title:has-text("${bobId}")`);
   await bob.page.waitForSelector(`#conv-title:has-text("${aliceId}")`);
