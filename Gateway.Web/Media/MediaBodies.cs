@@ -9,7 +9,7 @@ namespace OrleansChat.Gateway.Media;
 /// measured, never the client's. Only the uploader may send a media id. When history or sync hands a stored message
 /// out again its URLs are signed afresh (the stored ones have expired by then).
 /// </summary>
-public sealed class MediaBodies(IMediaStore store, MediaUrlSigner signer)
+public sealed partial class MediaBodies(IMediaStore store, MediaUrlSigner signer, TimeProvider time, ILogger<MediaBodies> logger)
 {
     public static bool ReferencesUpload(MessageBody body) => body is ImageBody { MediaId: not null } or AudioBody { MediaId: not null };
 
@@ -38,9 +38,32 @@ public sealed class MediaBodies(IMediaStore store, MediaUrlSigner signer)
             : Signed(media.MediaId, media.Kind, media.Width, media.Height, media.DurationMs ?? 0, hasThumbnail: media.ThumbnailMime is not null);
     }
 
-    /// <summary>Records that a stored message in <paramref name="conv"/> references the body's upload, so its members may fetch it.</summary>
-    public Task RecordShareAsync(MessageBody body, string conv) =>
-        MediaIdOf(body) is { } mediaId ? store.RecordShareAsync(mediaId, conv) : Task.CompletedTask;
+    /// <summary>Records that the stored message <paramref name="seq"/> of <paramref name="conv"/> references the body's upload, so its members may fetch it.</summary>
+    public Task RecordShareAsync(MessageBody body, string conv, long seq) =>
+        MediaIdOf(body) is { } mediaId ? store.RecordShareAsync(mediaId, conv, seq) : Task.CompletedTask;
+
+    /// <summary>
+    /// After the recall of <paramref name="recalled"/> is stored: its upload is no longer referenced by it (the purge
+    /// deletes an upload no message references after <c>Media:RecalledRetention</c>). The recall stands if this fails:
+    /// the upload then stays, as if the message were still there, and the failure is logged.
+    /// </summary>
+    public async Task ReleaseAsync(ChatMessage recalled)
+    {
+        ArgumentNullException.ThrowIfNull(recalled);
+        if (MediaIdOf(recalled.Body) is not { } mediaId)
+        {
+            return;
+        }
+
+        try
+        {
+            await store.ReleaseAsync(mediaId, recalled.Conv, recalled.Seq, time.GetUtcNow());
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogReleaseFailed(logger, mediaId, recalled.Conv, recalled.Seq, e);
+        }
+    }
 
     /// <summary>The messages with every upload's URLs signed afresh; the same list when none references an upload.</summary>
     public IReadOnlyList<ChatMessage> Resign(IReadOnlyList<ChatMessage> messages)
@@ -75,4 +98,7 @@ public sealed class MediaBodies(IMediaStore store, MediaUrlSigner signer)
         AudioBody audio => audio.MediaId ?? MediaUrlSigner.MediaIdOf(audio.Url),
         _ => null,
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Releasing media {MediaId} of recalled message {Conv}#{Seq} failed; it stays until a message recall releases it")]
+    private static partial void LogReleaseFailed(ILogger logger, string mediaId, string conv, long seq, Exception exception);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using OrleansChat.Gateway.Auth;
@@ -29,11 +30,19 @@ public static partial class MediaEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> UploadAsync(HttpContext context, MediaUploads uploads, MediaUrlSigner signer, TokenService tokens, ILogger<MediaUploads> logger)
+    private static async Task<IResult> UploadAsync(
+        HttpContext context, MediaUploads uploads, UploadRateLimiter limiter, MediaUrlSigner signer, TokenService tokens, ILogger<MediaUploads> logger)
     {
         if (await UserAsync(context.Request, tokens) is not { } user)
         {
             return Error(StatusCodes.Status401Unauthorized, ChatErrorCode.Unauthorized, "a valid token in Authorization: Bearer is required");
+        }
+
+        if (limiter.TryAcquire(user.Id) is { } retryAfter)
+        {
+            var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+            context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            return Error(StatusCodes.Status429TooManyRequests, ChatErrorCode.RateLimited, $"too many uploads: try again in {seconds} s");
         }
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)

@@ -5,6 +5,7 @@ using OrleansChat.Gateway.Media.Upload;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using OrleansChat.Grains.Hosting;
 using OrleansChat.Grains.MessageLog;
+using OrleansChat.Grains.MessageLog.Encryption;
 using OrleansChat.Grains.MessageLog.Postgres;
 
 namespace OrleansChat.Gateway.Media;
@@ -31,13 +32,36 @@ public static class MediaHosting
             services.TryAddSingleton<PostgresChatDatabase>();
         }
 
-        services.AddSingleton<IMediaStore>(sp => CreateStore(sp, sp.GetRequiredService<IOptions<MediaOptions>>().Value));
+        var cipher = EncryptionAtRest(configuration);
+        services.AddSingleton<IMediaStore>(sp =>
+        {
+            var store = CreateStore(sp, sp.GetRequiredService<IOptions<MediaOptions>>().Value);
+            return cipher is null ? store : new EncryptingMediaStore(store, cipher);
+        });
+        services.AddSingleton<UploadRateLimiter>();
         services.AddSingleton<MediaUrlSigner>();
         services.AddSingleton<MediaAccess>();
         services.AddSingleton<MediaUploads>();
         services.AddSingleton<MediaBodies>();
         services.AddHostedService<MediaJanitor>();
         return services;
+    }
+
+    /// <summary>
+    /// With <c>Media:EncryptAtRest</c>, the cipher over the message log's key ring; it must be there and sound, or start-up
+    /// fails here (a gateway in Cluster:Mode Client needs <c>MessageLog:Encryption:Keys</c> in its own configuration too).
+    /// </summary>
+    private static MediaCipher? EncryptionAtRest(IConfiguration configuration)
+    {
+        if (!configuration.GetValue<bool>($"{MediaOptions.SectionName}:{nameof(MediaOptions.EncryptAtRest)}"))
+        {
+            return null;
+        }
+
+        var keys = configuration.GetSection(MessageLogEncryptionOptions.SectionName).Get<MessageLogEncryptionOptions>()?.Keys ?? [];
+        return MediaCipher.Problem(keys) is { } problem
+            ? throw new OptionsValidationException(MediaOptions.SectionName, typeof(MediaOptions), [problem])
+            : new MediaCipher(keys);
     }
 
     private static IMediaStore CreateStore(IServiceProvider services, MediaOptions options) => options.Provider switch

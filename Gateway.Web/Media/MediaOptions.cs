@@ -68,6 +68,25 @@ public sealed class MediaOptions
     /// <summary>How often each gateway looks for orphaned uploads.</summary>
     public TimeSpan OrphanSweepInterval { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Uploads whose every referencing message was recalled are deleted once released this long ago (the purge; zero:
+    /// at the next sweep). Keeps recalled pictures and voice for a moderation or legal hold, then no longer.
+    /// </summary>
+    public TimeSpan RecalledRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>
+    /// Seal stored bytes (originals and thumbnails) with the message log's key ring (<c>MessageLog:Encryption:Keys</c>,
+    /// required when on): AES-256-GCM in 64 KiB chunks, so Range requests still read only what they cover. Items stored
+    /// before it was switched on stay readable.
+    /// </summary>
+    public bool EncryptAtRest { get; set; }
+
+    /// <summary>Uploads a user may start per minute on one gateway, on average (0: unlimited); beyond, <c>429</c> with <c>Retry-After</c>.</summary>
+    public int UploadsPerMinute { get; set; } = 30;
+
+    /// <summary>Uploads a user may start at once after a quiet spell (the token bucket's size).</summary>
+    public int UploadBurst { get; set; } = 10;
+
     public MongoMediaOptions Mongo { get; set; } = new();
 
     /// <summary>Null when the options may be used, else what is wrong (start-up fails with it).</summary>
@@ -81,6 +100,9 @@ public sealed class MediaOptions
         : TranscodeTimeout <= TimeSpan.Zero ? "Media:TranscodeTimeout must be positive"
         : MaxConcurrentProcessing < 1 ? "Media:MaxConcurrentProcessing must be at least 1"
         : OrphanAge < TimeSpan.FromMinutes(10) || OrphanSweepInterval < TimeSpan.FromSeconds(1) ? "Media:OrphanAge must be at least 10 minutes and Media:OrphanSweepInterval at least 1 second"
+        : RecalledRetention < TimeSpan.Zero ? "Media:RecalledRetention must not be negative"
+        : UploadsPerMinute is < 0 or > 60_000 ? "Media:UploadsPerMinute must be 0 (unlimited) to 60000"
+        : UploadBurst < 1 ? "Media:UploadBurst must be at least 1"
         : Provider == MediaStoreProvider.Disk && string.IsNullOrWhiteSpace(DataFolder) ? "Media:DataFolder is required with the Disk provider"
         : Provider == MediaStoreProvider.MongoDB && string.IsNullOrWhiteSpace(Mongo.ConnectionString) ? "Media:Mongo:ConnectionString is required with the MongoDB provider"
         : UrlSigningKeys.Select(k => k.Problem()).FirstOrDefault(p => p is not null)

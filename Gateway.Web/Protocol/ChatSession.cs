@@ -187,7 +187,7 @@ public sealed partial class ChatSession(
         RoomInviteCommand or RoomKickCommand or RoomMuteCommand or RoomUnmuteCommand or RoomBanCommand or RoomUnbanCommand or RoomRoleCommand
             or RoomNoticesCommand =>
             await ModerateAsync(frame),
-        MsgRecallCommand c => Ack(c, await Conversation(c.Conv).Recall(Me, c.Seq)),
+        MsgRecallCommand c => await RecallAsync(c),
         ConvListCommand or ConvReadCommand or ConvPinCommand or ConvMuteCommand or DmRequestsCommand or DmCancelCommand
             or MsgDeleteCommand or TypingCommand or UserBlockCommand or UserUnblockCommand or UserBlocksCommand =>
             await ConversationsAsync(frame),

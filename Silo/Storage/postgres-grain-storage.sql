@@ -318,3 +318,19 @@ CREATE TABLE IF NOT EXISTS chat_media_shares
     shared_at timestamptz      NOT NULL DEFAULT now(),
     PRIMARY KEY (media_id, conv)
 );
+
+-- One row per stored message referencing an item (Media: purge of recalled media). A recall deletes its row; the share
+-- of a conversation goes with its last row, and an item left with no row at all gets released_at, from which
+-- Media:RecalledRetention runs before the janitor deletes it. key_id: the MessageLog:Encryption key the item's bytes are
+-- sealed with (Media:EncryptAtRest; the lengths are then the sealed lengths), NULL for bytes in the clear.
+CREATE TABLE IF NOT EXISTS chat_media_messages
+(
+    media_id text COLLATE "C" NOT NULL REFERENCES chat_media (media_id) ON DELETE CASCADE,
+    conv     text COLLATE "C" NOT NULL,
+    seq      bigint           NOT NULL,
+    PRIMARY KEY (media_id, conv, seq)
+);
+
+ALTER TABLE chat_media ADD COLUMN IF NOT EXISTS released_at timestamptz NULL;
+ALTER TABLE chat_media ADD COLUMN IF NOT EXISTS key_id text COLLATE "C" NULL;
+CREATE INDEX IF NOT EXISTS chat_media_released ON chat_media (released_at) WHERE released_at IS NOT NULL;

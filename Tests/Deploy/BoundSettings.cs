@@ -44,6 +44,7 @@ public static class BoundSettings
         [SecurityOptions.SectionName] = typeof(SecurityOptions),
         [WeChatOptions.SectionName] = typeof(WeChatOptions),
         [ForwardedHeadersSettings.SectionName] = typeof(ForwardedHeadersSettings),
+        [Gateway.Media.MediaOptions.SectionName] = typeof(Gateway.Media.MediaOptions),
     };
 
     /// <summary>Read by the .NET runtime itself (GC configuration), not by our code.</summary>

@@ -92,6 +92,7 @@ public static partial class Kustomize
         key.Contains("Postgres", StringComparison.Ordinal) ? "Host=pg.internal;Database=orleanschat;Username=orleans;Password=placeholder;SSL Mode=Require"
         : key.Contains("Redis", StringComparison.Ordinal) ? "redis.internal:6380,ssl=true,password=placeholder"
         : key.Contains("Mongo", StringComparison.Ordinal) ? "mongodb+srv://orleans:placeholder@cluster0.example.net/"
+        : key.Contains("UrlSigningKeys", StringComparison.Ordinal) ? Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32))
         : "placeholder-" + key;
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^\s*-\s*(?<key>[A-Za-z0-9_]+)=(?<file>secrets/[^\s]+)\s*$")]

@@ -26,6 +26,7 @@ public sealed class NetworkPolicyManifestTests
         "orleanschat-gateway -> redis:6379", // ... and the gateways' Orleans clients read the live silo gateways from it
         "orleanschat-silo -> postgres:5432", // grain state, and the migrate init container in the silo pod
         "orleanschat-silo -> mongo:27017", // the message log
+        "orleanschat-gateway -> mongo:27017", // the media store (GridFS)
         "mongo-init -> mongo:27017", // the replica-set initiation Job
         "mongo -> mongo:27017", // the one member reaching itself by its replica-set host name
     ];

@@ -24,6 +24,7 @@ public sealed class SecretManifestTests
         ["orleanschat-signing"] = ["gateway"],
         ["orleanschat-encryption"] = ["gateway"],
         ["orleanschat-wechat"] = ["gateway"],
+        ["orleanschat-media"] = ["gateway"], // the media store and signed media URLs live in the gateways
     };
 
     public static TheoryData<string> Overlays => new(Kustomize.Overlays);
@@ -90,7 +91,7 @@ public sealed class SecretManifestTests
     {
         var docs = File.ReadAllText(Path.Combine(Kustomize.RepositoryRoot(), "docs", "deploy.md"));
         var files = Kustomize.SecretFiles().Where(f => f.Directory == Path.Combine("overlays", "prod")).ToList();
-        Assert.Equal(7, files.Count);
+        Assert.Equal(9, files.Count);
         foreach (var (_, _, file) in files)
         {
             Assert.Contains("> " + file, docs, StringComparison.Ordinal);

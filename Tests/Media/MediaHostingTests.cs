@@ -35,6 +35,9 @@ public sealed class MediaHostingTests(PostgresServer postgres)
     [InlineData("Media:MaxImageBytes", "10", "Media:MaxImageBytes")]
     [InlineData("Media:UrlSigningKeys:0:Id", "k1", "Secret of 'k1'")]
     [InlineData("Media:Provider", "Postgres", "needs MessageLog:Provider Postgres")]
+    [InlineData("Media:EncryptAtRest", "true", "needs MessageLog:Encryption:Keys")]
+    [InlineData("Media:UploadBurst", "0", "Media:UploadBurst")]
+    [InlineData("Media:RecalledRetention", "-00:00:01", "Media:RecalledRetention")]
     public async Task Bad_media_settings_stop_the_gateway_at_start(string key, string value, string expected)
     {
         var error = await Record.ExceptionAsync(async () => await (await GatewayServer.StartAsync(new Dictionary<string, string?> { [key] = value })).DisposeAsync());

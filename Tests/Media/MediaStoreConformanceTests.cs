@@ -90,9 +90,10 @@ public abstract class MediaStoreConformanceTests
         await store.SaveAsync(media, new MemoryStream(content), new MemoryStream(thumbnail));
         Assert.Empty(await store.GetSharesAsync(media.MediaId));
 
-        await store.RecordShareAsync(media.MediaId, "room:lobby");
-        await store.RecordShareAsync(media.MediaId, "dm:alice:bob");
-        await store.RecordShareAsync(media.MediaId, "room:lobby");
+        await store.RecordShareAsync(media.MediaId, "room:lobby", 1);
+        await store.RecordShareAsync(media.MediaId, "dm:alice:bob", 1);
+        await store.RecordShareAsync(media.MediaId, "room:lobby", 1);
+        await store.RecordShareAsync(media.MediaId, "room:lobby", 2);
 
         Assert.Equal(["dm:alice:bob", "room:lobby"], (await store.GetSharesAsync(media.MediaId)).Order(StringComparer.Ordinal));
     }
@@ -110,7 +111,7 @@ public abstract class MediaStoreConformanceTests
         await store.SaveAsync(abandoned, new MemoryStream(content), new MemoryStream(thumbnail));
         await store.SaveAsync(sent, new MemoryStream(sentContent), new MemoryStream(sentThumbnail));
         await store.SaveAsync(fresh, new MemoryStream(freshContent), new MemoryStream(freshThumbnail));
-        await store.RecordShareAsync(sent.MediaId, "room:lobby");
+        await store.RecordShareAsync(sent.MediaId, "room:lobby", 1);
 
         var orphans = await store.FindOrphansAsync(DateTimeOffset.UtcNow.AddDays(-1), 1000);
 
@@ -126,7 +127,62 @@ public abstract class MediaStoreConformanceTests
         Assert.NotNull(await store.FindAsync(sent.MediaId));
     }
 
-    private static (StoredMedia Media, byte[] Content, byte[] Thumbnail) NewImage(int contentBytes, int thumbnailBytes)
+    [SkippableFact]
+    public async Task An_item_is_released_when_its_last_referencing_message_is_recalled()
+    {
+        var store = await CreateStoreAsync();
+        var (media, content, thumbnail) = NewImage(100, 10);
+        await store.SaveAsync(media, new MemoryStream(content), new MemoryStream(thumbnail));
+        await store.RecordShareAsync(media.MediaId, "room:lobby", 1);
+        await store.RecordShareAsync(media.MediaId, "room:lobby", 2);
+        await store.RecordShareAsync(media.MediaId, "room:lobby-2", 7);
+        var at = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds());
+
+        await store.ReleaseAsync(media.MediaId, "room:lobby", 1, at);
+        Assert.Equal(["room:lobby", "room:lobby-2"], (await store.GetSharesAsync(media.MediaId)).Order(StringComparer.Ordinal));
+        await store.ReleaseAsync(media.MediaId, "room:lobby", 2, at);
+        Assert.Equal(["room:lobby-2"], await store.GetSharesAsync(media.MediaId));
+        Assert.DoesNotContain(media.MediaId, await store.FindReleasedAsync(DateTimeOffset.UtcNow, 1000));
+        await store.ReleaseAsync(media.MediaId, "room:lobby-2", 7, at);
+
+        Assert.Empty(await store.GetSharesAsync(media.MediaId));
+        Assert.Contains(media.MediaId, await store.FindReleasedAsync(at.AddMilliseconds(1), 1000));
+        Assert.DoesNotContain(media.MediaId, await store.FindReleasedAsync(at, 1000)); // not yet past the retention
+        Assert.DoesNotContain(media.MediaId, await store.FindOrphansAsync(DateTimeOffset.UtcNow.AddDays(1), 1000)); // its retention, not the orphan age
+        Assert.NotNull(await store.FindAsync(media.MediaId));
+    }
+
+    [SkippableFact]
+    public async Task Sending_a_released_item_again_takes_the_release_back()
+    {
+        var store = await CreateStoreAsync();
+        var (media, content, thumbnail) = NewImage(100, 10);
+        await store.SaveAsync(media, new MemoryStream(content), new MemoryStream(thumbnail));
+        await store.RecordShareAsync(media.MediaId, "room:lobby", 1);
+        await store.ReleaseAsync(media.MediaId, "room:lobby", 1, DateTimeOffset.UtcNow.AddDays(-1));
+
+        await store.RecordShareAsync(media.MediaId, "dm:alice:bob", 3);
+
+        Assert.DoesNotContain(media.MediaId, await store.FindReleasedAsync(DateTimeOffset.UtcNow, 1000));
+        Assert.Equal(["dm:alice:bob"], await store.GetSharesAsync(media.MediaId));
+    }
+
+    [SkippableFact]
+    public async Task Releasing_a_reference_that_was_never_recorded_changes_nothing()
+    {
+        var store = await CreateStoreAsync();
+        var (media, content, thumbnail) = NewImage(100, 10);
+        await store.SaveAsync(media, new MemoryStream(content), new MemoryStream(thumbnail));
+        await store.RecordShareAsync(media.MediaId, "room:lobby", 1);
+
+        await store.ReleaseAsync(media.MediaId, "room:lobby", 99, DateTimeOffset.UtcNow.AddDays(-1));
+        await store.ReleaseAsync(MediaIds.For("nobody", "none"), "room:lobby", 1, DateTimeOffset.UtcNow.AddDays(-1));
+
+        Assert.Equal(["room:lobby"], await store.GetSharesAsync(media.MediaId));
+        Assert.DoesNotContain(media.MediaId, await store.FindReleasedAsync(DateTimeOffset.UtcNow, 1000));
+    }
+
+    protected static (StoredMedia Media, byte[] Content, byte[] Thumbnail) NewImage(int contentBytes, int thumbnailBytes)
     {
         var content = RandomNumberGenerator.GetBytes(contentBytes);
         var thumbnail = RandomNumberGenerator.GetBytes(thumbnailBytes);
@@ -145,7 +201,7 @@ public abstract class MediaStoreConformanceTests
         return new StoredMedia(MediaIds.For("alice", hash), "alice", kind, mime, content.Length, hash, now);
     }
 
-    private static async Task<byte[]> ReadAllAsync(IMediaStore store, string mediaId, MediaVariant variant)
+    protected static async Task<byte[]> ReadAllAsync(IMediaStore store, string mediaId, MediaVariant variant)
     {
         await using var stream = (await store.OpenReadAsync(mediaId, variant))!;
         using var copy = new MemoryStream();

@@ -27,6 +27,24 @@ public sealed class PostgresMediaStoreTests(PostgresServer postgres) : MediaStor
         Assert.Equal(0L, await count.ExecuteScalarAsync());
     }
 
+    [Fact]
+    public async Task A_sealed_item_keeps_its_key_id_and_reads_back_through_chunk_rows()
+    {
+        var key = new global::OrleansChat.Grains.MessageLog.Encryption.MessageLogKeySettings { Id = "k1", Base64Key = Convert.ToBase64String(new byte[32]) };
+        var store = new EncryptingMediaStore(new PostgresMediaStore(_dataSource!), new MediaCipher([key]));
+        var content = System.Security.Cryptography.RandomNumberGenerator.GetBytes(PostgresMediaStore.ChunkSize + 70_000);
+        var media = new StoredMedia(MediaIds.For("alice", "sealed"), "alice", MediaKind.Audio, "audio/mp4", content.Length, "sealed", DateTimeOffset.UtcNow, DurationMs: 5);
+
+        await store.SaveAsync(media, new MemoryStream(content), null);
+
+        Assert.Equal("k1", (await new PostgresMediaStore(_dataSource!).FindAsync(media.MediaId))!.KeyId);
+        await using var stream = (await store.OpenReadAsync(media.MediaId, MediaVariant.Original))!;
+        stream.Seek(PostgresMediaStore.ChunkSize - 5, SeekOrigin.Begin);
+        var buffer = new byte[MediaCipher.ChunkSize + 10];
+        await stream.ReadExactlyAsync(buffer);
+        Assert.Equal(content.AsSpan(PostgresMediaStore.ChunkSize - 5, buffer.Length).ToArray(), buffer);
+    }
+
     public async Task InitializeAsync() => _dataSource = NpgsqlDataSource.Create(await MessageLogDatabase.GetAsync(postgres));
 
     public async Task DisposeAsync()

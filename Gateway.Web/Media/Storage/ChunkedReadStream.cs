@@ -2,9 +2,11 @@ namespace OrleansChat.Gateway.Media.Storage;
 
 /// <summary>
 /// A read-only, seekable stream over bytes kept in fixed-size chunks (PostgreSQL rows), fetching one chunk at a time as
-/// the position reaches it: a Range request for the last kilobyte of a file reads one row, not the file.
+/// the position reaches it: a Range request for the last kilobyte of a file reads one row, not the file. Also the plaintext
+/// view of sealed media (<see cref="MediaCipher"/>), whose chunks are opened one at a time; <paramref name="owned"/> is the
+/// stream underneath, disposed with this one.
 /// </summary>
-public sealed class ChunkedReadStream(long length, int chunkSize, Func<int, CancellationToken, Task<byte[]>> readChunk) : Stream
+public sealed class ChunkedReadStream(long length, int chunkSize, Func<int, CancellationToken, Task<byte[]>> readChunk, Stream? owned = null) : Stream
 {
     private long _position;
     private int _loadedIndex = -1;
@@ -65,6 +67,26 @@ public sealed class ChunkedReadStream(long length, int chunkSize, Func<int, Canc
     }
 
     public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (owned is not null)
+        {
+            await owned.DisposeAsync();
+        }
+
+        await base.DisposeAsync();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            owned?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
 
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
@@ -6,7 +7,8 @@ namespace OrleansChat.Gateway.Media.Storage;
 
 /// <summary>
 /// Media in a folder (<c>Media:DataFolder</c>): one directory per item, <c>{root}/{id[0..2]}/{id}/</c>, holding
-/// <c>media.json</c>, <c>original</c>, <c>thumbnail</c> and one empty file per sharing conversation under <c>shares/</c>.
+/// <c>media.json</c>, <c>original</c>, <c>thumbnail</c>, one empty file per sharing conversation under <c>shares/</c>, one per
+/// referencing message under <c>messages/</c>, and once every referencing message is recalled, <c>released</c> (its time).
 /// An item is written into a scratch directory and renamed into place, so a reader never sees half an item and the
 /// rename is the dedupe's tie-breaker. For a single gateway (the embedded default); gateways that scale out need a shared
 /// store (PostgreSQL or MongoDB).
@@ -15,6 +17,8 @@ public sealed class DiskMediaStore : IMediaStore
 {
     private const string MetadataFile = "media.json";
     private const string SharesFolder = "shares";
+    private const string MessagesFolder = "messages";
+    private const string ReleasedFile = "released";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private readonly string _root;
@@ -86,23 +90,48 @@ public sealed class DiskMediaStore : IMediaStore
         return Task.FromResult(stream);
     }
 
-    public async Task RecordShareAsync(string mediaId, string conversation, CancellationToken cancellationToken = default)
+    public async Task RecordShareAsync(string mediaId, string conversation, long seq, CancellationToken cancellationToken = default)
     {
-        var folder = Path.Combine(ItemFolder(mediaId), SharesFolder);
-        if (!Directory.Exists(folder))
+        var item = ItemFolder(mediaId);
+        if (!Directory.Exists(Path.Combine(item, SharesFolder)))
         {
             throw new InvalidOperationException($"no stored media {mediaId}");
         }
 
-        var marker = Path.Combine(folder, Base64Url.EncodeToString(Encoding.UTF8.GetBytes(conversation)));
-        await File.WriteAllBytesAsync(marker, [], cancellationToken);
+        Directory.CreateDirectory(Path.Combine(item, MessagesFolder));
+        await File.WriteAllBytesAsync(Path.Combine(item, MessagesFolder, Marker($"{conversation}\n{seq}")), [], cancellationToken);
+        await File.WriteAllBytesAsync(Path.Combine(item, SharesFolder, Marker(conversation)), [], cancellationToken);
+        File.Delete(Path.Combine(item, ReleasedFile));
+    }
+
+    public async Task ReleaseAsync(string mediaId, string conversation, long seq, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        var item = ItemFolder(mediaId);
+        var messages = Path.Combine(item, MessagesFolder);
+        var reference = Path.Combine(messages, Marker($"{conversation}\n{seq}"));
+        if (!File.Exists(reference))
+        {
+            return;
+        }
+
+        File.Delete(reference);
+        var remaining = Directory.EnumerateFiles(messages).Select(f => Unmarker(Path.GetFileName(f))).ToList();
+        if (!remaining.Any(r => r.StartsWith(conversation + "\n", StringComparison.Ordinal)))
+        {
+            File.Delete(Path.Combine(item, SharesFolder, Marker(conversation)));
+        }
+
+        if (remaining.Count == 0)
+        {
+            await File.WriteAllTextAsync(Path.Combine(item, ReleasedFile), at.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture), cancellationToken);
+        }
     }
 
     public Task<IReadOnlyList<string>> GetSharesAsync(string mediaId, CancellationToken cancellationToken = default)
     {
         var folder = Path.Combine(ItemFolder(mediaId), SharesFolder);
         IReadOnlyList<string> shares = Directory.Exists(folder)
-            ? Directory.EnumerateFiles(folder).Select(f => Encoding.UTF8.GetString(Base64Url.DecodeFromChars(Path.GetFileName(f)))).ToList()
+            ? Directory.EnumerateFiles(folder).Select(f => Unmarker(Path.GetFileName(f))).ToList()
             : [];
         return Task.FromResult(shares);
     }
@@ -110,23 +139,43 @@ public sealed class DiskMediaStore : IMediaStore
     public async Task<IReadOnlyList<string>> FindOrphansAsync(DateTimeOffset createdBefore, int limit, CancellationToken cancellationToken = default)
     {
         var orphans = new List<string>();
-        foreach (var folder in Directory.EnumerateDirectories(_root).Where(f => f != _scratch).SelectMany(Directory.EnumerateDirectories))
+        foreach (var (mediaId, folder) in Items())
         {
-            var mediaId = Path.GetFileName(folder);
-            if (orphans.Count >= limit || !MediaIds.IsWellFormed(mediaId))
+            if (orphans.Count >= limit)
             {
-                continue;
+                break;
             }
 
-            var media = await FindAsync(mediaId, cancellationToken);
-            var shares = Path.Combine(folder, SharesFolder);
-            if (media is not null && media.CreatedAt < createdBefore && (!Directory.Exists(shares) || !Directory.EnumerateFileSystemEntries(shares).Any()))
+            if (!IsShared(folder) && !File.Exists(Path.Combine(folder, ReleasedFile))
+                && await FindAsync(mediaId, cancellationToken) is { } media && media.CreatedAt < createdBefore)
             {
                 orphans.Add(mediaId);
             }
         }
 
         return orphans;
+    }
+
+    public async Task<IReadOnlyList<string>> FindReleasedAsync(DateTimeOffset releasedBefore, int limit, CancellationToken cancellationToken = default)
+    {
+        var released = new List<string>();
+        foreach (var (mediaId, folder) in Items())
+        {
+            if (released.Count >= limit)
+            {
+                break;
+            }
+
+            var marker = Path.Combine(folder, ReleasedFile);
+            if (!IsShared(folder) && File.Exists(marker)
+                && long.TryParse(await File.ReadAllTextAsync(marker, cancellationToken), NumberStyles.None, CultureInfo.InvariantCulture, out var at)
+                && DateTimeOffset.FromUnixTimeMilliseconds(at) < releasedBefore)
+            {
+                released.Add(mediaId);
+            }
+        }
+
+        return released;
     }
 
     public Task DeleteAsync(string mediaId, CancellationToken cancellationToken = default)
@@ -142,6 +191,23 @@ public sealed class DiskMediaStore : IMediaStore
 
         return Task.CompletedTask;
     }
+
+    /// <summary>Every stored item: the fan-out folders' item folders, the scratch folder aside.</summary>
+    private IEnumerable<(string MediaId, string Folder)> Items() =>
+        Directory.EnumerateDirectories(_root).Where(f => f != _scratch).SelectMany(Directory.EnumerateDirectories)
+            .Select(folder => (MediaId: Path.GetFileName(folder), Folder: folder))
+            .Where(item => MediaIds.IsWellFormed(item.MediaId));
+
+    private static bool IsShared(string folder)
+    {
+        var shares = Path.Combine(folder, SharesFolder);
+        return Directory.Exists(shares) && Directory.EnumerateFileSystemEntries(shares).Any();
+    }
+
+    /// <summary>Conversation ids (and message references) as file names: base64url, so any character is safe.</summary>
+    private static string Marker(string text) => Base64Url.EncodeToString(Encoding.UTF8.GetBytes(text));
+
+    private static string Unmarker(string fileName) => Encoding.UTF8.GetString(Base64Url.DecodeFromChars(fileName));
 
     private static string FileName(MediaVariant variant) => variant == MediaVariant.Original ? "original" : "thumbnail";
 

@@ -1,4 +1,6 @@
+using System.Text.RegularExpressions;
 using MongoDB.Bson;
+using MongoDB.Driver;
 
 namespace OrleansChat.Gateway.Media.Storage;
 
@@ -6,6 +8,9 @@ namespace OrleansChat.Gateway.Media.Storage;
 public static class MongoMediaDocuments
 {
     public const string Shares = "shares";
+    public const string Messages = "messages";
+    public const string ReleasedAt = "releasedAt";
+    public const string CreatedAt = "createdAt";
     private const string OriginalFile = "originalFile";
     private const string ThumbnailFile = "thumbnailFile";
 
@@ -24,7 +29,7 @@ public static class MongoMediaDocuments
             { "mime", media.Mime },
             { "bytes", media.Bytes },
             { "hash", media.ContentHash },
-            { "createdAt", media.CreatedAt.UtcDateTime },
+            { CreatedAt, media.CreatedAt.UtcDateTime },
             { "width", ToBson(media.Width) },
             { "height", ToBson(media.Height) },
             { "durationMs", ToBson(media.DurationMs) },
@@ -32,6 +37,8 @@ public static class MongoMediaDocuments
             { "thumbBytes", media.ThumbnailBytes is { } t ? new BsonInt64(t) : BsonNull.Value },
             { OriginalFile, files[0] },
             { Shares, new BsonArray() },
+            { Messages, new BsonArray() },
+            { "keyId", media.KeyId is null ? BsonNull.Value : new BsonString(media.KeyId) },
         };
         if (files.Count > 1)
         {
@@ -51,12 +58,13 @@ public static class MongoMediaDocuments
             Mime: document["mime"].AsString,
             Bytes: document["bytes"].ToInt64(),
             ContentHash: document["hash"].AsString,
-            CreatedAt: new DateTimeOffset(document["createdAt"].ToUniversalTime(), TimeSpan.Zero),
+            CreatedAt: new DateTimeOffset(document[CreatedAt].ToUniversalTime(), TimeSpan.Zero),
             Width: OptionalInt(document, "width"),
             Height: OptionalInt(document, "height"),
             DurationMs: OptionalInt(document, "durationMs"),
             ThumbnailMime: document.GetValue("thumbMime", BsonNull.Value) is BsonString s ? s.AsString : null,
-            ThumbnailBytes: document.GetValue("thumbBytes", BsonNull.Value).IsBsonNull ? null : document["thumbBytes"].ToInt64());
+            ThumbnailBytes: document.GetValue("thumbBytes", BsonNull.Value).IsBsonNull ? null : document["thumbBytes"].ToInt64(),
+            KeyId: document.GetValue("keyId", BsonNull.Value) is BsonString key ? key.AsString : null);
     }
 
     public static ObjectId? FileId(BsonDocument document, MediaVariant variant) =>
@@ -64,6 +72,23 @@ public static class MongoMediaDocuments
 
     public static IReadOnlyList<string> SharesOf(BsonDocument document) =>
         document.GetValue(Shares, new BsonArray()).AsBsonArray.Select(v => v.AsString).ToList();
+
+    /// <summary>A message reference as kept in the item's <c>messages</c> array: conversation and seq, one string.</summary>
+    public static string MessageReference(string conversation, long seq) => $"{conversation}\n{seq}";
+
+    /// <summary>Items with no element of <c>messages</c> in <paramref name="conversation"/> (an anchored regex never matches across a conversation id that merely starts the same).</summary>
+    public static FilterDefinition<BsonDocument> NoMessageIn(string conversation) =>
+        Builders<BsonDocument>.Filter.Not(Builders<BsonDocument>.Filter.Regex(Messages, new BsonRegularExpression("^" + Regex.Escape(conversation + "\n"))));
+
+    /// <summary>Abandoned uploads: older than the cutoff, never shared, never released.</summary>
+    public static FilterDefinition<BsonDocument> Orphans(DateTimeOffset createdBefore) =>
+        Builders<BsonDocument>.Filter.Lt(CreatedAt, createdBefore.UtcDateTime)
+        & Builders<BsonDocument>.Filter.Size(Shares, 0)
+        & Builders<BsonDocument>.Filter.Not(Builders<BsonDocument>.Filter.Type(ReleasedAt, BsonType.DateTime));
+
+    /// <summary>The purge: released before the cutoff and shared by no conversation.</summary>
+    public static FilterDefinition<BsonDocument> Released(DateTimeOffset releasedBefore) =>
+        Builders<BsonDocument>.Filter.Lt(ReleasedAt, releasedBefore.UtcDateTime) & Builders<BsonDocument>.Filter.Size(Shares, 0);
 
     private static BsonValue ToBson(int? value) => value is { } v ? new BsonInt32(v) : BsonNull.Value;
 

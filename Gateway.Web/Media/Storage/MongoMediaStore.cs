@@ -79,8 +79,42 @@ public sealed class MongoMediaStore : IMediaStore
         return await _bucket.OpenDownloadStreamAsync(fileId, new GridFSDownloadOptions { Seekable = true }, cancellationToken);
     }
 
-    public Task RecordShareAsync(string mediaId, string conversation, CancellationToken cancellationToken = default) =>
-        _items.UpdateOneAsync(ById(mediaId), Builders<BsonDocument>.Update.AddToSet(MongoMediaDocuments.Shares, conversation), cancellationToken: cancellationToken);
+    public Task RecordShareAsync(string mediaId, string conversation, long seq, CancellationToken cancellationToken = default) =>
+        _items.UpdateOneAsync(
+            ById(mediaId),
+            Builders<BsonDocument>.Update
+                .AddToSet(MongoMediaDocuments.Shares, conversation)
+                .AddToSet(MongoMediaDocuments.Messages, MongoMediaDocuments.MessageReference(conversation, seq))
+                .Unset(MongoMediaDocuments.ReleasedAt),
+            cancellationToken: cancellationToken);
+
+    /// <summary>
+    /// Three single-document updates, each conditional on the state it changes, so a send recording a reference between
+    /// them is never undone: the share goes only while no reference of its conversation is left, the release is set
+    /// only while no reference at all is left (and a later send unsets it).
+    /// </summary>
+    public async Task ReleaseAsync(string mediaId, string conversation, long seq, DateTimeOffset at, CancellationToken cancellationToken = default)
+    {
+        var reference = MongoMediaDocuments.MessageReference(conversation, seq);
+        var filter = Builders<BsonDocument>.Filter;
+        var pulled = await _items.UpdateOneAsync(
+            ById(mediaId) & filter.Eq(MongoMediaDocuments.Messages, reference),
+            Builders<BsonDocument>.Update.Pull(MongoMediaDocuments.Messages, reference),
+            cancellationToken: cancellationToken);
+        if (pulled.ModifiedCount == 0)
+        {
+            return;
+        }
+
+        await _items.UpdateOneAsync(
+            ById(mediaId) & MongoMediaDocuments.NoMessageIn(conversation),
+            Builders<BsonDocument>.Update.Pull(MongoMediaDocuments.Shares, conversation),
+            cancellationToken: cancellationToken);
+        await _items.UpdateOneAsync(
+            ById(mediaId) & filter.Size(MongoMediaDocuments.Messages, 0),
+            Builders<BsonDocument>.Update.Set(MongoMediaDocuments.ReleasedAt, at.UtcDateTime),
+            cancellationToken: cancellationToken);
+    }
 
     public async Task<IReadOnlyList<string>> GetSharesAsync(string mediaId, CancellationToken cancellationToken = default)
     {
@@ -88,12 +122,11 @@ public sealed class MongoMediaStore : IMediaStore
         return document is null ? [] : MongoMediaDocuments.SharesOf(document);
     }
 
-    public async Task<IReadOnlyList<string>> FindOrphansAsync(DateTimeOffset createdBefore, int limit, CancellationToken cancellationToken = default)
-    {
-        var filter = Builders<BsonDocument>.Filter.Lt("createdAt", createdBefore.UtcDateTime) & Builders<BsonDocument>.Filter.Size(MongoMediaDocuments.Shares, 0);
-        var documents = await _items.Find(filter).Limit(limit).Project(Builders<BsonDocument>.Projection.Include("_id")).ToListAsync(cancellationToken);
-        return documents.Select(d => d["_id"].AsString).ToList();
-    }
+    public Task<IReadOnlyList<string>> FindOrphansAsync(DateTimeOffset createdBefore, int limit, CancellationToken cancellationToken = default) =>
+        FindIdsAsync(MongoMediaDocuments.Orphans(createdBefore), limit, cancellationToken);
+
+    public Task<IReadOnlyList<string>> FindReleasedAsync(DateTimeOffset releasedBefore, int limit, CancellationToken cancellationToken = default) =>
+        FindIdsAsync(MongoMediaDocuments.Released(releasedBefore), limit, cancellationToken);
 
     /// <summary>The document first (the item stops existing), then its files.</summary>
     public async Task DeleteAsync(string mediaId, CancellationToken cancellationToken = default)
@@ -104,6 +137,12 @@ public sealed class MongoMediaStore : IMediaStore
             await DeleteFilesAsync(new[] { MediaVariant.Original, MediaVariant.Thumbnail }
                 .Select(v => MongoMediaDocuments.FileId(document, v)).OfType<ObjectId>());
         }
+    }
+
+    private async Task<IReadOnlyList<string>> FindIdsAsync(FilterDefinition<BsonDocument> filter, int limit, CancellationToken cancellationToken)
+    {
+        var documents = await _items.Find(filter).Limit(limit).Project(Builders<BsonDocument>.Projection.Include("_id")).ToListAsync(cancellationToken);
+        return documents.Select(d => d["_id"].AsString).ToList();
     }
 
     private static FilterDefinition<BsonDocument> ById(string mediaId) => Builders<BsonDocument>.Filter.Eq("_id", mediaId);

@@ -4,7 +4,8 @@ using NpgsqlTypes;
 namespace OrleansChat.Gateway.Media.Storage;
 
 /// <summary>
-/// Media in the chat database (tables <c>chat_media</c>, <c>chat_media_chunks</c> and <c>chat_media_shares</c>, created by
+/// Media in the chat database (tables <c>chat_media</c>, <c>chat_media_chunks</c>, <c>chat_media_shares</c> and
+/// <c>chat_media_messages</c>, created by
 /// <c>Silo migrate</c>), through the silo's shared pool (<see cref="Grains.Hosting.PostgresChatDatabase"/>), so that a
 /// PostgreSQL-only deployment needs nothing else. Bytes are kept in 256 KiB <c>bytea</c> rows rather than large objects:
 /// rows are copied by ordinary backups and logical replication, deleted with their item, and a Range read fetches only
@@ -14,7 +15,7 @@ public sealed class PostgresMediaStore(NpgsqlDataSource dataSource) : IMediaStor
 {
     public const int ChunkSize = 256 * 1024;
 
-    private const string Columns = "media_id, owner_id, kind, mime, bytes, content_hash, created_at, width, height, duration_ms, thumb_mime, thumb_bytes";
+    private const string Columns = "media_id, owner_id, kind, mime, bytes, content_hash, created_at, width, height, duration_ms, thumb_mime, thumb_bytes, key_id";
 
     public async Task<StoredMedia?> FindAsync(string mediaId, CancellationToken cancellationToken = default)
     {
@@ -56,13 +57,39 @@ public sealed class PostgresMediaStore(NpgsqlDataSource dataSource) : IMediaStor
         return new ChunkedReadStream(stored.Bytes, ChunkSize, (index, token) => ReadChunkAsync(mediaId, variant, index, token));
     }
 
-    public async Task RecordShareAsync(string mediaId, string conversation, CancellationToken cancellationToken = default)
+    /// <summary>The message reference, the share and the end of any release in one transaction.</summary>
+    public async Task RecordShareAsync(string mediaId, string conversation, long seq, CancellationToken cancellationToken = default)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command("INSERT INTO chat_media_messages (media_id, conv, seq) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", mediaId, conversation, seq));
+        batch.BatchCommands.Add(Command("INSERT INTO chat_media_shares (media_id, conv) VALUES ($1, $2) ON CONFLICT DO NOTHING", mediaId, conversation));
+        batch.BatchCommands.Add(Command("UPDATE chat_media SET released_at = NULL WHERE media_id = $1 AND released_at IS NOT NULL", mediaId));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// One statement, so one snapshot: the reference goes and, only when it was there, the conversation's share and the
+    /// release follow from the references left (the CTE's delete is not visible to its siblings, hence the exclusions).
+    /// </summary>
+    public async Task ReleaseAsync(string mediaId, string conversation, long seq, DateTimeOffset at, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            "INSERT INTO chat_media_shares (media_id, conv) VALUES ($1, $2) ON CONFLICT DO NOTHING");
-        command.Parameters.Add(new NpgsqlParameter { Value = mediaId, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = conversation, NpgsqlDbType = NpgsqlDbType.Text });
+            "WITH gone AS (DELETE FROM chat_media_messages WHERE media_id = $1 AND conv = $2 AND seq = $3 RETURNING 1), "
+            + "unshared AS (DELETE FROM chat_media_shares s WHERE s.media_id = $1 AND s.conv = $2 AND EXISTS (SELECT 1 FROM gone) "
+            + "  AND NOT EXISTS (SELECT 1 FROM chat_media_messages m WHERE m.media_id = $1 AND m.conv = $2 AND m.seq <> $3) RETURNING 1) "
+            + "UPDATE chat_media SET released_at = $4 WHERE media_id = $1 AND released_at IS NULL AND EXISTS (SELECT 1 FROM gone) "
+            + "  AND NOT EXISTS (SELECT 1 FROM chat_media_messages m WHERE m.media_id = $1 AND NOT (m.conv = $2 AND m.seq = $3))");
+        AddParameters(command.Parameters, mediaId, conversation, seq, at);
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> FindReleasedAsync(DateTimeOffset releasedBefore, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT media_id FROM chat_media m WHERE released_at < $1 "
+            + "AND NOT EXISTS (SELECT 1 FROM chat_media_shares s WHERE s.media_id = m.media_id) LIMIT $2");
+        AddParameters(command.Parameters, releasedBefore, limit);
+        return await ReadIdsAsync(command, cancellationToken);
     }
 
     public async Task<IReadOnlyList<string>> GetSharesAsync(string mediaId, CancellationToken cancellationToken = default)
@@ -82,18 +109,10 @@ public sealed class PostgresMediaStore(NpgsqlDataSource dataSource) : IMediaStor
     public async Task<IReadOnlyList<string>> FindOrphansAsync(DateTimeOffset createdBefore, int limit, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT media_id FROM chat_media m WHERE created_at < $1 "
+            "SELECT media_id FROM chat_media m WHERE created_at < $1 AND released_at IS NULL "
             + "AND NOT EXISTS (SELECT 1 FROM chat_media_shares s WHERE s.media_id = m.media_id) LIMIT $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = createdBefore, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter { Value = limit, NpgsqlDbType = NpgsqlDbType.Integer });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var orphans = new List<string>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            orphans.Add(reader.GetString(0));
-        }
-
-        return orphans;
+        AddParameters(command.Parameters, createdBefore, limit);
+        return await ReadIdsAsync(command, cancellationToken);
     }
 
     /// <summary>One statement: the chunks and shares go with the item (ON DELETE CASCADE).</summary>
@@ -107,12 +126,12 @@ public sealed class PostgresMediaStore(NpgsqlDataSource dataSource) : IMediaStor
     private static async Task<bool> InsertMediaAsync(NpgsqlConnection connection, StoredMedia media, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            $"INSERT INTO chat_media ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (media_id) DO NOTHING",
+            $"INSERT INTO chat_media ({Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (media_id) DO NOTHING",
             connection);
         object?[] values =
         [
             media.MediaId, media.OwnerId, media.Kind == MediaKind.Image ? "image" : "audio", media.Mime, media.Bytes, media.ContentHash,
-            media.CreatedAt, media.Width, media.Height, media.DurationMs, media.ThumbnailMime, media.ThumbnailBytes,
+            media.CreatedAt, media.Width, media.Height, media.DurationMs, media.ThumbnailMime, media.ThumbnailBytes, media.KeyId,
         ];
         foreach (var value in values)
         {
@@ -157,6 +176,41 @@ public sealed class PostgresMediaStore(NpgsqlDataSource dataSource) : IMediaStor
         return await command.ExecuteScalarAsync(cancellationToken) as byte[] ?? throw new IOException($"media {mediaId} lacks chunk {index}");
     }
 
+    private static NpgsqlBatchCommand Command(string sql, params object[] values)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        AddParameters(command.Parameters, values);
+        return command;
+    }
+
+    /// <summary>Positional parameters typed by value: text, bigint, integer or timestamptz.</summary>
+    private static void AddParameters(NpgsqlParameterCollection parameters, params object[] values)
+    {
+        foreach (var value in values)
+        {
+            parameters.Add(value switch
+            {
+                string text => new NpgsqlParameter { Value = text, NpgsqlDbType = NpgsqlDbType.Text },
+                long number => new NpgsqlParameter { Value = number, NpgsqlDbType = NpgsqlDbType.Bigint },
+                int number => new NpgsqlParameter { Value = number, NpgsqlDbType = NpgsqlDbType.Integer },
+                DateTimeOffset time => new NpgsqlParameter { Value = time, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                _ => throw new ArgumentException($"no parameter mapping for {value.GetType().Name}", nameof(values)),
+            });
+        }
+    }
+
+    private static async Task<IReadOnlyList<string>> ReadIdsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var ids = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
     private static StoredMedia ReadMedia(NpgsqlDataReader reader) => new(
         MediaId: reader.GetString(0),
         OwnerId: reader.GetString(1),
@@ -169,5 +223,6 @@ public sealed class PostgresMediaStore(NpgsqlDataSource dataSource) : IMediaStor
         Height: reader.IsDBNull(8) ? null : reader.GetInt32(8),
         DurationMs: reader.IsDBNull(9) ? null : reader.GetInt32(9),
         ThumbnailMime: reader.IsDBNull(10) ? null : reader.GetString(10),
-        ThumbnailBytes: reader.IsDBNull(11) ? null : reader.GetInt64(11));
+        ThumbnailBytes: reader.IsDBNull(11) ? null : reader.GetInt64(11),
+        KeyId: reader.IsDBNull(12) ? null : reader.GetString(12));
 }
