@@ -7,6 +7,7 @@ using OrleansChat.Gateway.Hosting;
 using OrleansChat.Gateway.Protocol;
 using OrleansChat.Gateway.Security;
 using OrleansChat.Gateway.Sockets;
+using OrleansChat.Grains.WeChat;
 using OrleansChat.Grains;
 using OrleansChat.Grains.Hosting;
 using OrleansChat.Grains.MessageLog;

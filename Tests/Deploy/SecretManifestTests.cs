@@ -1,3 +1,4 @@
+using OrleansChat.Grains.WeChat;
 using k8s.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
