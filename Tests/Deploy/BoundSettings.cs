@@ -2,7 +2,6 @@ using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Orleans.Hosting.Kubernetes;
 using OrleansChat.Gateway.Auth;
-using OrleansChat.Gateway.Auth.WeChat;
 using OrleansChat.Gateway.Hosting;
 using OrleansChat.Gateway.Protocol;
 using OrleansChat.Gateway.Security;
