@@ -7,12 +7,16 @@ using Microsoft.Extensions.Options;
 namespace OrleansChat.Grains.WeChat;
 
 /// <summary>
-/// The server-side WeChat API calls the silos make (typed HttpClient, <c>WeChat:Timeout</c> per call): the stable
-/// access token and <c>subscribeMessage.send</c>. Never throws for WeChat's or the network's failures; the answer
-/// says which. Tokens are never logged.
+/// The server-side WeChat API calls the silos make (<c>WeChat:Timeout</c> per call): the stable access token and
+/// <c>subscribeMessage.send</c>. Never throws for WeChat's or the network's failures; the answer says which. Tokens
+/// are never logged. A singleton that takes a client from the factory for each call: grains hold it for as long as
+/// they live, and a typed client kept that long would pin one connection handler (and its DNS answer) for good.
 /// </summary>
-public sealed partial class WeChatApiClient(HttpClient http, IOptions<WeChatOptions> options, TimeProvider time, ILogger<WeChatApiClient> logger)
+public sealed partial class WeChatApiClient(IHttpClientFactory clients, IOptions<WeChatOptions> options, TimeProvider time, ILogger<WeChatApiClient> logger)
 {
+    /// <summary>The named HttpClient (its timeout is <c>WeChat:Timeout</c>).</summary>
+    public const string HttpClientName = "wechat-api";
+
     /// <summary>
     /// <c>POST /cgi-bin/stable_token</c>: unlike <c>/cgi-bin/token</c>, asking again returns the same token while it
     /// is valid (WeChat renews it 5 minutes before its expiry), so a second asker never invalidates the first's token.
@@ -79,6 +83,7 @@ public sealed partial class WeChatApiClient(HttpClient http, IOptions<WeChatOpti
         string text;
         try
         {
+            var http = clients.CreateClient(HttpClientName);
             using var response = await http.PostAsJsonAsync(new Uri(o.BaseUrl, path), body, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {

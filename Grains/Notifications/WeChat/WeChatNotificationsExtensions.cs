@@ -17,7 +17,8 @@ public static class WeChatNotificationsExtensions
     {
         services.AddWeChatNotificationOptions(configuration);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpClient<WeChatApiClient>((sp, http) => http.Timeout = sp.GetRequiredService<IOptions<WeChatOptions>>().Value.Timeout);
+        services.AddHttpClient(WeChatApiClient.HttpClientName, (sp, http) => http.Timeout = sp.GetRequiredService<IOptions<WeChatOptions>>().Value.Timeout);
+        services.TryAddSingleton<WeChatApiClient>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IUserNotificationChannel, WeChatSubscribeChannel>());
         return services;
     }
