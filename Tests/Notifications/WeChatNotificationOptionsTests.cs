@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using OrleansChat.Grains.Notifications;
 using OrleansChat.Grains.Notifications.WeChat;
 using OrleansChat.Grains.WeChat;
 using OrleansChat.Tests.Infrastructure;
@@ -71,6 +74,20 @@ public sealed class WeChatNotificationOptionsTests
 
         Assert.True(result.Failed, mistake);
         Assert.Contains(named, result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_channel_is_registered_only_when_a_template_is_configured()
+    {
+        static Type?[] Channels(Dictionary<string, string?> settings)
+        {
+            var services = new ServiceCollection();
+            services.AddWeChatSubscribeMessages(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+            return [.. services.Where(d => d.ServiceType == typeof(IUserNotificationChannel)).Select(d => d.ImplementationType)];
+        }
+
+        Assert.Empty(Channels([]));
+        Assert.Equal([typeof(WeChatSubscribeChannel)], Channels(WeChatClusterFixture.Settings(new Uri("http://127.0.0.1:1/"))));
     }
 
     [Fact]

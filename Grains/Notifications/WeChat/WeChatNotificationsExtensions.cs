@@ -11,7 +11,8 @@ public static class WeChatNotificationsExtensions
     /// <summary>
     /// The WeChat subscribe-message channel and what it needs in a silo: the "WeChat" and "Notifications:WeChat"
     /// options (validated at start), the API client, and the channel as an <see cref="IUserNotificationChannel"/>.
-    /// Registered whether configured or not: unconfigured, the channel answers NotApplicable.
+    /// The channel is registered only when <c>Notifications:WeChat:TemplateId</c> is set: the outbox queues user
+    /// notifications only when some channel could deliver them.
     /// </summary>
     public static IServiceCollection AddWeChatSubscribeMessages(this IServiceCollection services, IConfiguration configuration)
     {
@@ -19,7 +20,11 @@ public static class WeChatNotificationsExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddHttpClient(WeChatApiClient.HttpClientName, (sp, http) => http.Timeout = sp.GetRequiredService<IOptions<WeChatOptions>>().Value.Timeout);
         services.TryAddSingleton<WeChatApiClient>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IUserNotificationChannel, WeChatSubscribeChannel>());
+        var options = configuration.GetSection(WeChatNotificationOptions.SectionName).Get<WeChatNotificationOptions>();
+        if (options?.IsConfigured == true)
+        {
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IUserNotificationChannel, WeChatSubscribeChannel>());
+        }
         return services;
     }
 
