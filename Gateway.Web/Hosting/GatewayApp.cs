@@ -10,6 +10,8 @@ using OrleansChat.Gateway.Security;
 using OrleansChat.Gateway.Sockets;
 using OrleansChat.Gateway.Sockets.Transport;
 using OrleansChat.Grains;
+using OrleansChat.Grains.Notifications.WeChat;
+using OrleansChat.Grains.WeChat;
 using OrleansChat.Hosting.Clustering;
 using OrleansChat.Hosting.Operations;
 
@@ -105,8 +107,7 @@ public static class GatewayApp
     /// <summary>Login providers, WeChat's API client and the session-encryption keys (issue 4).</summary>
     private static void AddIdentityServices(IServiceCollection services, ConfigurationManager configuration)
     {
-        services.AddOptions<WeChatOptions>().Bind(configuration.GetSection(WeChatOptions.SectionName)).ValidateOnStart()
-            .Validate(o => o.BaseUrl.IsAbsoluteUri && o.Timeout > TimeSpan.Zero, "WeChat: BaseUrl absolute, Timeout > 0");
+        services.AddWeChatNotificationOptions(configuration); // the "WeChat" section too; welcome names the templates
         services.AddHttpClient<WeChatClient>((sp, http) => http.Timeout = sp.GetRequiredService<IOptions<WeChatOptions>>().Value.Timeout);
         services.AddTransient<ILoginProvider, DevLoginProvider>();
         services.AddTransient<ILoginProvider, WeChatLoginProvider>();

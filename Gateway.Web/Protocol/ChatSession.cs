@@ -191,6 +191,7 @@ public sealed partial class ChatSession(
         ConvListCommand or ConvReadCommand or ConvPinCommand or ConvMuteCommand or DmRequestsCommand or DmCancelCommand
             or MsgDeleteCommand or TypingCommand or UserBlockCommand or UserUnblockCommand or UserBlocksCommand =>
             await ConversationsAsync(frame),
+        NotifyCreditsCommand c => await ReportNotifyCreditsAsync(c),
         _ => throw ChatException.BadRequest($"unsupported frame {frame.GetType().Name}"),
     };
 

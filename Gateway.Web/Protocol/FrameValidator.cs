@@ -13,6 +13,8 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, IOptions<C
     private static readonly int MaxAudioMs = (int)TimeSpan.FromHours(1).TotalMilliseconds;
     private const int MaxReasonLength = 200;
     private static readonly long MaxMuteMs = (long)TimeSpan.FromDays(30).TotalMilliseconds;
+    private const int MaxNotifyTemplates = 10;
+    private const int MaxTemplateIdLength = 128;
 
     /// <summary>
     /// C0 control characters other than tab, line feed and carriage return: U+0000 cannot be stored by every log
@@ -60,6 +62,7 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, IOptions<C
         UserBlockCommand c => CheckUser(c.User, "user"),
         UserUnblockCommand c => CheckUser(c.User, "user"),
         MsgRecallCommand c => CheckConv(c.Conv) ?? (c.Seq < 1 ? ChatException.BadRequest("seq must be a message's seq (>= 1)") : null),
+        NotifyCreditsCommand c => CheckNotifyResults(c),
         _ => null,
     };
 
@@ -123,6 +126,12 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, IOptions<C
     private static ChatException? CheckMembersPage(RoomMembersCommand c) =>
         c.Limit is < 1 ? ChatException.BadRequest("limit must be at least 1")
         : c.Cursor is not null && !ConversationId.IsValidName(c.Cursor) ? ChatException.BadRequest("\"cursor\" must be the \"next\" of a members page")
+        : null;
+
+    /// <summary>wx.requestSubscribeMessage takes at most 3 templates a call; a few more leave room for a change of WeChat's mind.</summary>
+    private static ChatException? CheckNotifyResults(NotifyCreditsCommand c) =>
+        c.Results.Count is 0 or > MaxNotifyTemplates ? ChatException.BadRequest($"results must name 1-{MaxNotifyTemplates} templates")
+        : c.Results.Keys.Any(t => t.Length is 0 or > MaxTemplateIdLength) ? ChatException.BadRequest($"a template id is 1-{MaxTemplateIdLength} characters")
         : null;
 
     private ChatException? CheckSync(SyncCommand c)

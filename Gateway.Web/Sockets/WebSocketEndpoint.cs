@@ -5,6 +5,7 @@ using OrleansChat.Gateway.Limits;
 using OrleansChat.Gateway.Protocol;
 using OrleansChat.Gateway.Security;
 using OrleansChat.Gateway.Sockets.Transport;
+using OrleansChat.Grains.Notifications.WeChat;
 using OrleansChat.Model;
 using OrleansChat.Protocol;
 
@@ -28,6 +29,7 @@ public sealed partial class WebSocketEndpoint(
     EncryptionKeyRing encryptionKeys,
     IOptions<SocketOptions> socketOptions,
     IOptions<SecurityOptions> security,
+    IOptions<WeChatNotificationOptions> notifications,
     TimeProvider time,
     ILogger<WebSocketEndpoint> logger)
 {
@@ -35,6 +37,9 @@ public sealed partial class WebSocketEndpoint(
         ActivatorUtilities.CreateFactory<ChatSession>([typeof(ClientConnection), typeof(ConnectionRateLimit)]);
 
     private readonly SocketOptions _options = socketOptions.Value;
+
+    /// <summary>welcome.notify: the same for every connection, absent unless WeChat notifications are configured.</summary>
+    private readonly WelcomeNotify? _notify = notifications.Value.IsConfigured ? new WelcomeNotify(notifications.Value.Templates) : null;
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -149,7 +154,8 @@ public sealed partial class WebSocketEndpoint(
         joined.Conversations?.Conversations,
         joined.Conversations?.Unread,
         joined.Conversations?.Next,
-        joined.Requests);
+        joined.Requests,
+        _notify);
 
     private async Task DisconnectQuietlyAsync(ClientConnection connection)
     {

@@ -41,6 +41,7 @@ namespace OrleansChat.Protocol;
 [JsonDerivedType(typeof(UserBlockCommand), "user.block")]
 [JsonDerivedType(typeof(UserUnblockCommand), "user.unblock")]
 [JsonDerivedType(typeof(UserBlocksCommand), "user.blocks")]
+[JsonDerivedType(typeof(NotifyCreditsCommand), "notify.credits")]
 public abstract record ClientFrame
 {
     public string? Id { get; init; }

@@ -41,6 +41,7 @@ namespace OrleansChat.Protocol;
 [JsonDerivedType(typeof(ConvReceiptEvent), "conv.receipt")]
 [JsonDerivedType(typeof(MsgDeletedEvent), "msg.deleted")]
 [JsonDerivedType(typeof(BlocksReply), "blocks")]
+[JsonDerivedType(typeof(NotifyCreditsReply), "notify.credits")]
 [GenerateSerializer, Immutable]
 public abstract record ServerFrame;
 
@@ -78,7 +79,8 @@ public sealed record SyncReply(string? Re, IReadOnlyList<SyncedConversation> Con
 /// <summary>
 /// The first frame of every connection: who the server says you are and what you belong to, with the first page of
 /// your conversation list (<c>conversations</c>, <c>unread</c>, <c>next</c>, as <c>conv.list</c> answers) and your
-/// pending private-chat requests.
+/// pending private-chat requests. <c>notify</c> names the WeChat subscribe-message templates to ask the user for
+/// (absent when the server sends none).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record WelcomeEvent(
@@ -89,7 +91,8 @@ public sealed record WelcomeEvent(
     IReadOnlyList<ConversationEntry>? Conversations = null,
     long? Unread = null,
     string? Next = null,
-    IReadOnlyList<PendingDmRequest>? Requests = null) : ServerFrame;
+    IReadOnlyList<PendingDmRequest>? Requests = null,
+    WelcomeNotify? Notify = null) : ServerFrame;
 
 [GenerateSerializer, Immutable]
 public sealed record RoomMessageEvent(

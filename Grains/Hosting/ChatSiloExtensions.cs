@@ -11,6 +11,7 @@ using OrleansChat.Grains.MessageLog.GroupCommit;
 using OrleansChat.Grains.MessageLog.InMemory;
 using OrleansChat.Grains.MessageLog.Mongo;
 using OrleansChat.Grains.MessageLog.Postgres;
+using OrleansChat.Grains.Notifications.WeChat;
 using OrleansChat.Grains.Rooms;
 using OrleansChat.Model;
 
@@ -35,6 +36,7 @@ public static class ChatSiloExtensions
         CollectIdleUsersPastTheExpiry(silo.Services);
         AddMessageLog(silo.Services, configuration);
         AddGrainStorage(silo, configuration);
+        silo.Services.AddWeChatSubscribeMessages(configuration); // issue 22: the WeChat notification channel
         return silo;
     }
 

@@ -1,8 +1,8 @@
+using OrleansChat.Grains.WeChat;
 using k8s.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using OrleansChat.Gateway.Auth;
-using OrleansChat.Gateway.Auth.WeChat;
 using OrleansChat.Gateway.Security;
 
 namespace OrleansChat.Tests.Deploy;
@@ -23,7 +23,7 @@ public sealed class SecretManifestTests
         ["orleanschat-mongo"] = ["silo"],
         ["orleanschat-signing"] = ["gateway"],
         ["orleanschat-encryption"] = ["gateway"],
-        ["orleanschat-wechat"] = ["gateway"],
+        ["orleanschat-wechat"] = ["gateway", "silo"], // the gateways' login, the silos' subscribe messages
         ["orleanschat-media"] = ["gateway"], // the media store and signed media URLs live in the gateways
     };
 

@@ -9,21 +9,22 @@ using Microsoft.Extensions.Logging;
 namespace OrleansChat.Tests.Infrastructure;
 
 /// <summary>
-/// A local Kestrel server standing in for WeChat's <c>/sns/jscode2session</c>. The <c>js_code</c> picks the answer:
+/// A local Kestrel server standing in for WeChat's API: <c>/sns/jscode2session</c> here, the access token and
+/// subscribe messages in FakeWeChatServer.SubscribeMessages.cs. The <c>js_code</c> picks the answer:
 /// <c>ok-OPENID</c> succeeds with that openid; <c>invalid</c>, <c>limited</c>, <c>risky</c>, <c>busy</c>, <c>other</c>
 /// answer the matching errcode; <c>garbage</c> is not JSON; <c>http500</c> fails; <c>slow</c> answers after 30 s.
 /// A call with the wrong app id or secret gets errcode 40013 (as WeChat answers an invalid AppID).
 /// </summary>
-public sealed class FakeWeChatServer : IAsyncDisposable
+public sealed partial class FakeWeChatServer : IAsyncDisposable
 {
     public const string AppId = "wx-test-app";
     public const string Secret = "test-secret";
 
     private readonly WebApplication _app;
 
-    private FakeWeChatServer(WebApplication app, Uri baseUri) => (_app, BaseUri) = (app, baseUri);
+    private FakeWeChatServer(WebApplication app) => _app = app;
 
-    public Uri BaseUri { get; }
+    public Uri BaseUri { get; private set; } = null!;
 
     public static async Task<FakeWeChatServer> StartAsync()
     {
@@ -31,10 +32,13 @@ public sealed class FakeWeChatServer : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = builder.Build();
+        var server = new FakeWeChatServer(app);
         app.MapGet("/sns/jscode2session", AnswerAsync);
+        server.MapSubscribeMessageApi(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new FakeWeChatServer(app, new Uri(address));
+        server.BaseUri = new Uri(address);
+        return server;
     }
 
     public async ValueTask DisposeAsync()

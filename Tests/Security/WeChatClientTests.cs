@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OrleansChat.Gateway.Auth.WeChat;
+using OrleansChat.Grains.WeChat;
 using OrleansChat.Tests.Infrastructure;
 
 namespace OrleansChat.Tests.Security;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using OrleansChat.Grains.WeChat;
 
 namespace OrleansChat.Gateway.Auth.WeChat;
 

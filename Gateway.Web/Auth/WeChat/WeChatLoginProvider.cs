@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using OrleansChat.Grains;
+using OrleansChat.Grains.WeChat;
 using OrleansChat.Model;
 
 namespace OrleansChat.Gateway.Auth.WeChat;
@@ -8,9 +10,11 @@ public sealed record WeChatLoginRequest(string? Code = null, string? Name = null
 
 /// <summary>
 /// Mini-program login: the <c>wx.login</c> code is exchanged with WeChat for the openid, which becomes the user
-/// id. WeChat no longer hands out names, so the client may send the one the user chose.
+/// id. WeChat no longer hands out names, so the client may send the one the user chose. The openid is also recorded
+/// in the user's <see cref="IWeChatSubscriberGrain"/>: it marks the user as one WeChat can notify (a user id from
+/// another login is not an openid) and keeps working should user ids ever stop being openids.
 /// </summary>
-public sealed class WeChatLoginProvider(WeChatClient wechat, IOptions<WeChatOptions> options) : ILoginProvider
+public sealed class WeChatLoginProvider(WeChatClient wechat, IOptions<WeChatOptions> options, IGrainFactory grains) : ILoginProvider
 {
     public const string DefaultName = "WeChat user";
     private const int MaxCodeLength = 256;
@@ -38,9 +42,23 @@ public sealed class WeChatLoginProvider(WeChatClient wechat, IOptions<WeChatOpti
 
         var name = string.IsNullOrWhiteSpace(request.Name) ? DefaultName : request.Name;
         var problem = LoginValidation.CheckProfile(session.OpenId, "WeChat's openid", name, request.AvatarUrl, out var user);
-        return problem is null ? new LoginSucceeded(user!)
+        return problem is null ? await RecordOpenIdAsync(user!, session.OpenId!)
             : session.OpenId is not null && !ConversationId.IsValidName(session.OpenId) ? Refusal(WeChatFailure.Malformed, problem)
             : LoginRefused.BadRequest(problem);
+    }
+
+    /// <summary>A login whose openid could not be recorded is refused: the user would otherwise never be notified.</summary>
+    private async Task<LoginOutcome> RecordOpenIdAsync(UserProfile user, string openId)
+    {
+        try
+        {
+            await grains.GetGrain<IWeChatSubscriberGrain>(user.Id).SetOpenId(openId);
+            return new LoginSucceeded(user);
+        }
+        catch (Exception e) when (e is OrleansException or TimeoutException)
+        {
+            return new LoginRefused(StatusCodes.Status503ServiceUnavailable, ChatErrorCode.Unavailable, "the chat cluster cannot be reached: try again");
+        }
     }
 
     private static LoginRefused Refusal(WeChatFailure failure, string detail) => failure switch

@@ -2,7 +2,7 @@
 import { ChatError } from './errors.js';
 import { roomConv } from './wire.js';
 
-const REPLY_TYPES = new Set(['ack', 'error', 'pong', 'members', 'history', 'sync']);
+const REPLY_TYPES = new Set(['ack', 'error', 'pong', 'members', 'history', 'sync', 'notify.credits']);
 
 /** ChatClient methods (incoming frames); client.js installs them on ChatClient.prototype (a partial class). */
 export class ClientDispatch {

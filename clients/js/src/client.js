@@ -17,6 +17,7 @@ import { ClientRequests } from './client-requests.js';
 import { ClientRooms } from './client-rooms.js';
 import { ClientDms } from './client-dms.js';
 import { ClientSync } from './client-sync.js';
+import { ClientNotify } from './client-notify.js';
 
 export { ChatError, login };
 export { Body, roomConv, dmConv, dmPeer, socketUrl, SUBPROTOCOL, describeActivity } from './wire.js';
@@ -40,8 +41,8 @@ const ENCRYPTION_MODES = new Set(['off', 'optional', 'required']);
  *
  * The class is split by concern, one file per part (see the end of this file): client-connection.js (lifecycle and
  * transport), client-encryption.js (encrypted session handshake), client-dispatch.js (frames to events),
- * client-requests.js (request/reply correlation), client-rooms.js, client-dms.js and client-sync.js (history, sync,
- * delivery).
+ * client-requests.js (request/reply correlation), client-rooms.js, client-dms.js, client-sync.js (history, sync,
+ * delivery) and client-notify.js (WeChat subscribe messages).
  */
 export class ChatClient extends Emitter {
   /**
@@ -209,7 +210,7 @@ export class ChatClient extends Emitter {
 
 // The rest of ChatClient lives in one file per concern, like a C# partial class: each part's methods are
 // defined on ChatClient.prototype here, and a name defined twice is a mistake caught at load.
-for (const part of [ClientConnection, ClientEncryption, ClientDispatch, ClientRequests, ClientRooms, ClientDms, ClientSync]) {
+for (const part of [ClientConnection, ClientEncryption, ClientDispatch, ClientRequests, ClientRooms, ClientDms, ClientSync, ClientNotify]) {
   for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(part.prototype))) {
     if (name === 'constructor') continue;
     if (Object.prototype.hasOwnProperty.call(ChatClient.prototype, name)) throw new Error(`ChatClient.${name} is defined twice`);

@@ -1,6 +1,10 @@
-namespace OrleansChat.Gateway.Auth.WeChat;
+namespace OrleansChat.Grains.WeChat;
 
-/// <summary>The WeChat mini-program this gateway logs users in for (section "WeChat").</summary>
+/// <summary>
+/// The WeChat mini-program this deployment serves (section "WeChat"): gateways log its users in with it
+/// (code2session) and silos send its subscribe messages with it (access token, subscribeMessage.send), so both
+/// hosts bind this one class.
+/// </summary>
 public sealed class WeChatOptions
 {
     public const string SectionName = "WeChat";
@@ -14,7 +18,7 @@ public sealed class WeChatOptions
     /// <summary>The mini-program's AppSecret. Keep it out of files under version control (environment, secret store).</summary>
     public string Secret { get; set; } = "";
 
-    /// <summary>How long a code2session call may take before the login fails with 504.</summary>
+    /// <summary>How long one call to WeChat's API may take: a slower code2session fails the login with 504, a slower send is retried later.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(AppId) && !string.IsNullOrWhiteSpace(Secret);
