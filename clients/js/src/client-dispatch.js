@@ -2,6 +2,7 @@
 import { ChatError } from './errors.js';
 import { roomConv } from './wire.js';
 
+// Any other frame whose `re` names a pending request is its reply too (conversations, dm.requests, user.blocks...).
 const REPLY_TYPES = new Set(['ack', 'error', 'pong', 'members', 'history', 'sync']);
 
 /** ChatClient methods (incoming frames); client.js installs them on ChatClient.prototype (a partial class). */
@@ -23,7 +24,7 @@ export class ClientDispatch {
       this._onWelcome(live, frame);
       return;
     }
-    if (frame.re != null && REPLY_TYPES.has(frame.type)) {
+    if (frame.re != null && (REPLY_TYPES.has(frame.type) || this._pending.has(frame.re))) {
       if (frame.type === 'pong') this.emit('pong', frame);
       if (this._pending.has(frame.re)) {
         if (frame.type === 'error' && frame.code === 'rate_limited' && this._retryLater(frame)) return;
