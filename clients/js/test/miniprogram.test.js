@@ -190,6 +190,17 @@ test('the mini-program logs in with WeChat, lists conversations, chats in a room
   const carolConv = `dm:${[alice, carol.user.id].sort().join(':')}`;
   await eventually(() => lastNavigation(wx) === `/pages/dm/dm?conv=${encodeURIComponent(carolConv)}`, 'the DM page for the requester');
 
+  // Kicked: Carol owns a room Alice is in; the room page says so and closes, the list drops the room.
+  const owned = uniqueName('owned');
+  await carol.createRoom(owned);
+  await chat.joinRoom(owned);
+  const ownedPage = openPage('room', { room: owned });
+  await ownedPage.instance.ready;
+  await carol.kick(owned, alice, { reason: 'testing' });
+  await eventually(() => wx.modals.some((m) => m.content === `You were removed from ${owned}: testing`), 'the kicked notice');
+  await eventually(() => lastNavigation(wx) === 'back', 'the room page closes');
+  await eventually(() => !chats.instance.data.conversations.some((c) => c.conv === `room:${owned}`), 'the room gone from the list');
+
   // Presence: Bob goes offline.
   bob.close();
   await eventually(() => dm.instance.data.online === false, 'Bob offline');
