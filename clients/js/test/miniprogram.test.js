@@ -174,6 +174,10 @@ test('the mini-program logs in with WeChat, lists conversations, chats in a room
   await bob.request({ type: 'conv.read', conv: `dm:${dmConv}`, seq: sent.seq });
   await eventually(() => mineInDm().read && text(dm).includes('hi Bob✓✓'), 'read tick after Bob read it');
 
+  // Typing: Bob types, the DM page says so.
+  await bob.request({ type: 'typing', conv: `dm:${dmConv}`, on: true }, { resend: false });
+  await eventually(() => dm.instance.data.typing === 'typing…' && text(dm).includes('typing…'), 'Bob typing');
+
   // Recall by long-press: the action sheet, then the placeholder here and the recall at Bob.
   const recallAtBob = nextEvent(bob, 'message', (m) => m.body.kind === 'recall' && m.body.seq === sent.seq);
   dm.querySelector(`#m${sent.seq}`).querySelector('.item').dispatchEvent('longpress');
@@ -204,6 +208,14 @@ test('the mini-program logs in with WeChat, lists conversations, chats in a room
   // Presence: Bob goes offline.
   bob.close();
   await eventually(() => dm.instance.data.online === false, 'Bob offline');
+
+  // A token the gateway refuses (401 on refresh) makes the mini-program log in again with wx.login, silently.
+  const session = require(path.join(root, 'utils/session.js'));
+  const logins = wx.loginCalls;
+  session.current.token = 'not.a.token';
+  await assert.rejects(session.refresh());
+  await eventually(() => wx.loginCalls === logins + 1 && session.current.token !== 'not.a.token', 'a new login after the 401');
+  assert.equal(wx.getStorageSync('orleanschat.session').token, session.current.token, 'the new token is stored');
 
   // "Notify me" shows only when the gateway announces templates; logout clears everything of the user.
   assert.equal(chats.querySelector('.notify'), chat.notifyTemplates().length ? chats.querySelector('.notify') : undefined);

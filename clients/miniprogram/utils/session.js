@@ -41,7 +41,7 @@ function use(session) {
   auth = new sdk.TokenSession({ baseUrl: config.BASE_URL, session, request: request() });
   auth.on('token', (fresh) => wx.setStorageSync(SESSION_KEY, fresh));
   // 401 on refresh: the login is over (revoked, or the token expired meanwhile): log in again without asking.
-  auth.on('token.error', (err) => { if (err.code === 'unauthorized') loginAgain().catch(() => {}); });
+  auth.on('token.error', (err) => { if (err.code === 'unauthorized' || err.code === 'http_401') loginAgain().catch(() => {}); });
   auth.start();
   listeners.forEach((fn) => fn(session));
   return session;
@@ -76,8 +76,14 @@ async function token() {
   return auth.get();
 }
 
+/** Refreshes the token now (e.g. when the app comes back after a long time); a 401 logs in again. */
+function refresh() {
+  return auth ? auth.refresh() : loginAgain();
+}
+
 module.exports = {
   signIn,
+  refresh,
   resume,
   token,
   loginAgain,
