@@ -217,8 +217,21 @@ test('the mini-program logs in with WeChat, lists conversations, chats in a room
   await eventually(() => wx.loginCalls === logins + 1 && session.current.token !== 'not.a.token', 'a new login after the 401');
   assert.equal(wx.getStorageSync('orleanschat.session').token, session.current.token, 'the new token is stored');
 
-  // "Notify me" shows only when the gateway announces templates; logout clears everything of the user.
+  // "Notify me": hidden while the gateway announces no subscribe-message templates. The announcement
+  // (welcome.notify.templates) and client.reportNotifyCredits come with the WeChat notification channel; until
+  // this gateway sends them, the welcome is re-emitted with templates and the method is a recorder.
   assert.equal(chats.querySelector('.notify'), chat.notifyTemplates().length ? chats.querySelector('.notify') : undefined);
+  const reported = [];
+  const stub = typeof chat.client.reportNotifyCredits !== 'function';
+  if (stub) chat.client.reportNotifyCredits = async (result) => { reported.push(result); };
+  chat.client.welcome.notify = chat.client.welcome.notify || { templates: ['tmpl-new-message'] };
+  chat.client.emit('welcome', chat.client.welcome, { first: false });
+  await eventually(() => chats.querySelector('.notify'), 'the notify button');
+  tap(chats, '.notify');
+  await eventually(() => wx.toasts.includes('You will be notified'), 'the subscription reported');
+  assert.deepEqual(wx.subscribeRequests, [chat.client.welcome.notify.templates]);
+  if (stub) assert.equal(reported[0]['tmpl-new-message'], 'accept', 'what wx.requestSubscribeMessage answered is reported');
+
   tap(chats, '.logout');
   await eventually(() => lastNavigation(wx) === '/pages/login/login', 'back to the login page');
   assert.deepEqual(wx.storageKeys().filter((k) => k.startsWith('orleanschat.')), []);
