@@ -1,112 +1,241 @@
-// The mini-program glue (clients/miniprogram/utils/chat.js on the dist build) driven through a fake `wx`
-// whose SocketTask and request are backed by `ws` and fetch, against a real gateway. Skipped when the dist
-// build has not been copied there (npm run build in clients/js).
+// The mini-program sample, rendered: its pages and components (the BUILT ones, clients/miniprogram/dist: minified,
+// obfuscated, with the SDK bundle and its pure-JS crypto provider) run in jsdom through WeChat's own component test
+// tools (miniprogram-simulate / j-component) with a `wx` that does real WebSockets and HTTP, against a real gateway
+// whose WeChat login asks a local fake code2session. Alice is the mini-program; Bob and Carol are SDK clients.
+// Skipped until `npm run build` (which builds dist/). ORLEANSCHAT_MP_ROOT=../miniprogram renders the sources.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import WebSocket from 'ws';
-import { startGateway, connectUser, uniqueName, eventually, nextEvent } from '../testing/gateway.js';
+import { gatewayForFile, freePort, uniqueName, eventually, nextEvent } from '../testing/gateway.js';
+import { createWx, startFakeCode2Session, WECHAT_APP_ID, WECHAT_SECRET } from '../testing/wx-standin.js';
 
-const utils = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../miniprogram/utils');
-const missing = !existsSync(path.join(utils, 'orleanschat.min.js'));
-const skip = missing ? 'miniprogram/utils/orleanschat.min.js is missing: run "npm run build" in clients/js first' : false;
-if (missing) console.log(`# skipping the mini-program test: ${skip}`);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', process.env.ORLEANSCHAT_MP_ROOT || '../miniprogram/dist');
+const missing = !existsSync(path.join(root, 'utils/orleanschat.min.js'));
+const skip = missing ? `${root} is not built: run "npm run build" in clients/js first` : false;
+if (missing) console.log(`# skipping the mini-program pages test: ${skip}`);
 
-function fakeWx() {
-  const storage = new Map();
-  const app = {};
-  const wx = {
-    sockets: 0,
-    modals: [],
-    connectSocket({ url, header, protocols }) {
-      wx.sockets += 1;
-      const ws = new WebSocket(url, protocols || [], { headers: header });
-      return {
-        onOpen: (fn) => ws.on('open', () => fn({})),
-        // Like a SocketTask: text frames as strings, binary ones as ArrayBuffer.
-        onMessage: (fn) => ws.on('message', (data, isBinary) => fn({ data: isBinary ? new Uint8Array(data).buffer : data.toString() })),
-        onClose: (fn) => ws.on('close', (code, reason) => fn({ code, reason: reason.toString() })),
-        onError: (fn) => ws.on('error', (e) => fn({ errMsg: e.message })),
-        send: ({ data }) => ws.send(data),
-        close: ({ code, reason }) => ws.close(code, reason),
-      };
-    },
-    request({ url, method, header, data, success, fail }) {
-      fetch(url, { method, headers: header, body: data === undefined ? undefined : JSON.stringify(data) })
-        .then(async (r) => success({ statusCode: r.status, data: await r.json() }), (e) => fail({ errMsg: e.message }));
-    },
-    removeStorageSync: (k) => storage.delete(k),
-    getStorageSync: (k) => (storage.has(k) ? structuredClone(storage.get(k)) : ''),
-    setStorageSync: (k, v) => storage.set(k, structuredClone(v)),
-    showModal: (o) => { wx.modals.push(o); o.success({ confirm: true }); },
-    showToast: () => {},
-    navigateTo: () => {},
-    onAppShow: (fn) => (app.show = fn),
-    onAppHide: (fn) => (app.hide = fn),
-    app,
-  };
-  return wx;
+const require = createRequire(import.meta.url);
+const wechatPort = await freePort();
+let wechat;
+before(async () => { wechat = await startFakeCode2Session(wechatPort); });
+after(async () => { if (wechat) await wechat.close(); });
+const gateway = gatewayForFile({
+  args: [
+    '--WeChat:AppId', WECHAT_APP_ID, '--WeChat:Secret', WECHAT_SECRET, '--WeChat:BaseUrl', `http://127.0.0.1:${wechatPort}/`,
+    '--Security:Encryption', 'Optional', '--Chat:AnnounceMaxMembers', '1',
+  ],
+});
+
+// A 1x1 PNG and a 0.6 s 8 kHz PCM WAV: what chooseMedia and the recorder hand over as temp files.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
+function wav(seconds) {
+  const samples = Math.round(seconds * 8000);
+  const b = Buffer.alloc(44 + samples * 2);
+  b.write('RIFF', 0); b.writeUInt32LE(36 + samples * 2, 4); b.write('WAVEfmt ', 8); b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22); b.writeUInt32LE(8000, 24); b.writeUInt32LE(16000, 28);
+  b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34); b.write('data', 36); b.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++) b.writeInt16LE(Math.round(Math.sin((2 * Math.PI * 440 * i) / 8000) * 8000), 44 + i * 2);
+  return b;
 }
 
-let gateway;
-const clients = [];
-before(async () => {
-  // Rooms of more than one member coalesce their join notices (room.activity), so Bob's join shows how the page
-  // takes one.
-  if (!missing) gateway = await startGateway({ args: ['--Chat:AnnounceMaxMembers', '1'] });
-});
-after(async () => {
-  for (const c of clients) c.close();
-  if (gateway) await gateway.stop();
-});
-
-test('the mini-program chat module chats in a room and privately over one wx socket', { skip }, async () => {
-  const wx = fakeWx();
+let simulate = null;
+let usingComponents = {};
+/** jsdom, then WeChat's tools; Page() is registered as the component it is for the renderer. */
+function setUpRenderer(wx) {
+  if (!simulate) {
+    require('global-jsdom')();
+    // Node's own CustomEvent/Event would be used otherwise, and jsdom's dispatchEvent refuses them.
+    globalThis.CustomEvent = window.CustomEvent;
+    globalThis.Event = window.Event;
+    simulate = require('miniprogram-simulate');
+    globalThis.Page = (definition) => {
+      const methods = {};
+      for (const [name, value] of Object.entries(definition)) if (typeof value === 'function') methods[name] = value;
+      globalThis.Component({ data: definition.data, methods });
+    };
+    globalThis.getApp = () => ({ globalData: {} });
+    usingComponents = JSON.parse(readFileSync(path.join(root, 'app.json'), 'utf8')).usingComponents;
+  }
   globalThis.wx = wx;
-  const require = createRequire(path.join(utils, 'chat.js'));
-  require(path.join(utils, 'config.js')).BASE_URL = gateway.url;
-  const chat = require(path.join(utils, 'chat.js'));
+}
 
-  const name = uniqueName('mini');
-  await chat.start(name);
+/** Renders a page, calls its onLoad(query) and resolves with the j-component handle. */
+function openPage(name, query = {}) {
+  const id = simulate.load(path.join(root, `pages/${name}/${name}`), { rootPath: root, usingComponents, compiler: 'simulate' });
+  const page = simulate.render(id);
+  page.attach(document.createElement('parent-wrapper'));
+  page.instance.onLoad(query);
+  return page;
+}
+
+const text = (page) => page.dom.textContent.replace(/\s+/g, ' ');
+const tap = (page, selector) => page.querySelector(selector).dispatchEvent('tap');
+const lastNavigation = (wx) => wx.navigations[wx.navigations.length - 1];
+
+test('the mini-program logs in with WeChat, lists conversations, chats in a room and privately with media, encrypted', { skip, timeout: 90000 }, async () => {
+  const alice = uniqueName('alice');
+  const wx = createWx({ openId: alice });
+  setUpRenderer(wx);
+  const config = require(path.join(root, 'utils/config.js'));
+  config.BASE_URL = gateway.url;
+  config.VOICE_MIN_MS = 0;
+  const chat = require(path.join(root, 'utils/chat.js'));
+
+  // Login: nickname fill-in, then wx.login -> POST /api/auth/wechat (the fake code2session says who), connected,
+  // the session encrypted (the gateway offers it; the provider is node-forge + @noble/ciphers).
+  const login = openPage('login');
+  assert.ok(login.querySelector('.nickname'), 'the nickname fill-in is shown');
+  assert.equal(login.querySelector('.dev-id'), undefined, 'no development login by default');
+  login.instance.onName({ detail: { value: 'Alice' } });
+  tap(login, '.enter');
+  await eventually(() => lastNavigation(wx) === '/pages/chats/chats', 'the chats page after login');
+  assert.equal(chat.user.id, alice);
+  assert.equal(chat.user.name, 'Alice');
+  assert.ok(wechat.calls.includes(`ok-${alice}`), 'the gateway exchanged the wx.login code');
   assert.equal(chat.state, 'connected');
+  assert.equal(chat.encrypted, true, 'the session is encrypted');
+  assert.ok([...wx.sockets].length === 1, 'one socket');
+
+  // Conversation list, join a room by name.
+  const chats = openPage('chats');
+  const bob = await gateway.user('Bob');
   const room = uniqueName('room');
-  await chat.joinRoom(room);
-  let view = null;
-  chat.subscribe(chat.roomConv(room), (c) => (view = c));
-
-  const bob = await connectUser(gateway.url, 'Bob');
-  clients.push(bob);
   await bob.joinRoom(room);
-  await eventually(() => view.messages.some((m) => m.notice === 'Bob joined'), 'the page shows the coalesced join notice');
-  await bob.sendText(room, 'hello mini-program');
-  await eventually(() => view.messages.some((m) => m.body && m.body.text === 'hello mini-program'), 'the page store gets the message');
+  await bob.sendText(room, 'before Alice came');
+  chats.instance.onRoomName({ detail: { value: room } });
+  tap(chats, '.join');
+  await eventually(() => lastNavigation(wx) === `/pages/room/room?room=${room}`, 'the room page after joining');
+  await eventually(() => text(chats).includes(`# ${room}`), 'the room in the list');
 
-  const atBob = nextEvent(bob, 'message', (m) => m.body.text === 'hi from wx');
-  await chat.sendRoomText(room, 'hi from wx');
-  assert.equal((await atBob).from.id, chat.user.id);
+  // The room page: Bob's message arrives live, Alice's text reaches Bob.
+  const roomPage = openPage('room', { room });
+  await roomPage.instance.ready;
+  const fromAlice = nextEvent(bob, 'message', (m) => m.body.kind === 'text' && m.body.text === 'hello from the mini-program');
+  roomPage.instance.onDraft({ detail: { value: 'hello from the mini-program' } });
+  tap(roomPage, '.send');
+  await fromAlice;
+  await bob.sendText(room, 'hi Alice');
+  await eventually(() => text(roomPage).includes('hi Alice') && text(roomPage).includes('hello from the mini-program'), 'both messages in the room page');
 
-  // Bob asks for a private chat; the modal is confirmed, so the module accepts.
-  const opened = nextEvent(bob, 'dm.open');
-  await bob.requestDm(chat.user.id);
-  await opened;
-  assert.equal(wx.modals.length, 1);
-  const conv = bob.dms[0];
-  let dmView = null;
-  chat.subscribe(conv, (c) => (dmView = c));
-  await bob.sendDm(chat.user.id, { kind: 'text', text: 'private hello' });
-  await eventually(() => dmView.messages.some((m) => m.body && m.body.text === 'private hello'), 'the dm store gets the message');
+  // An image: chooseMedia -> wx.uploadFile (a real multipart POST, progress) -> the message with its thumbnail.
+  wx.files['http://tmp/cat.png'] = PNG;
+  wx.nextImage = 'http://tmp/cat.png';
+  const imageAtBob = nextEvent(bob, 'message', (m) => m.body.kind === 'image');
+  tap(roomPage, '.image-button');
+  const image = await imageAtBob;
+  assert.ok(image.body.mediaId);
+  const shown = () => roomPage.instance.data.messages.find((m) => m.body && m.body.kind === 'image' && m.body.mediaId === image.body.mediaId);
+  await eventually(shown, 'the image in the thread');
+  assert.match(shown().body.thumbUrl, new RegExp(`^${gateway.url}/api/media/.+/thumb\\?`));
+  assert.equal((await fetch(shown().body.thumbUrl)).status, 200, 'the signed thumbnail URL works');
+  roomPage.querySelector(`#${shown().key}`).querySelector('.image').dispatchEvent('tap');
+  await eventually(() => wx.previews.length === 1, 'the preview after a tap');
+  assert.equal(wx.previews[0].current, shown().body.url, 'a tap previews the full image');
 
-  wx.app.hide();
-  wx.app.show();
-  await new Promise((r) => setTimeout(r, 200));
-  assert.equal(chat.state, 'connected');
-  assert.equal(wx.sockets, 1, 'exactly one socket');
-  assert.ok(Object.keys(wx.getStorageSync('orleanschat.cursors')).length >= 1, 'cursors persisted');
-  chat.logout();
-  assert.equal(wx.getStorageSync('orleanschat.session'), '');
-  delete globalThis.wx;
+  // Hold-to-talk: touchstart records, touchend uploads (the gateway transcodes to AAC) and sends.
+  wx.files['http://tmp/voice.wav'] = wav(0.6);
+  wx.nextRecording = 'http://tmp/voice.wav';
+  const voiceAtBob = nextEvent(bob, 'message', (m) => m.body.kind === 'audio');
+  roomPage.querySelector('.talk').dispatchEvent('touchstart');
+  await eventually(() => wx._recorder && wx._recorder.started, 'the recorder started');
+  assert.equal(wx._recorder.started.format, 'aac');
+  roomPage.querySelector('.talk').dispatchEvent('touchend');
+  const voice = await voiceAtBob;
+  assert.ok(voice.body.durationMs >= 500 && voice.body.durationMs <= 700, `duration ${voice.body.durationMs}`);
+  await eventually(() => /▶ 0\.\d+s/.test(text(roomPage)), 'the voice message in the thread');
+  assert.ok(!text(roomPage).includes('uploading'), 'no upload left in progress');
+
+  // Unread badge while the room page is hidden; pinned first after a long-press pin.
+  roomPage.instance.onHide();
+  await bob.sendText(room, 'unread one');
+  await eventually(() => chats.instance.data.conversations.some((c) => c.conv === `room:${room}` && c.unread === 1 && c.preview === 'Bob: unread one'), 'the unread badge and preview');
+  assert.ok(text(chats).includes('Bob: unread one'));
+
+  // A private chat Bob asks for: the inbox, accept, the DM page opens; text both ways, read ticks, presence.
+  await bob.requestDm(alice);
+  await eventually(() => text(chats).includes('Bob asks to chat'), 'the request in the inbox');
+  tap(chats, '.accept');
+  const dmConv = [alice, bob.user.id].sort().join(':');
+  await eventually(() => lastNavigation(wx) === `/pages/dm/dm?conv=${encodeURIComponent(`dm:${dmConv}`)}`, 'the DM page after accepting');
+  const dm = openPage('dm', { conv: encodeURIComponent(`dm:${dmConv}`) });
+  await dm.instance.ready;
+  await eventually(() => dm.instance.data.online === true, 'Bob online');
+  await eventually(() => chats.instance.data.conversations.some((c) => c.kind === 'dm' && c.title === 'Bob'), 'the DM in the list');
+  const dmAtBob = nextEvent(bob, 'message', (m) => m.conv === `dm:${dmConv}` && m.body.text === 'hi Bob');
+  dm.instance.onDraft({ detail: { value: 'hi Bob' } });
+  tap(dm, '.send');
+  const sent = await dmAtBob;
+  const mineInDm = () => dm.instance.data.messages.find((m) => m.seq === sent.seq) || {};
+  await eventually(() => mineInDm().mine && !mineInDm().read && text(dm).includes('hi Bob✓'), 'sent tick');
+  await bob.request({ type: 'conv.read', conv: `dm:${dmConv}`, seq: sent.seq });
+  await eventually(() => mineInDm().read && text(dm).includes('hi Bob✓✓'), 'read tick after Bob read it');
+
+  // Typing: Bob types, the DM page says so.
+  await bob.request({ type: 'typing', conv: `dm:${dmConv}`, on: true }, { resend: false });
+  await eventually(() => dm.instance.data.typing === 'typing…' && text(dm).includes('typing…'), 'Bob typing');
+
+  // Recall by long-press: the action sheet, then the placeholder here and the recall at Bob.
+  const recallAtBob = nextEvent(bob, 'message', (m) => m.body.kind === 'recall' && m.body.seq === sent.seq);
+  dm.querySelector(`#m${sent.seq}`).querySelector('.item').dispatchEvent('longpress');
+  await recallAtBob;
+  await eventually(() => text(dm).includes('Message recalled'), 'the recalled placeholder');
+
+  // Alice asks Carol from the room's sender list: when Carol accepts, Alice is taken to the DM page.
+  const carol = await gateway.user('Carol');
+  await carol.joinRoom(room);
+  const request = nextEvent(carol, 'dm.request');
+  roomPage.instance.onSenderTap({ detail: { user: carol.user } });
+  await request;
+  await carol.acceptDm(alice);
+  const carolConv = `dm:${[alice, carol.user.id].sort().join(':')}`;
+  await eventually(() => lastNavigation(wx) === `/pages/dm/dm?conv=${encodeURIComponent(carolConv)}`, 'the DM page for the requester');
+
+  // Kicked: Carol owns a room Alice is in; the room page says so and closes, the list drops the room.
+  const owned = uniqueName('owned');
+  await carol.createRoom(owned);
+  await chat.joinRoom(owned);
+  const ownedPage = openPage('room', { room: owned });
+  await ownedPage.instance.ready;
+  await carol.kick(owned, alice, { reason: 'testing' });
+  await eventually(() => wx.modals.some((m) => m.content === `You were removed from ${owned}: testing`), 'the kicked notice');
+  await eventually(() => lastNavigation(wx) === 'back', 'the room page closes');
+  await eventually(() => !chats.instance.data.conversations.some((c) => c.conv === `room:${owned}`), 'the room gone from the list');
+
+  // Presence: Bob goes offline.
+  bob.close();
+  await eventually(() => dm.instance.data.online === false, 'Bob offline');
+
+  // A token the gateway refuses (401 on refresh) makes the mini-program log in again with wx.login, silently.
+  const session = require(path.join(root, 'utils/session.js'));
+  const logins = wx.loginCalls;
+  session.current.token = 'not.a.token';
+  await assert.rejects(session.refresh());
+  await eventually(() => wx.loginCalls === logins + 1 && session.current.token !== 'not.a.token', 'a new login after the 401');
+  assert.equal(wx.getStorageSync('orleanschat.session').token, session.current.token, 'the new token is stored');
+
+  // "Notify me": hidden while the gateway announces no subscribe-message templates. The announcement
+  // (welcome.notify.templates) and client.reportNotifyCredits come with the WeChat notification channel (another
+  // change): this checks the page's side only, so the welcome is re-emitted with a template and the method records.
+  assert.equal(chats.querySelector('.notify'), chat.notifyTemplates().length ? chats.querySelector('.notify') : undefined);
+  const reported = [];
+  chat.client.reportNotifyCredits = async (result) => { reported.push(result); };
+  chat.client.welcome.notify = { templates: ['tmpl-new-message'] };
+  chat.client.emit('welcome', chat.client.welcome, { first: false });
+  await eventually(() => chats.querySelector('.notify'), 'the notify button');
+  tap(chats, '.notify');
+  await eventually(() => wx.toasts.includes('You will be notified'), 'the subscription reported');
+  assert.deepEqual(wx.subscribeRequests, [chat.client.welcome.notify.templates]);
+  assert.equal(reported[0]['tmpl-new-message'], 'accept', 'what wx.requestSubscribeMessage answered is reported');
+
+  tap(chats, '.logout');
+  await eventually(() => lastNavigation(wx) === '/pages/login/login', 'back to the login page');
+  assert.deepEqual(wx.storageKeys().filter((k) => k.startsWith('orleanschat.')), []);
+  assert.equal(chat.state, 'idle');
+  assert.equal(chat.conversations().length, 0);
+  await eventually(() => wx.sockets.size === 0, 'the socket closed');
+  carol.close();
 });

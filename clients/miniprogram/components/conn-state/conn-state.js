@@ -1,4 +1,4 @@
-// Connection indicator: connected / reconnecting / offline.
+// The connection-state bar: connected (and whether the session is encrypted) / connecting / reconnecting / offline.
 const chat = require('../../utils/chat');
 
 const LABELS = { idle: 'offline', connecting: 'connecting…', connected: 'connected', reconnecting: 'reconnecting…', closed: 'offline' };
@@ -7,9 +7,12 @@ Component({
   data: { state: 'idle', label: LABELS.idle },
   lifetimes: {
     attached() {
-      const show = (state) => this.setData({ state, label: LABELS[state] || state });
+      const show = (state) => {
+        const label = LABELS[state] || state;
+        this.setData({ state, label: state === 'connected' && chat.encrypted ? `${label} · encrypted` : label });
+      };
       show(chat.state);
-      this.off = chat.onState(show);
+      this.off = chat.on('state', show);
     },
     detached() {
       if (this.off) this.off();

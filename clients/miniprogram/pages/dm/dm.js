@@ -1,35 +1,25 @@
-// A private conversation (opened after request/accept): read, scroll back, send, leave.
+// A private chat: the thread (see utils/thread-page.js), the peer's presence, leave.
 const chat = require('../../utils/chat');
+const threadPage = require('../../utils/thread-page');
 
-Page({
-  data: { conv: '', peer: '', messages: [], more: false, draft: '', lastKey: '' },
-  onLoad(query) {
-    const conv = decodeURIComponent(query.conv);
+Page(threadPage({
+  convOf: (query) => decodeURIComponent(query.conv),
+  title: (conv) => chat.peerOf(conv),
+  onLoaded(conv) {
     const peer = chat.peerOf(conv);
-    this.setData({ conv, peer });
-    wx.setNavigationBarTitle({ title: peer });
-    this.unsubscribe = chat.subscribe(conv, (c) => {
-      const last = c.messages[c.messages.length - 1];
-      this.setData({ messages: c.messages, more: c.more, lastKey: last ? last.key : '' });
-    });
-    chat.loadNewest(conv).catch((err) => wx.showToast({ title: err.message, icon: 'none' }));
+    this.setData({ peer, online: chat.online(conv) });
+    // The list (conv.list's `online`) and dm.presence events both move it; the list may come after this page.
+    const show = () => this.setData({ online: chat.online(conv) });
+    this.offPresence = [chat.on('presence', show), chat.on('list', show)];
+    return Promise.resolve();
   },
-  onUnload() {
-    if (this.unsubscribe) this.unsubscribe();
+  extra: {
+    data: { peer: '', online: false },
+    onUnload() {
+      (this.offPresence || []).forEach((off) => off());
+    },
+    leave() {
+      return chat.leaveDm(this.data.peer).then(() => wx.navigateBack());
+    },
   },
-  onDraft(e) {
-    this.setData({ draft: e.detail.value });
-  },
-  send() {
-    const text = this.data.draft.trim();
-    if (!text) return;
-    this.setData({ draft: '' });
-    chat.sendDmText(this.data.peer, text);
-  },
-  older() {
-    chat.loadOlder(this.data.conv);
-  },
-  leave() {
-    chat.leaveDm(this.data.peer).then(() => wx.navigateBack());
-  },
-});
+}));

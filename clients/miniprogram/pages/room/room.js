@@ -1,58 +1,37 @@
-// A group room: join, read (with scroll-back), send, see members, start a private chat from a sender.
+// A group room: the thread (see utils/thread-page.js), members, a private chat from a sender, and the way out
+// when the user is kicked or banned.
 const chat = require('../../utils/chat');
-const config = require('../../utils/config');
+const threadPage = require('../../utils/thread-page');
 
-Page({
-  data: { room: '', messages: [], more: false, draft: '', members: [], showMembers: false, lastKey: '' },
-  async onLoad(query) {
-    const room = query.room || config.ROOM;
-    this.setData({ room });
-    wx.setNavigationBarTitle({ title: `# ${room}` });
-    this.unsubscribe = chat.subscribe(chat.roomConv(room), (c) => {
-      const last = c.messages[c.messages.length - 1];
-      this.setData({ messages: c.messages, more: c.more, lastKey: last ? last.key : '' });
+Page(threadPage({
+  convOf: (query) => chat.roomConv(decodeURIComponent(query.room)),
+  title: (conv) => `# ${conv.slice(5)}`,
+  onLoaded(conv) {
+    this.setData({ room: conv.slice(5) });
+    this.offRemoved = chat.on('removed', (room, text) => {
+      if (room !== this.data.room) return;
+      wx.showModal({ title: this.data.room, content: text, showCancel: false, complete: () => wx.navigateBack() });
     });
-    try {
-      await chat.joinRoom(room);
-    } catch (err) {
-      wx.showToast({ title: err.message, icon: 'none' });
-    }
+    // Joining again is harmless for a member and makes the room live on this connection.
+    return chat.joinRoom(this.data.room);
   },
-  onUnload() {
-    if (this.unsubscribe) this.unsubscribe();
+  extra: {
+    data: { room: '', members: [], showMembers: false },
+    onUnload() {
+      if (this.offRemoved) this.offRemoved();
+    },
+    async toggleMembers() {
+      const show = !this.data.showMembers;
+      this.setData({ showMembers: show });
+      if (show) this.setData({ members: await chat.members(this.data.room) });
+    },
+    onSenderTap(e) {
+      const user = e.detail.user;
+      if (!user || (chat.user && user.id === chat.user.id)) return;
+      wx.showActionSheet({
+        itemList: [`Chat privately with ${user.name}`],
+        success: (res) => res.tapIndex === 0 && chat.requestDm(user.id),
+      });
+    },
   },
-  onDraft(e) {
-    this.setData({ draft: e.detail.value });
-  },
-  send() {
-    const text = this.data.draft.trim();
-    if (!text) return;
-    this.setData({ draft: '' });
-    chat.sendRoomText(this.data.room, text);
-  },
-  chooseImage() {
-    // Media is sent by https URL: upload it to your CDN/object store first, then send the URL.
-    wx.showModal({
-      title: 'Image URL',
-      editable: true,
-      placeholderText: 'https://…',
-      success: (res) => res.confirm && res.content && chat.sendImage({ room: this.data.room }, res.content),
-    });
-  },
-  older() {
-    chat.loadOlder(chat.roomConv(this.data.room));
-  },
-  async toggleMembers() {
-    const show = !this.data.showMembers;
-    this.setData({ showMembers: show });
-    if (show) this.setData({ members: await chat.members(this.data.room) });
-  },
-  onSenderTap(e) {
-    const user = e.detail.user;
-    if (!user || (chat.user && user.id === chat.user.id)) return;
-    wx.showActionSheet({
-      itemList: [`Chat privately with ${user.name}`],
-      success: () => chat.requestDm(user.id),
-    });
-  },
-});
+}));
