@@ -27,6 +27,8 @@ const gateway = gatewayForFile({
   args: [
     '--WeChat:AppId', WECHAT_APP_ID, '--WeChat:Secret', WECHAT_SECRET, '--WeChat:BaseUrl', `http://127.0.0.1:${wechatPort}/`,
     '--Security:Encryption', 'Optional', '--Chat:AnnounceMaxMembers', '1',
+    // WeChat subscribe messages on: welcome announces the template, notify.credits stores what the user allowed.
+    '--Notifications:WeChat:TemplateId', 'tmpl-new-message', '--Notifications:WeChat:Fields:title', 'thing1',
   ],
 });
 
@@ -217,19 +219,17 @@ test('the mini-program logs in with WeChat, lists conversations, chats in a room
   await eventually(() => wx.loginCalls === logins + 1 && session.current.token !== 'not.a.token', 'a new login after the 401');
   assert.equal(wx.getStorageSync('orleanschat.session').token, session.current.token, 'the new token is stored');
 
-  // "Notify me": hidden while the gateway announces no subscribe-message templates. The announcement
-  // (welcome.notify.templates) and client.reportNotifyCredits come with the WeChat notification channel (another
-  // change): this checks the page's side only, so the welcome is re-emitted with a template and the method records.
-  assert.equal(chats.querySelector('.notify'), chat.notifyTemplates().length ? chats.querySelector('.notify') : undefined);
-  const reported = [];
-  chat.client.reportNotifyCredits = async (result) => { reported.push(result); };
-  chat.client.welcome.notify = { templates: ['tmpl-new-message'] };
-  chat.client.emit('welcome', chat.client.welcome, { first: false });
+  // "Notify me": offered because the gateway announces its subscribe-message template in welcome; the tap asks
+  // wx.requestSubscribeMessage (the stand-in accepts) and reports the answer to the gateway, which answers the credits.
+  assert.deepEqual(chat.notifyTemplates(), ['tmpl-new-message']);
+  const reportNotifyCredits = chat.client.reportNotifyCredits.bind(chat.client);
+  const credits = [];
+  chat.client.reportNotifyCredits = async (result) => { const c = await reportNotifyCredits(result); credits.push(c); return c; };
   await eventually(() => chats.querySelector('.notify'), 'the notify button');
   tap(chats, '.notify');
   await eventually(() => wx.toasts.includes('You will be notified'), 'the subscription reported');
-  assert.deepEqual(wx.subscribeRequests, [chat.client.welcome.notify.templates]);
-  assert.equal(reported[0]['tmpl-new-message'], 'accept', 'what wx.requestSubscribeMessage answered is reported');
+  assert.deepEqual(wx.subscribeRequests, [['tmpl-new-message']]);
+  assert.deepEqual(credits, [{ 'tmpl-new-message': 1 }], 'the gateway counted one credit for the accepted template');
 
   tap(chats, '.logout');
   await eventually(() => lastNavigation(wx) === '/pages/login/login', 'back to the login page');
