@@ -35,6 +35,7 @@ public static class ChatSiloExtensions
         CollectIdleUsersPastTheExpiry(silo.Services);
         AddMessageLog(silo.Services, configuration);
         AddGrainStorage(silo, configuration);
+        silo.AddNotifications(configuration);
         return silo;
     }
 
