@@ -10,10 +10,9 @@ public interface INotificationOutbox
 {
     /// <summary>
     /// Adds each entry unless one with its <see cref="OutboxEntry.Id"/> exists: a retried enqueue is one entry. An
-    /// existing <see cref="OutboxEntryKind.User"/> entry instead absorbs a newer message (its
-    /// <see cref="OutboxEntry.LastSeq"/> above the stored one): its count grows by the entry's count and its payload,
-    /// last seq and last time become the entry's; an older or equal seq (a retry) changes nothing. Entries with the same
-    /// id in one call are merged first (<see cref="OutboxEntries.Merge"/>).
+    /// existing <see cref="OutboxEntryKind.User"/> entry instead absorbs another message (<see cref="OutboxEntries.Absorb"/>:
+    /// the count adds up, the newer by seq gives payload, last seq and last time); the entry's own last message again
+    /// (a retried write) changes nothing. Entries with the same id in one call are merged first (<see cref="OutboxEntries.Merge"/>).
     /// </summary>
     Task EnqueueAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default);
 

@@ -34,8 +34,8 @@ public static class OutboxEntries
     public static DateTimeOffset ToMs(DateTimeOffset at) => DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds());
 
     /// <summary>
-    /// Entries with one id merged into one, in order: a user entry adds up the counts of the messages it absorbs and
-    /// keeps the newest's payload; a webhook entry keeps the first.
+    /// Entries with one id merged into one, in order: a user entry absorbs the other messages (<see cref="Absorb"/>; the
+    /// same message twice counts once); a webhook entry keeps the first.
     /// </summary>
     public static IReadOnlyList<OutboxEntry> Merge(IReadOnlyList<OutboxEntry> entries)
     {
@@ -49,13 +49,33 @@ public static class OutboxEntries
                 merged[entry.Id] = entry;
                 order.Add(entry.Id);
             }
-            else if (entry.Kind == OutboxEntryKind.User && entry.LastSeq > known.LastSeq)
+            else if (entry.Kind == OutboxEntryKind.User && entry.LastSeq != known.LastSeq)
             {
-                merged[entry.Id] = known with { Count = known.Count + entry.Count, LastSeq = entry.LastSeq, LastAt = entry.LastAt, Payload = entry.Payload };
+                merged[entry.Id] = Absorb(known, entry);
             }
         }
 
         return [.. order.Select(id => merged[id])];
+    }
+
+    /// <summary>
+    /// <paramref name="stored"/> with <paramref name="message"/> counted in: the count adds up, and the newest of the two
+    /// (by seq) gives the payload, last seq and last time. Messages reach the outbox in about seq order, not exactly
+    /// (one-way calls, batches): an older one still counts. The caller has checked that <paramref name="message"/> is not
+    /// the entry's last message again (a retried write of the same batch), which is what keeps a retry from counting twice.
+    /// </summary>
+    public static OutboxEntry Absorb(OutboxEntry stored, OutboxEntry message)
+    {
+        ArgumentNullException.ThrowIfNull(stored);
+        ArgumentNullException.ThrowIfNull(message);
+        var newer = message.LastSeq > stored.LastSeq;
+        return stored with
+        {
+            Count = stored.Count + message.Count,
+            LastSeq = newer ? message.LastSeq : stored.LastSeq,
+            LastAt = ToMs(newer ? message.LastAt : stored.LastAt),
+            Payload = newer ? message.Payload : stored.Payload,
+        };
     }
 
     public static string ToJson(UserNotificationPayload payload) => JsonSerializer.Serialize(payload, Json);

@@ -32,17 +32,19 @@ public sealed class MongoOutboxMappingTests
     }
 
     [Fact]
-    public void A_user_enqueue_absorbs_only_a_newer_seq_then_inserts_only_when_absent()
+    public void A_user_enqueue_absorbs_another_seq_then_inserts_only_when_absent()
     {
         var writes = MongoOutboxDocuments.EnqueueWrites(Entry()).Cast<UpdateOneModel<BsonDocument>>().ToList();
 
-        Assert.Equal(2, writes.Count);
+        Assert.Equal(3, writes.Count);
         Assert.False(writes[0].IsUpsert);
         Assert.Equal(BsonDocument.Parse("{ _id: 'n:bob:dm:alice:bob:1', lastSeq: { $lt: NumberLong(42) } }"), writes[0].Filter.Render(Args));
         var absorb = writes[0].Update.Render(Args).AsBsonDocument;
         Assert.Equal(new BsonDocument("count", 1), absorb["$inc"].AsBsonDocument);
-        Assert.True(writes[1].IsUpsert);
-        var insert = writes[1].Update.Render(Args).AsBsonDocument;
+        Assert.Equal(BsonDocument.Parse("{ _id: 'n:bob:dm:alice:bob:1', lastSeq: { $gt: NumberLong(42) } }"), writes[1].Filter.Render(Args));
+        Assert.Equal(BsonDocument.Parse("{ $inc: { count: 1 } }"), writes[1].Update.Render(Args).AsBsonDocument);
+        Assert.True(writes[2].IsUpsert);
+        var insert = writes[2].Update.Render(Args).AsBsonDocument;
         Assert.Equal(["$setOnInsert"], insert.Names);
         Assert.Equal("pending", insert["$setOnInsert"]["status"].AsString);
     }

@@ -33,7 +33,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         _receiver = await WebhookReceiver.StartAsync(NewSecretValue, OldSecret);
         _options = new NotificationOptions
         {
-            Webhooks = new WebhookOptions { Urls = [_receiver.Url], Secrets = [NewSecretValue, OldSecret], Timeout = TimeSpan.FromSeconds(2) },
+            Webhooks = new WebhookOptions { Urls = [_receiver.Url], Secrets = [NewSecretValue, OldSecret], Timeout = TimeSpan.FromSeconds(5) },
         };
     }
 
@@ -125,7 +125,7 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         var dispatcher = Dispatcher();
 
         await dispatcher.RunPassAsync(0);
-        Assert.Contains("no answer within 2 s", (await _outbox.FindAsync(entry.Id))!.LastError, StringComparison.Ordinal);
+        Assert.Contains("no answer within 5 s", (await _outbox.FindAsync(entry.Id))!.LastError, StringComparison.Ordinal);
         _time.Advance(TimeSpan.FromSeconds(10));
         Assert.Equal(1, await dispatcher.RunPassAsync(0));
         Assert.Equal(OutboxStatus.Sent, (await _outbox.FindAsync(entry.Id))!.Status);

@@ -41,7 +41,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
         var app = builder.Build();
         var receiver = new WebhookReceiver(app, [.. secrets.Select(s => Convert.FromBase64String(s["whsec_".Length..]))]) { Url = $"http://127.0.0.1:{port}/hook" };
         app.MapPost("/hook", receiver.HandleAsync);
+        app.MapGet("/warm", () => "ok");
         await app.StartAsync();
+        // One request first, so Kestrel's and HttpClient's first-call costs (JIT on a loaded machine: seconds) are not
+        // counted against a test's webhook timeout.
+        using var warm = new HttpClient();
+        await warm.GetStringAsync(new Uri($"http://127.0.0.1:{port}/warm"));
         return receiver;
     }
 

@@ -19,12 +19,9 @@ public sealed class InMemoryNotificationOutbox : INotificationOutbox
                 {
                     _entries[entry.Id] = Stored(entry);
                 }
-                else if (stored.Kind == OutboxEntryKind.User && entry.LastSeq > stored.LastSeq)
+                else if (stored.Kind == OutboxEntryKind.User && entry.LastSeq != stored.LastSeq)
                 {
-                    _entries[entry.Id] = stored with
-                    {
-                        Count = stored.Count + entry.Count, LastSeq = entry.LastSeq, LastAt = OutboxEntries.ToMs(entry.LastAt), Payload = entry.Payload,
-                    };
+                    _entries[entry.Id] = OutboxEntries.Absorb(stored, entry);
                 }
             }
         }

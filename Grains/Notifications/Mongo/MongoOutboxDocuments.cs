@@ -77,9 +77,10 @@ public static class MongoOutboxDocuments
     }
 
     /// <summary>
-    /// An enqueue, as two ordered writes: the first makes an existing user entry absorb a newer message (no upsert:
-    /// it matches only when the stored last seq is older); the second inserts the entry when absent and changes
-    /// nothing otherwise. A retried enqueue matches neither.
+    /// An enqueue, as ordered writes: for a user entry, one that absorbs a newer message (no upsert: it matches only
+    /// when the stored last seq is older, and takes the payload) and one that counts an older one (the stored last seq
+    /// is newer); then one that inserts the entry when absent and changes nothing otherwise. The entry's own last
+    /// message again (a retried write) matches none.
     /// </summary>
     public static IEnumerable<WriteModel<BsonDocument>> EnqueueWrites(OutboxEntry entry)
     {
@@ -92,6 +93,7 @@ public static class MongoOutboxDocuments
                     .Set(LastSeq, new BsonInt64(entry.LastSeq))
                     .Set(LastAt, new BsonInt64(entry.LastAt.ToUnixTimeMilliseconds()))
                     .Set(Payload, entry.Payload));
+            yield return new UpdateOneModel<BsonDocument>(Filter.Eq(Id, entry.Id) & Filter.Gt(LastSeq, entry.LastSeq), Update.Inc(Count, entry.Count));
         }
 
         var document = ToNewDocument(entry);

@@ -16,8 +16,8 @@ public static class PostgresOutboxRows
     private const string Columns = "id, kind, shard, payload, count, last_seq, last_at, created_at, due_at, attempts, status, done, last_error, finished_at";
 
     /// <summary>
-    /// One statement for the whole batch. A user entry that exists absorbs a newer message only (the WHERE of the
-    /// update): a retried enqueue of the same message changes nothing.
+    /// One statement for the whole batch. A user entry that exists absorbs another message (the newer by seq gives the
+    /// payload), unless it is the entry's own last message (the WHERE of the update): a retried write changes nothing.
     /// </summary>
     public const string Enqueue = $"""
         INSERT INTO {Table} AS o (id, kind, shard, payload, count, last_seq, last_at, created_at, due_at, attempts, status, done)
@@ -25,8 +25,11 @@ public static class PostgresOutboxRows
         FROM unnest(@ids, @kinds, @shards, @payloads, @counts, @last_seqs, @last_ats, @created_ats, @due_ats)
             AS t(id, kind, shard, payload, count, last_seq, last_at, created_at, due_at)
         ON CONFLICT (id) DO UPDATE SET
-            count = o.count + EXCLUDED.count, last_seq = EXCLUDED.last_seq, last_at = EXCLUDED.last_at, payload = EXCLUDED.payload
-        WHERE o.kind = 'user' AND EXCLUDED.last_seq > o.last_seq
+            count = o.count + EXCLUDED.count,
+            last_seq = GREATEST(o.last_seq, EXCLUDED.last_seq),
+            last_at = CASE WHEN EXCLUDED.last_seq > o.last_seq THEN EXCLUDED.last_at ELSE o.last_at END,
+            payload = CASE WHEN EXCLUDED.last_seq > o.last_seq THEN EXCLUDED.payload ELSE o.payload END
+        WHERE o.kind = 'user' AND EXCLUDED.last_seq <> o.last_seq
         """;
 
     public const string ReadDue = $"""
