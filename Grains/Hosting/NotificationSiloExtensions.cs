@@ -40,7 +40,8 @@ public static class NotificationSiloExtensions
         return silo;
     }
 
-    private static void AddOutbox(IServiceCollection services, IConfiguration configuration)
+    /// <summary>The outbox beside the message log: PostgreSQL or MongoDB when the log is there, else in memory.</summary>
+    internal static void AddOutbox(IServiceCollection services, IConfiguration configuration)
     {
         var provider = (configuration.GetSection(MessageLogOptions.SectionName).Get<MessageLogOptions>() ?? new MessageLogOptions()).Provider;
         switch (provider)
