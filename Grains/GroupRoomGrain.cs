@@ -84,11 +84,13 @@ public sealed partial class GroupRoomGrain(
             throw ChatException.Forbidden($"you are muted in room '{Room}' until {until:O}");
         }
 
+        body = WithValidMentions(body, from.Id);
         var (message, duplicate) = await Sequencer.AppendAsync(from, clientId, body, NowMs);
         if (!duplicate)
         {
             BroadcastMessage(RoomMessageEvent.Of(Room, message));
             RecordActivity(message);
+            NotifyStored(message);
         }
 
         return new SendReceipt(message.Conv, message.Seq, message.Ts, duplicate);
@@ -187,6 +189,7 @@ public sealed partial class GroupRoomGrain(
         });
         await GrainFactory.GetGrain<IUserGrain>(user.Id).AddRoom(Room, readSeq: await Sequencer.LastSeqAsync()); // history before the join is not unread
         Announcer.Joined(user);
+        NotifyJoined(user);
     }
 
     private void EnsureMember(string userId)

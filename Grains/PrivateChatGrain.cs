@@ -73,6 +73,7 @@ public sealed partial class PrivateChatGrain(
                 await SetStatus(DmStatus.Requested, requestedBy: from.Id);
                 await RecordRequestAsync(from, peer);
                 await Deliver(new DmRequestEvent(Conv, from), peer);
+                NotifyRequested(from, peer);
                 break;
             case DmStatus.Requested when state.State.RequestedBy == peer:
                 await Open(); // both asked: that is an accept
@@ -151,6 +152,7 @@ public sealed partial class PrivateChatGrain(
             RecordActivity(message);
             _messageDeliveries = DeliverAfter(_messageDeliveries, DmMessageEvent.Of(peer, message), peer, from.Id);
             await _messageDeliveries;
+            NotifyStored(message, peer);
         }
 
         return new SendReceipt(message.Conv, message.Seq, message.Ts, duplicate);

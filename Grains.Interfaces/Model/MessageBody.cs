@@ -12,8 +12,13 @@ namespace OrleansChat.Model;
 [GenerateSerializer, Immutable]
 public abstract record MessageBody;
 
+/// <summary>
+/// A text message. <see cref="Mentions"/>: user ids the sender @-mentions (room messages only, at most 20); the room
+/// keeps only its members and notifies them when they are away (docs/protocol.md, "Mentions"). Used when the message
+/// is sent; the log stores the text alone.
+/// </summary>
 [GenerateSerializer, Immutable]
-public sealed record TextBody(string Text) : MessageBody;
+public sealed record TextBody(string Text, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Mentions = null) : MessageBody;
 
 /// <summary>
 /// An image: an external https <see cref="Url"/> (behind Protocol:MediaHosts), or, as a client sends it, the

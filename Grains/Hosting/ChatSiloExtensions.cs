@@ -36,7 +36,8 @@ public static class ChatSiloExtensions
         CollectIdleUsersPastTheExpiry(silo.Services);
         AddMessageLog(silo.Services, configuration);
         AddGrainStorage(silo, configuration);
-        silo.Services.AddWeChatSubscribeMessages(configuration); // issue 22: the WeChat notification channel
+        silo.AddNotifications(configuration);
+        silo.Services.AddWeChatSubscribeMessages(configuration); // a channel of the notifications: WeChat subscribe messages
         return silo;
     }
 

@@ -334,3 +334,41 @@ CREATE TABLE IF NOT EXISTS chat_media_messages
 ALTER TABLE chat_media ADD COLUMN IF NOT EXISTS released_at timestamptz NULL;
 ALTER TABLE chat_media ADD COLUMN IF NOT EXISTS key_id text COLLATE "C" NULL;
 CREATE INDEX IF NOT EXISTS chat_media_released ON chat_media (released_at) WHERE released_at IS NOT NULL;
+
+-- The notification outbox (OrleansChat.Grains.Notifications.Postgres.PostgresNotificationOutbox, MessageLog:Provider =
+-- Postgres): offline notifications and webhook events waiting for, or done with, delivery (docs/architecture.md,
+-- "Offline notifications"). One row per entry, keyed by its stable id (what a receiver dedupes on): a user's
+-- notifications of one conversation in one coalescing window share an id, so they are one row carrying the count.
+--   * status: 'pending' (due at due_at), 'sent', 'dead' (the dead-letter record, with last_error).
+--   * done: the targets (channel names, webhook URLs) already finished, so a retry goes only to the others.
+--   * Times are Unix milliseconds, the server's clock.
+--   * chat_notification_outbox_due: a worker's pass reads its shard's due entries; chat_notification_outbox_finished:
+--     the purge of old finished rows.
+CREATE TABLE IF NOT EXISTS chat_notification_outbox
+(
+    id          text COLLATE "C" NOT NULL,
+    kind        text             NOT NULL,
+    shard       integer          NOT NULL,
+    payload     text             NOT NULL,
+    count       integer          NOT NULL,
+    last_seq    bigint           NOT NULL,
+    last_at     bigint           NOT NULL,
+    created_at  bigint           NOT NULL,
+    due_at      bigint           NOT NULL,
+    attempts    integer          NOT NULL DEFAULT 0,
+    status      text             NOT NULL,
+    done        text[]           NOT NULL DEFAULT '{}',
+    last_error  text             NULL,
+    finished_at bigint           NULL,
+    CONSTRAINT chat_notification_outbox_pkey PRIMARY KEY (id),
+    CONSTRAINT chat_notification_outbox_kind CHECK (kind IN ('user', 'webhook')),
+    CONSTRAINT chat_notification_outbox_status CHECK (status IN ('pending', 'sent', 'dead'))
+);
+
+CREATE INDEX IF NOT EXISTS chat_notification_outbox_due
+    ON chat_notification_outbox (shard, due_at)
+    WHERE status = 'pending';
+
+CREATE INDEX IF NOT EXISTS chat_notification_outbox_finished
+    ON chat_notification_outbox (shard, finished_at)
+    WHERE status <> 'pending';
