@@ -24,6 +24,21 @@ public sealed class WeChatNotificationOptionsTests
         new WeChatNotificationOptionsValidation(Options.Create(app ?? App)).Validate(null, options);
 
     [Fact]
+    public void Message_text_for_WeChat_needs_the_outbox_to_keep_text()
+    {
+        var options = Valid();
+        options.IncludeMessageText = true;
+        options.Fields["preview"] = "thing5";
+        IConfiguration Config(string includePreview) =>
+            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Notifications:IncludePreview"] = includePreview }).Build();
+
+        var refused = new WeChatNotificationOptionsValidation(Options.Create(App), Config("false")).Validate(null, options);
+        Assert.True(refused.Failed);
+        Assert.Contains("Notifications:IncludePreview", refused.FailureMessage, StringComparison.Ordinal);
+        Assert.True(new WeChatNotificationOptionsValidation(Options.Create(App), Config("true")).Validate(null, options).Succeeded);
+    }
+
+    [Fact]
     public void Unconfigured_is_valid_and_a_complete_setup_is_valid()
     {
         Assert.True(Validate(new WeChatNotificationOptions(), new WeChatOptions()).Succeeded);

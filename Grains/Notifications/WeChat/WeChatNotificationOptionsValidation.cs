@@ -1,10 +1,16 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using OrleansChat.Grains.WeChat;
 
 namespace OrleansChat.Grains.Notifications.WeChat;
 
-/// <summary>Refuses a WeChat notification setup that could not send a single message, at start rather than at the first send.</summary>
-public sealed class WeChatNotificationOptionsValidation(IOptions<WeChatOptions> wechat) : IValidateOptions<WeChatNotificationOptions>
+/// <summary>
+/// Refuses a WeChat notification setup that could not send a single message, at start rather than at the first send.
+/// The outbox's <c>Notifications:IncludePreview</c> is read from the configuration, not from bound options: a gateway
+/// in Client mode validates this section too but binds no outbox options.
+/// </summary>
+public sealed class WeChatNotificationOptionsValidation(IOptions<WeChatOptions> wechat, IConfiguration? configuration = null)
+    : IValidateOptions<WeChatNotificationOptions>
 {
     private static readonly string[] MiniprogramStates = ["formal", "trial", "developer"];
     private static readonly string[] Langs = ["zh_CN", "en_US", "zh_HK", "zh_TW"];
@@ -34,6 +40,12 @@ public sealed class WeChatNotificationOptionsValidation(IOptions<WeChatOptions> 
         }
 
         failures.AddRange(FieldProblems(options));
+        if (options.IncludeMessageText && configuration is not null && !OutboxKeepsText(configuration))
+        {
+            // Two switches, one meaning each: the outbox keeps text at all (every channel), WeChat may receive it.
+            failures.Add($"{S}:IncludeMessageText needs {NotificationOptions.SectionName}:IncludePreview=true: without it the outbox keeps no message text to send");
+        }
+
         if (!MiniprogramStates.Contains(options.MiniprogramState, StringComparer.Ordinal))
         {
             failures.Add($"{S}:MiniprogramState must be formal, trial or developer, not '{options.MiniprogramState}'");
@@ -91,4 +103,7 @@ public sealed class WeChatNotificationOptionsValidation(IOptions<WeChatOptions> 
             yield return $"{S}:preview sends message text to WeChat: set {WeChatNotificationOptions.SectionName}:IncludeMessageText to true, or map another field";
         }
     }
+
+    private static bool OutboxKeepsText(IConfiguration configuration) =>
+        configuration.GetSection(NotificationOptions.SectionName).GetValue<bool>(nameof(NotificationOptions.IncludePreview));
 }
