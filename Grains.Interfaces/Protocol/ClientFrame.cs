@@ -41,6 +41,8 @@ namespace OrleansChat.Protocol;
 [JsonDerivedType(typeof(UserBlockCommand), "user.block")]
 [JsonDerivedType(typeof(UserUnblockCommand), "user.unblock")]
 [JsonDerivedType(typeof(UserBlocksCommand), "user.blocks")]
+[JsonDerivedType(typeof(ConvReadersCommand), "conv.readers")]
+[JsonDerivedType(typeof(RoomListCommand), "room.list")]
 public abstract record ClientFrame
 {
     public string? Id { get; init; }

@@ -73,6 +73,8 @@ public static class ChatSiloExtensions
                 services.TryAddSingleton<IMessageLog>(sp => WithGroupCommit(
                     sp, new MongoMessageLog(sp.GetRequiredService<IOptions<MongoMessageLogOptions>>()), ensureStorable: null));
                 services.TryAddSingleton<IRoomMemberStore, MongoRoomMemberStore>();
+                services.TryAddSingleton<IRoomReadCursorStore, MongoRoomReadCursorStore>();
+                services.TryAddSingleton<IRoomDirectoryStore, MongoRoomDirectoryStore>();
                 break;
             case MessageLogProvider.Postgres:
                 services.AddOptions<PostgresMessageLogOptions>().Bind(configuration.GetSection(PostgresMessageLogOptions.SectionName))
@@ -82,6 +84,8 @@ public static class ChatSiloExtensions
                 services.TryAddSingleton<IMessageLog>(sp => WithGroupCommit(
                     sp, new PostgresMessageLog(sp.GetRequiredService<PostgresChatDatabase>().DataSource), PostgresMessageRows.EnsureStorable));
                 services.TryAddSingleton<IRoomMemberStore>(sp => new PostgresRoomMemberStore(sp.GetRequiredService<PostgresChatDatabase>().DataSource));
+                services.TryAddSingleton<IRoomReadCursorStore>(sp => new PostgresRoomReadCursorStore(sp.GetRequiredService<PostgresChatDatabase>().DataSource));
+                services.TryAddSingleton<IRoomDirectoryStore>(sp => new PostgresRoomDirectoryStore(sp.GetRequiredService<PostgresChatDatabase>().DataSource));
                 break;
             default:
                 throw new InvalidOperationException($"Unknown MessageLog:Provider '{provider}': use InMemory, MongoDB or Postgres.");
@@ -109,10 +113,14 @@ public static class ChatSiloExtensions
         if (storage.Provider == GrainStorageProvider.Postgres && !string.IsNullOrWhiteSpace(storage.Postgres.ConnectionString))
         {
             services.TryAddSingleton<IRoomMemberStore>(_ => PostgresRoomMemberStore.Connect(storage.Postgres.PooledConnectionString()));
+            services.TryAddSingleton<IRoomReadCursorStore>(_ => PostgresRoomReadCursorStore.Connect(storage.Postgres.PooledConnectionString()));
+            services.TryAddSingleton<IRoomDirectoryStore>(_ => PostgresRoomDirectoryStore.Connect(storage.Postgres.PooledConnectionString()));
         }
         else
         {
             services.TryAddSingleton<IRoomMemberStore, InMemoryRoomMemberStore>();
+            services.TryAddSingleton<IRoomReadCursorStore, InMemoryRoomReadCursorStore>();
+            services.TryAddSingleton<IRoomDirectoryStore, InMemoryRoomDirectoryStore>();
         }
     }
 
