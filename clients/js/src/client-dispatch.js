@@ -2,7 +2,8 @@
 import { ChatError } from './errors.js';
 import { roomConv } from './wire.js';
 
-const REPLY_TYPES = new Set(['ack', 'error', 'pong', 'members', 'history', 'sync']);
+// Every reply type of docs/protocol.md: a reply not listed here would never settle its request (it would time out).
+const REPLY_TYPES = new Set(['ack', 'error', 'pong', 'members', 'history', 'sync', 'conversations', 'dm.requests', 'blocks', 'readers', 'rooms']);
 
 /** ChatClient methods (incoming frames); client.js installs them on ChatClient.prototype (a partial class). */
 export class ClientDispatch {
