@@ -7,7 +7,7 @@ namespace OrleansChat.Grains.Rooms;
 /// The room directory in the PostgreSQL table <c>chat_room_directory</c> (DDL in Silo/Storage/postgres-grain-storage.sql):
 /// one row per public room. A page is a range of the primary key, [prefix, prefix + "~"), after the cursor.
 /// </summary>
-public sealed class PostgresRoomDirectoryStore : IRoomDirectoryStore, IAsyncDisposable, IDisposable
+public sealed class PostgresRoomDirectoryStore : IRoomDirectoryStore
 {
     public const string Table = "chat_room_directory";
 
@@ -21,22 +21,12 @@ public sealed class PostgresRoomDirectoryStore : IRoomDirectoryStore, IAsyncDisp
         $"SELECT room, members FROM {Table} WHERE room >= @from AND room > @after AND room < @to ORDER BY room LIMIT @limit";
 
     private readonly NpgsqlDataSource _dataSource;
-    private readonly bool _ownsDataSource;
 
-    /// <summary>Connects with <paramref name="connectionString"/>; the pool is owned and disposed with the store.</summary>
-    public static PostgresRoomDirectoryStore Connect(string connectionString) =>
-        new(NpgsqlDataSource.Create(connectionString), ownsDataSource: true);
-
-    /// <summary>Uses a data source the caller owns (and disposes).</summary>
+    /// <summary>Uses a data source the caller owns (the silo's one pool to that database).</summary>
     public PostgresRoomDirectoryStore(NpgsqlDataSource dataSource)
-        : this(dataSource, ownsDataSource: false)
-    {
-    }
-
-    private PostgresRoomDirectoryStore(NpgsqlDataSource dataSource, bool ownsDataSource)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        (_dataSource, _ownsDataSource) = (dataSource, ownsDataSource);
+        _dataSource = dataSource;
     }
 
     public async Task UpsertAsync(string room, int members, CancellationToken cancellationToken = default)
@@ -74,15 +64,5 @@ public sealed class PostgresRoomDirectoryStore : IRoomDirectoryStore, IAsyncDisp
         }
 
         return rooms;
-    }
-
-    public ValueTask DisposeAsync() => _ownsDataSource ? _dataSource.DisposeAsync() : ValueTask.CompletedTask;
-
-    public void Dispose()
-    {
-        if (_ownsDataSource)
-        {
-            _dataSource.Dispose();
-        }
     }
 }

@@ -8,7 +8,7 @@ namespace OrleansChat.Grains.Rooms;
 /// one row per (room, user). A batch of reads is one upserting statement that keeps the greater seq, so moves that
 /// arrive out of order never move a cursor back.
 /// </summary>
-public sealed class PostgresRoomReadCursorStore : IRoomReadCursorStore, IAsyncDisposable, IDisposable
+public sealed class PostgresRoomReadCursorStore : IRoomReadCursorStore
 {
     public const string Table = "chat_room_read_cursors";
 
@@ -21,22 +21,12 @@ public sealed class PostgresRoomReadCursorStore : IRoomReadCursorStore, IAsyncDi
     public const string Delete = $"DELETE FROM {Table} WHERE room = @room AND user_id = @user_id";
 
     private readonly NpgsqlDataSource _dataSource;
-    private readonly bool _ownsDataSource;
 
-    /// <summary>Connects with <paramref name="connectionString"/>; the pool is owned and disposed with the store.</summary>
-    public static PostgresRoomReadCursorStore Connect(string connectionString) =>
-        new(NpgsqlDataSource.Create(connectionString), ownsDataSource: true);
-
-    /// <summary>Uses a data source the caller owns (and disposes).</summary>
+    /// <summary>Uses a data source the caller owns (the silo's one pool to that database).</summary>
     public PostgresRoomReadCursorStore(NpgsqlDataSource dataSource)
-        : this(dataSource, ownsDataSource: false)
-    {
-    }
-
-    private PostgresRoomReadCursorStore(NpgsqlDataSource dataSource, bool ownsDataSource)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
-        (_dataSource, _ownsDataSource) = (dataSource, ownsDataSource);
+        _dataSource = dataSource;
     }
 
     public async Task<IReadOnlyDictionary<string, long>> LoadAsync(string room, CancellationToken cancellationToken = default)
@@ -76,15 +66,5 @@ public sealed class PostgresRoomReadCursorStore : IRoomReadCursorStore, IAsyncDi
         command.Parameters.Add(new NpgsqlParameter("room", NpgsqlDbType.Text) { Value = room });
         command.Parameters.Add(new NpgsqlParameter("user_id", NpgsqlDbType.Text) { Value = userId });
         await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    public ValueTask DisposeAsync() => _ownsDataSource ? _dataSource.DisposeAsync() : ValueTask.CompletedTask;
-
-    public void Dispose()
-    {
-        if (_ownsDataSource)
-        {
-            _dataSource.Dispose();
-        }
     }
 }
