@@ -35,7 +35,13 @@ public sealed partial class GroupRoomGrain
     /// <summary>Called after it changed: pushed at once in a quiet room, else with the window's next tick.</summary>
     private void AfterPresenceChange()
     {
-        if (_announcedOnline is not null && PresenceOn)
+        if (!PresenceOn)
+        {
+            _announcedOnline = null; // grown past the cap: should it shrink back, diff against a fresh baseline, not a stale one
+            return;
+        }
+
+        if (_announcedOnline is not null)
         {
             PresenceWindow.Changed();
         }
