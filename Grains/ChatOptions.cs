@@ -37,4 +37,19 @@ public sealed class ChatOptions
 
     /// <summary>How long after sending a message its sender may recall it (room owners and admins may any time).</summary>
     public TimeSpan RecallWindow { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Rooms with up to this many members keep their members' read seqs and send read receipts (<c>conv.receipt</c>,
+    /// <c>conv.readers</c>); bigger ones send none (unread counts still work). Tencent IM caps group receipts at 200.
+    /// </summary>
+    public int ReceiptMaxMembers { get; set; } = 200;
+
+    /// <summary>
+    /// Rooms with up to this many members push <c>room.presence</c> (members coming online or going offline, at most
+    /// one frame a second); bigger ones only answer <c>room.members</c>.
+    /// </summary>
+    public int PresenceMaxMembers { get; set; } = 500;
+
+    /// <summary>The most rooms one <c>room.list</c> page returns, and its size when the client names none.</summary>
+    public int RoomListPageSize { get; set; } = 50;
 }

@@ -33,6 +33,21 @@ public sealed class ChatOptionsValidation : IValidateOptions<ChatOptions>
             failures.Add($"Chat:RecallWindow must not be negative (00:00:00: senders cannot recall), not {options.RecallWindow}");
         }
 
+        if (options.ReceiptMaxMembers < 0)
+        {
+            failures.Add($"Chat:ReceiptMaxMembers must be 0 or more (0: no room sends read receipts), not {options.ReceiptMaxMembers}");
+        }
+
+        if (options.PresenceMaxMembers < 0)
+        {
+            failures.Add($"Chat:PresenceMaxMembers must be 0 or more (0: no room pushes presence), not {options.PresenceMaxMembers}");
+        }
+
+        if (options.RoomListPageSize < 1)
+        {
+            failures.Add($"Chat:RoomListPageSize must be at least 1, not {options.RoomListPageSize}");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -91,14 +91,19 @@ public sealed partial class GroupRoomGrain
     }
 
     /// <summary>What stays of a user who is no longer a member or banned: a row only while a mute runs (it outlives leaving).</summary>
-    private Task ReleaseAsync(RoomMemberRecord row)
+    private async Task ReleaseAsync(RoomMemberRecord row)
     {
         if (row.IsMutedAt(NowMs))
         {
-            return SaveAsync(row with { Status = MemberStatus.Left, IsAdmin = false, Profile = null });
+            await SaveAsync(row with { Status = MemberStatus.Left, IsAdmin = false, Profile = null });
+        }
+        else
+        {
+            await DeleteAsync(row.UserId);
         }
 
-        return DeleteAsync(row.UserId);
+        await ForgetReaderAsync(row.UserId);
+        MembershipChanged();
     }
 
     private async Task SaveAsync(RoomMemberRecord row)

@@ -64,10 +64,13 @@ public sealed partial class GroupRoomGrain
         return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        ClosePresence();
+        FlushDirectory();
+        StopReceiptPushes();
         _activity.Flush(TellSenderReadSeq);
-        return Task.CompletedTask;
+        await SaveReadCursorsAsync();
     }
 
     /// <summary>The one step the send path takes for summaries: O(1), no write (see <see cref="ConversationActivity"/>).</summary>
@@ -79,6 +82,9 @@ public sealed partial class GroupRoomGrain
         }
     }
 
-    private void TellSenderReadSeq(string userId, long seq) =>
+    private void TellSenderReadSeq(string userId, long seq)
+    {
         GrainFactory.GetGrain<IUserGrain>(userId).SentUpTo(ConversationId.ForRoom(Room), seq).Ignore();
+        SenderReadUpTo(userId, seq);
+    }
 }

@@ -36,14 +36,18 @@ public sealed partial class GroupRoomGrain(
         EnsureValidName();
         if (IsMember(user.Id))
         {
+            BeforePresenceChange();
             _gateways.Add(gateway, user.Id);
+            AfterPresenceChange();
             return await Sequencer.LastSeqAsync();
         }
 
         EnsureMayJoin(user.Id);
         await ReserveRoomAsync(user.Id);
+        BeforePresenceChange();
         _gateways.Add(gateway, user.Id); // before the announcement, which the joiner sees too
         await AddMemberAsync(user);
+        AfterPresenceChange();
         return await Sequencer.LastSeqAsync(); // the durable seq, read after the gateway was added: sends still in flight are fanned out to it
     }
 
@@ -91,6 +95,7 @@ public sealed partial class GroupRoomGrain(
             BroadcastMessage(RoomMessageEvent.Of(Room, message));
             RecordActivity(message);
             NotifyStored(message);
+            NoteSentForReceipts(message);
         }
 
         return new SendReceipt(message.Conv, message.Seq, message.Ts, duplicate);
@@ -112,7 +117,9 @@ public sealed partial class GroupRoomGrain(
     {
         if (IsMember(userId))
         {
+            BeforePresenceChange();
             _gateways.Add(gateway, userId);
+            AfterPresenceChange();
         }
 
         return Task.CompletedTask;
@@ -120,14 +127,18 @@ public sealed partial class GroupRoomGrain(
 
     public Task Detach(string gatewayId, string userId)
     {
+        BeforePresenceChange();
         _gateways.Remove(gatewayId, userId);
+        AfterPresenceChange();
         return Task.CompletedTask;
     }
 
     public Task Renew(GatewayRef gateway, IReadOnlyCollection<string> onlineUserIds)
     {
+        BeforePresenceChange();
         _gateways.Renew(gateway, onlineUserIds.Where(IsMember));
         _gateways.RemoveExpired(time.GetUtcNow());
+        AfterPresenceChange();
         return Task.CompletedTask;
     }
 
@@ -190,6 +201,7 @@ public sealed partial class GroupRoomGrain(
         await GrainFactory.GetGrain<IUserGrain>(user.Id).AddRoom(Room, readSeq: await Sequencer.LastSeqAsync()); // history before the join is not unread
         Announcer.Joined(user);
         NotifyJoined(user);
+        MembershipChanged();
     }
 
     private void EnsureMember(string userId)

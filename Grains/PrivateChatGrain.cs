@@ -192,7 +192,8 @@ public sealed partial class PrivateChatGrain(
         _whereConnected.Clear(); // the users announce to this conversation from now on; ask them afresh once
         _route = null;
         var (profileA, profileB) = (await ProfileOf(a), await ProfileOf(b));
-        await Task.WhenAll(Deliver(new DmOpenEvent(Conv, profileB), a), Deliver(new DmOpenEvent(Conv, profileA), b));
+        var (onlineA, onlineB) = (await IsOnlineAsync(a), await IsOnlineAsync(b)); // each side is told whether the other is online
+        await Task.WhenAll(Deliver(new DmOpenEvent(Conv, profileB, onlineB), a), Deliver(new DmOpenEvent(Conv, profileA, onlineA), b));
     }
 
     /// <summary>The other user of the conversation; refuses anyone who is not one of the two.</summary>

@@ -42,6 +42,11 @@ public sealed partial class UserGrain
                 // Not awaited: two users reading each other's messages at once would each wait for the other's grain.
                 GrainFactory.GetGrain<IUserGrain>(a == UserId ? b : a).Deliver(new ConvReceiptEvent(conv, UserId, summary.ReadSeq)).Ignore();
             }
+            else if (!privately && ConversationId.TryParseRoom(conv, out var room))
+            {
+                // Not awaited: the room's cursor only feeds receipts; this grain's read seq is the one unread counts use.
+                GrainFactory.GetGrain<IGroupRoomGrain>(room).ReadUpTo(UserId, summary.ReadSeq).Ignore();
+            }
         }
 
         return moved;

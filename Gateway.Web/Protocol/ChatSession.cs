@@ -192,6 +192,7 @@ public sealed partial class ChatSession(
             or MsgDeleteCommand or TypingCommand or UserBlockCommand or UserUnblockCommand or UserBlocksCommand =>
             await ConversationsAsync(frame),
         NotifyCreditsCommand c => await ReportNotifyCreditsAsync(c),
+        ConvReadersCommand or RoomListCommand => await DiscoveryAsync(frame),
         _ => throw ChatException.BadRequest($"unsupported frame {frame.GetType().Name}"),
     };
 
@@ -248,6 +249,26 @@ public sealed partial class ChatSession(
                 return new BlocksReply(c.Id, await me.GetBlocks());
             default:
                 throw new ArgumentOutOfRangeException(nameof(frame), frame.GetType().Name, "not a conversation frame");
+        }
+    }
+
+    // Apart from HandleAsync for the same reason as ModerateAsync.
+    private async Task<ServerFrame> DiscoveryAsync(ClientFrame frame)
+    {
+        switch (frame)
+        {
+            case ConvReadersCommand c:
+                if (!ConversationId.TryParseRoom(c.Conv, out var room))
+                {
+                    throw ChatException.BadRequest("conv.readers is for rooms; a private chat's reads come as conv.receipt");
+                }
+
+                return new ReadersReply(c.Id, c.Conv, c.Seq, await Room(room).GetReaders(Me.Id, c.Seq));
+            case RoomListCommand c:
+                var page = await grains.GetGrain<IRoomDirectoryGrain>(0).List(c.Prefix ?? "", c.Cursor, c.Limit);
+                return new RoomsReply(c.Id, page.Rooms, page.Next);
+            default:
+                throw new ArgumentOutOfRangeException(nameof(frame), frame.GetType().Name, "not a discovery frame");
         }
     }
 

@@ -61,10 +61,19 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, IOptions<C
         MsgDeleteCommand c => CheckConv(c.Conv) ?? (c.Seq < 1 ? ChatException.BadRequest("seq must be a message's seq (>= 1)") : null),
         UserBlockCommand c => CheckUser(c.User, "user"),
         UserUnblockCommand c => CheckUser(c.User, "user"),
+        ConvReadersCommand c => CheckConv(c.Conv) ?? (c.Seq < 1 ? ChatException.BadRequest("seq must be a message's seq (>= 1)") : null),
+        RoomListCommand c => CheckRoomList(c),
         MsgRecallCommand c => CheckConv(c.Conv) ?? (c.Seq < 1 ? ChatException.BadRequest("seq must be a message's seq (>= 1)") : null),
         NotifyCreditsCommand c => CheckNotifyResults(c),
         _ => null,
     };
+
+    /// <summary>A prefix is the start of a room name (empty lists every public room); the cursor is a room name.</summary>
+    private static ChatException? CheckRoomList(RoomListCommand c) =>
+        c.Prefix is { Length: > 0 } prefix && !ConversationId.IsValidName(prefix) ? ChatException.BadRequest("\"prefix\" must be the start of a room name (letters, digits, '_' or '-')")
+        : c.Cursor is { } cursor && !ConversationId.IsValidName(cursor) ? ChatException.BadRequest("\"cursor\" must be the \"next\" of a previous page")
+        : c.Limit is < 1 ? ChatException.BadRequest("limit must be at least 1")
+        : null;
 
     private static ChatException? CheckRoom(string room) =>
         ConversationId.IsValidName(room) ? null : ChatException.BadRequest("\"room\" must be 1-64 letters, digits, '_' or '-'");

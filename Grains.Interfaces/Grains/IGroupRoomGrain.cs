@@ -71,4 +71,18 @@ public interface IGroupRoomGrain : IConversationGrain
 
     /// <summary>Periodic renewal: the gateway's full list of online members of this room.</summary>
     Task Renew(GatewayRef gateway, IReadOnlyCollection<string> onlineUserIds);
+
+    /// <summary>
+    /// <paramref name="userId"/>'s read seq moved to <paramref name="seq"/> (told by their user grain, not for private
+    /// reads): in rooms of up to Chat:ReceiptMaxMembers the member's read cursor moves forward and the room gets an
+    /// aggregated <c>conv.receipt</c>, at most once a second. Bigger rooms ignore it.
+    /// </summary>
+    Task ReadUpTo(string userId, long seq);
+
+    /// <summary>
+    /// The members (profiles, in user id order) whose read seq is at least <paramref name="seq"/>, the message's sender
+    /// left out. <see cref="ChatErrorCode.Forbidden"/> unless a member, or when the room is above Chat:ReceiptMaxMembers;
+    /// <see cref="ChatErrorCode.NotFound"/> when there is no message <paramref name="seq"/>.
+    /// </summary>
+    Task<IReadOnlyList<UserProfile>> GetReaders(string askingUserId, long seq);
 }

@@ -42,6 +42,8 @@ namespace OrleansChat.Protocol;
 [JsonDerivedType(typeof(UserUnblockCommand), "user.unblock")]
 [JsonDerivedType(typeof(UserBlocksCommand), "user.blocks")]
 [JsonDerivedType(typeof(NotifyCreditsCommand), "notify.credits")]
+[JsonDerivedType(typeof(ConvReadersCommand), "conv.readers")]
+[JsonDerivedType(typeof(RoomListCommand), "room.list")]
 public abstract record ClientFrame
 {
     public string? Id { get; init; }

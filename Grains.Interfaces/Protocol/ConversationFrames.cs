@@ -61,9 +61,42 @@ public sealed record ConvReadCommand(string Conv, long Seq, bool Private = false
 /// <summary>Hides the message at <c>seq</c> of <c>conv</c> for you only, on all your devices.</summary>
 public sealed record MsgDeleteCommand(string Conv, long Seq) : ClientFrame;
 
-/// <summary>The peer of a private chat read up to <c>seq</c> (a read receipt).</summary>
+/// <summary>
+/// A read receipt. Private chat: the peer <c>user</c> read up to <c>seq</c>. Room (of up to Chat:ReceiptMaxMembers):
+/// <c>reads</c>, for each of the room's recent seqs, how many members other than its sender have read up to it, and
+/// <c>members</c>, the room's member count; coalesced to at most one frame a second per room.
+/// </summary>
 [GenerateSerializer, Immutable]
-public sealed record ConvReceiptEvent(string Conv, string User, long Seq) : ServerFrame;
+public sealed record ConvReceiptEvent(string Conv, string? User, long? Seq, IReadOnlyList<ReadCount>? Reads = null, int? Members = null) : ServerFrame;
+
+/// <summary>How many members other than its sender have read the message <c>seq</c> (their read seq is at least it).</summary>
+[GenerateSerializer, Immutable]
+public sealed record ReadCount(long Seq, int Count);
+
+/// <summary>Who has read the message <c>seq</c> of a room (its sender left out), in user id order.</summary>
+public sealed record ConvReadersCommand(string Conv, long Seq) : ClientFrame;
+
+/// <summary>The reply to <c>conv.readers</c>: the members whose read seq is at least <c>seq</c>, its sender left out.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ReadersReply(string? Re, string Conv, long Seq, IReadOnlyList<UserProfile> Readers) : ServerFrame;
+
+/// <summary>
+/// Members of a room (of up to Chat:PresenceMaxMembers) who came online (first connection) or went offline (last one
+/// closed) since the previous frame; coalesced to at most one frame a second per room. User ids, in id order.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record RoomPresenceEvent(string Room, string Conv, IReadOnlyList<string> Online, IReadOnlyList<string> Offline) : ServerFrame;
+
+/// <summary>A page of public rooms whose name starts with <c>prefix</c> (every public room when empty), after <c>cursor</c>.</summary>
+public sealed record RoomListCommand(string? Prefix = null, string? Cursor = null, int? Limit = null) : ClientFrame;
+
+/// <summary>One public room of a <c>rooms</c> page: its name, conversation id and member count.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RoomListing(string Id, string Name, string Conv, int Members);
+
+/// <summary>The reply to <c>room.list</c>: rooms in name order; <c>next</c> is the <c>cursor</c> of the following page.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RoomsReply(string? Re, IReadOnlyList<RoomListing> Rooms, string? Next) : ServerFrame;
 
 /// <summary>You deleted the message at <c>seq</c> of <c>conv</c> for yourself (on any of your devices).</summary>
 [GenerateSerializer, Immutable]

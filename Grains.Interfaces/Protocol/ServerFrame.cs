@@ -42,6 +42,9 @@ namespace OrleansChat.Protocol;
 [JsonDerivedType(typeof(MsgDeletedEvent), "msg.deleted")]
 [JsonDerivedType(typeof(BlocksReply), "blocks")]
 [JsonDerivedType(typeof(NotifyCreditsReply), "notify.credits")]
+[JsonDerivedType(typeof(ReadersReply), "readers")]
+[JsonDerivedType(typeof(RoomPresenceEvent), "room.presence")]
+[JsonDerivedType(typeof(RoomsReply), "rooms")]
 [GenerateSerializer, Immutable]
 public abstract record ServerFrame;
 
@@ -138,9 +141,9 @@ public sealed record RoomActivityEvent(
 [GenerateSerializer, Immutable]
 public sealed record DmRequestEvent(string Conv, UserProfile From) : ServerFrame;
 
-/// <summary>The private conversation with <c>with</c> is open; sent to both users.</summary>
+/// <summary>The private conversation with <c>with</c> is open; sent to both users. <c>online</c>: whether <c>with</c> has a live connection.</summary>
 [GenerateSerializer, Immutable]
-public sealed record DmOpenEvent(string Conv, UserProfile With) : ServerFrame;
+public sealed record DmOpenEvent(string Conv, UserProfile With, bool? Online = null) : ServerFrame;
 
 [GenerateSerializer, Immutable]
 public sealed record DmDeclinedEvent(string Conv, UserProfile By) : ServerFrame;

@@ -57,6 +57,9 @@ public sealed class GatewaySubscriptions(TimeProvider time, TimeSpan expiry)
     /// <summary>Whether any live gateway lists <paramref name="member"/>.</summary>
     public bool IsLive(string member) => LiveEntries().Any(e => e.Members.Contains(member));
 
+    /// <summary>Every member some live gateway lists (room presence: at most once a second, in rooms of bounded size).</summary>
+    public HashSet<string> LiveMembers() => LiveEntries().SelectMany(e => e.Members).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>Whether any live gateway lists any member.</summary>
     public bool AnyLive => LiveEntries().Any();
 

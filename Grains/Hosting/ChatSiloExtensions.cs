@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -19,6 +20,9 @@ namespace OrleansChat.Grains.Hosting;
 
 public static class ChatSiloExtensions
 {
+    /// <summary>The key of the one pool of room rows kept beside PostgreSQL grain state (with the in-memory log).</summary>
+    private const string RoomRowsPool = "chat-room-rows";
+
     /// <summary>The storage provider name every chat grain's state uses.</summary>
     public const string StorageName = "chat";
 
@@ -76,6 +80,8 @@ public static class ChatSiloExtensions
                 services.TryAddSingleton<IMessageLog>(sp => WithGroupCommit(
                     sp, new MongoMessageLog(sp.GetRequiredService<IOptions<MongoMessageLogOptions>>()), ensureStorable: null));
                 services.TryAddSingleton<IRoomMemberStore, MongoRoomMemberStore>();
+                services.TryAddSingleton<IRoomReadCursorStore, MongoRoomReadCursorStore>();
+                services.TryAddSingleton<IRoomDirectoryStore, MongoRoomDirectoryStore>();
                 break;
             case MessageLogProvider.Postgres:
                 services.AddOptions<PostgresMessageLogOptions>().Bind(configuration.GetSection(PostgresMessageLogOptions.SectionName))
@@ -85,6 +91,8 @@ public static class ChatSiloExtensions
                 services.TryAddSingleton<IMessageLog>(sp => WithGroupCommit(
                     sp, new PostgresMessageLog(sp.GetRequiredService<PostgresChatDatabase>().DataSource), PostgresMessageRows.EnsureStorable));
                 services.TryAddSingleton<IRoomMemberStore>(sp => new PostgresRoomMemberStore(sp.GetRequiredService<PostgresChatDatabase>().DataSource));
+                services.TryAddSingleton<IRoomReadCursorStore>(sp => new PostgresRoomReadCursorStore(sp.GetRequiredService<PostgresChatDatabase>().DataSource));
+                services.TryAddSingleton<IRoomDirectoryStore>(sp => new PostgresRoomDirectoryStore(sp.GetRequiredService<PostgresChatDatabase>().DataSource));
                 break;
             default:
                 throw new InvalidOperationException($"Unknown MessageLog:Provider '{provider}': use InMemory, MongoDB or Postgres.");
@@ -104,18 +112,25 @@ public static class ChatSiloExtensions
     /// Room members follow the log into its database; with the in-memory log they follow durable grain state instead
     /// (Storage:Provider = Postgres, the database <c>Silo migrate</c> prepares), so rooms kept in PostgreSQL keep their
     /// members across restarts, including those a legacy room state hands over to rows. That pool is capped like grain
-    /// storage's (Storage:Postgres:MaxPoolSize) and counts once more in the connection budget (docs/deploy.md).
+    /// storage's (Storage:Postgres:MaxPoolSize) and counts once more in the connection budget (docs/deploy.md): ONE
+    /// pool, shared by the member rows, the rooms' read cursors and the room directory.
     /// </summary>
     private static void AddRoomMembersBesideGrainState(IServiceCollection services, IConfiguration configuration)
     {
         var storage = configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions();
         if (storage.Provider == GrainStorageProvider.Postgres && !string.IsNullOrWhiteSpace(storage.Postgres.ConnectionString))
         {
-            services.TryAddSingleton<IRoomMemberStore>(_ => PostgresRoomMemberStore.Connect(storage.Postgres.PooledConnectionString()));
+            // Created on first use and disposed with the container, like the stores that share it.
+            services.TryAddKeyedSingleton(RoomRowsPool, (_, _) => NpgsqlDataSource.Create(storage.Postgres.PooledConnectionString()));
+            services.TryAddSingleton<IRoomMemberStore>(sp => new PostgresRoomMemberStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(RoomRowsPool)));
+            services.TryAddSingleton<IRoomReadCursorStore>(sp => new PostgresRoomReadCursorStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(RoomRowsPool)));
+            services.TryAddSingleton<IRoomDirectoryStore>(sp => new PostgresRoomDirectoryStore(sp.GetRequiredKeyedService<NpgsqlDataSource>(RoomRowsPool)));
         }
         else
         {
             services.TryAddSingleton<IRoomMemberStore, InMemoryRoomMemberStore>();
+            services.TryAddSingleton<IRoomReadCursorStore, InMemoryRoomReadCursorStore>();
+            services.TryAddSingleton<IRoomDirectoryStore, InMemoryRoomDirectoryStore>();
         }
     }
 

@@ -282,6 +282,27 @@ CREATE INDEX IF NOT EXISTS chat_room_members_admins
     ON chat_room_members (room, user_id)
     WHERE status = 'member' AND is_admin;
 
+-- Read cursors of rooms (OrleansChat.Grains.Rooms.PostgresRoomReadCursorStore): how far each member of a room of up to
+-- Chat:ReceiptMaxMembers has read, for read receipts. One row per (room, user), moved forward only (GREATEST) by a batch
+-- of reads at most once a second per room; no row per message and member. A leave deletes the row.
+CREATE TABLE IF NOT EXISTS chat_room_read_cursors
+(
+    room     text COLLATE "C" NOT NULL,
+    user_id  text COLLATE "C" NOT NULL,
+    read_seq bigint           NOT NULL,
+    CONSTRAINT chat_room_read_cursors_pkey PRIMARY KEY (room, user_id)
+);
+
+-- The directory of public rooms for room.list (OrleansChat.Grains.Rooms.PostgresRoomDirectoryStore): one row per public
+-- room with members, its member count written by the room itself at most once a second. A page is a range of the
+-- primary key: room >= prefix AND room < prefix || '~' (room names sort below '~' in "C" order), after the cursor.
+CREATE TABLE IF NOT EXISTS chat_room_directory
+(
+    room    text COLLATE "C" NOT NULL,
+    members integer          NOT NULL,
+    CONSTRAINT chat_room_directory_pkey PRIMARY KEY (room)
+);
+
 -- Uploaded media (OrleansChat.Gateway.Media.Storage.PostgresMediaStore, Media:Provider = Postgres): one row per item
 -- in chat_media, its bytes (the original and, for images, the thumbnail: variant 0 and 1) in 256 KiB chat_media_chunks
 -- rows, and one chat_media_shares row per conversation a message referencing it was stored in (who may read it).

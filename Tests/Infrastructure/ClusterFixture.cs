@@ -24,6 +24,9 @@ public sealed class ClusterFixture : IAsyncLifetime
     /// <summary>Chat:AnnounceMaxMembers, low so that coalesced notices are reached with rooms a test fills in a second.</summary>
     public const int AnnounceMaxMembers = 20;
 
+    /// <summary>Chat:ReceiptMaxMembers and Chat:PresenceMaxMembers, low so that tests reach rooms above them in a few joins.</summary>
+    public const int ReceiptAndPresenceMaxMembers = 4;
+
     /// <summary>
     /// The message log both silos share: in production each process has its own, but here two silos live in one
     /// process, and a grain reactivated on the other silo must find the log it wrote to.
@@ -32,6 +35,12 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     /// <summary>The room member store both silos share, for the same reason as <see cref="SharedLog"/>.</summary>
     public static readonly InMemoryRoomMemberStore SharedMembers = new();
+
+    /// <summary>The rooms' read cursors, shared by both silos for the same reason.</summary>
+    public static readonly InMemoryRoomReadCursorStore SharedReadCursors = new();
+
+    /// <summary>The directory of public rooms, shared by both silos for the same reason.</summary>
+    public static readonly InMemoryRoomDirectoryStore SharedDirectory = new();
 
     public TestCluster Cluster { get; private set; } = null!;
 
@@ -64,10 +73,14 @@ public sealed class ClusterFixture : IAsyncLifetime
                     ["Chat:MaxPageSize"] = "50",
                     ["Chat:RecallWindow"] = RecallWindow.ToString("c", null),
                     ["Chat:AnnounceMaxMembers"] = AnnounceMaxMembers.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["Chat:ReceiptMaxMembers"] = ReceiptAndPresenceMaxMembers.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    ["Chat:PresenceMaxMembers"] = ReceiptAndPresenceMaxMembers.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 })
                 .Build();
             siloBuilder.Services.AddSingleton<IMessageLog>(SharedLog);
             siloBuilder.Services.AddSingleton<IRoomMemberStore>(SharedMembers);
+            siloBuilder.Services.AddSingleton<IRoomReadCursorStore>(SharedReadCursors);
+            siloBuilder.Services.AddSingleton<IRoomDirectoryStore>(SharedDirectory);
             siloBuilder.AddChatGrains(configuration);
             siloBuilder.AddGrainInspection();
         }

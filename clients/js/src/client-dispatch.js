@@ -2,7 +2,8 @@
 import { ChatError } from './errors.js';
 import { roomConv } from './wire.js';
 
-const REPLY_TYPES = new Set(['ack', 'error', 'pong', 'members', 'history', 'sync', 'notify.credits']);
+// The reply types of docs/protocol.md; any other frame whose `re` names a pending request settles it too.
+const REPLY_TYPES = new Set(['ack', 'error', 'pong', 'members', 'history', 'sync', 'conversations', 'dm.requests', 'blocks', 'readers', 'rooms', 'notify.credits']);
 
 /** ChatClient methods (incoming frames); client.js installs them on ChatClient.prototype (a partial class). */
 export class ClientDispatch {

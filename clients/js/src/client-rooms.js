@@ -39,6 +39,30 @@ export class ClientRooms {
     return all;
   }
 
+  /**
+   * Public rooms whose name starts with `prefix` (every public room when empty), in name order: resolves with
+   * `{ rooms: [{ id, name, conv, members }], next }`. Pass the previous page's `next` as `after` for the following page
+   * (`next` is null on the last one); `limit` defaults to the server's page size.
+   */
+  async listRooms(prefix = '', { after, limit } = {}) {
+    const frame = { type: 'room.list' };
+    if (prefix) frame.prefix = prefix;
+    if (after !== undefined && after !== null) frame.cursor = after;
+    if (limit) frame.limit = limit;
+    const reply = await this.request(frame);
+    return { rooms: reply.rooms, next: reply.next ?? null };
+  }
+
+  /**
+   * Who has read message `seq` of room conversation `conv` ('room:<name>'), its sender left out: resolves with
+   * `{ conv, seq, readers: [{ id, name, avatarUrl? }] }` in user id order. Rooms above the server's receipt cap refuse
+   * it ('forbidden'); the aggregated counts arrive as `conv.receipt` events `{ conv, reads: [{ seq, count }], members }`.
+   */
+  async readers(conv, seq) {
+    const reply = await this.request({ type: 'conv.readers', conv, seq });
+    return { conv: reply.conv, seq: reply.seq, readers: reply.readers };
+  }
+
   /** Creates a room you own; `visibility` 'public' (anyone may join) or 'private' (invited users only). */
   createRoom(room, { visibility = 'public' } = {}) {
     return this.request({ type: 'room.create', room, visibility }).then((ack) => this._entered(room, ack));
