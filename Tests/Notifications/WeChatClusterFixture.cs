@@ -37,6 +37,7 @@ public sealed class WeChatClusterFixture : IAsyncLifetime
         ["Notifications:WeChat:Fields:count"] = "number3",
         ["Notifications:WeChat:Fields:time"] = "time4",
         ["Notifications:WeChat:Fields:preview"] = "thing5",
+        ["Notifications:IncludePreview"] = "true",
         ["Notifications:WeChat:IncludeMessageText"] = "true",
         ["Notifications:WeChat:MaxCredits"] = MaxCredits.ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
