@@ -40,7 +40,7 @@ public sealed partial class UserGrain
             if (!privately && ConversationId.TryParseDm(conv, out var a, out var b))
             {
                 // Not awaited: two users reading each other's messages at once would each wait for the other's grain.
-                GrainFactory.GetGrain<IUserGrain>(a == UserId ? b : a).Deliver(new ConvReceiptEvent(conv, UserId, summary.ReadSeq)).Ignore();
+                GrainFactory.GetGrain<IUserGrain>(a == UserId ? b : a).PeerRead(conv, UserId, summary.ReadSeq).Ignore();
             }
             else if (!privately && ConversationId.TryParseRoom(conv, out var room))
             {
@@ -91,6 +91,22 @@ public sealed partial class UserGrain
         }
 
         return settings;
+    }
+
+    public async Task PeerRead(string conv, string peerId, long seq)
+    {
+        if (!ConversationId.TryParseDm(conv, out var a, out var b) || (a == UserId ? b : a) != peerId || !IsMine(conv))
+        {
+            return; // not (or no longer) an open private chat of this user with that peer
+        }
+
+        var mine = MineOrNew(conv);
+        if (seq > mine.PeerReadSeq)
+        {
+            mine.PeerReadSeq = seq;
+            await state.WriteStateAsync();
+            await Deliver(new ConvReceiptEvent(conv, peerId, seq));
+        }
     }
 
     public async Task SentUpTo(string conv, long seq)
@@ -156,7 +172,8 @@ public sealed partial class UserGrain
         {
             var s = await ConversationGrain(conv).GetSummary(UserId, mine.ReadSeq);
             var blocked = s.Peer is { } peer && state.State.Blocked.Contains(peer.Id) ? true : (bool?)null;
-            return new ConversationEntry(s.Conv, s.Kind, s.Title, s.Peer, s.Last, s.LastSeq, s.ReadSeq, s.Unread, mine.Pinned, mine.Muted, s.PeerOnline, blocked);
+            var peerRead = s.Peer is not null && mine.PeerReadSeq > 0 ? mine.PeerReadSeq : (long?)null;
+            return new ConversationEntry(s.Conv, s.Kind, s.Title, s.Peer, s.Last, s.LastSeq, s.ReadSeq, s.Unread, mine.Pinned, mine.Muted, s.PeerOnline, blocked, peerRead);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

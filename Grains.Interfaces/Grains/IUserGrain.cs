@@ -106,6 +106,13 @@ public interface IUserGrain : IGrainWithStringKey
     [OneWay]
     Task SentUpTo(string conv, long seq);
 
+    /// <summary>
+    /// The peer of the private chat <paramref name="conv"/> read up to <paramref name="seq"/>: kept (forward only) for
+    /// the conversation list's <c>peerReadSeq</c> and pushed to the user's devices as <c>conv.receipt</c>.
+    /// </summary>
+    [OneWay]
+    Task PeerRead(string conv, string peerId, long seq);
+
     /// <summary>Records a pending private-chat request, to or from the user; replaces an earlier one with the same peer.</summary>
     Task AddRequest(PendingDmRequest request);
 

@@ -5,7 +5,8 @@ namespace OrleansChat.Protocol;
 /// <summary>
 /// One entry of a conversation list: the conversation's summary for the asking user, with their own flags.
 /// <c>peer</c> is set for private chats; <c>online</c> says whether that peer has a live connection, and
-/// <c>blocked</c> (present only when true) that you blocked them.
+/// <c>blocked</c> (present only when true) that you blocked them; <c>peerReadSeq</c> how far the peer has read (the
+/// last <c>conv.receipt</c>; absent until they read something).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ConversationEntry(
@@ -20,7 +21,8 @@ public sealed record ConversationEntry(
     bool Pinned,
     bool Muted,
     bool? Online = null,
-    bool? Blocked = null);
+    bool? Blocked = null,
+    long? PeerReadSeq = null);
 
 /// <summary>
 /// A page of the user's conversations, pinned first, then newest activity first. <c>unread</c> is the total over every

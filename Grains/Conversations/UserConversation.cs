@@ -21,4 +21,11 @@ public sealed class UserConversation
     /// <summary>Seqs the user deleted for themselves (<c>msg.delete</c>), ascending; history leaves them out for this user only.</summary>
     [Id(3)]
     public List<long> Hidden { get; set; } = [];
+
+    /// <summary>
+    /// Private chats: how far the peer has read (their receipts), so a reloaded client shows its read ticks. Kept here,
+    /// not asked of the peer, so listing conversations stays one call per conversation; only ever grows.
+    /// </summary>
+    [Id(4)]
+    public long PeerReadSeq { get; set; }
 }

@@ -37,6 +37,31 @@ public sealed class ReceiptAndDeleteTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task The_conversation_list_keeps_how_far_the_peer_has_read_so_ticks_survive_a_reload()
+    {
+        await using var gateway = fixture.NewGateway();
+        var (alice, bob) = (Names.User("alice"), Names.User("bob"));
+        var dm = _client.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(alice.Id, bob.Id));
+        var conv = ConversationId.ForDm(alice.Id, bob.Id);
+        await dm.Request(alice);
+        await dm.Accept(bob);
+        for (var i = 0; i < 3; i++)
+        {
+            await dm.Send(alice, null, new TextBody($"m{i}"));
+        }
+
+        Assert.Null(Assert.Single((await User(alice).ListConversations(null, null)).Conversations).PeerReadSeq);
+        await User(bob).MarkRead(conv, 2);
+        await User(bob).MarkRead(conv, 1); // backwards: no receipt, nothing moves
+
+        // The receipt reaches Alice's user grain one way; poll her list until it shows.
+        await Eventually.TrueAsync(
+            async () => Assert.Single((await User(alice).ListConversations(null, null)).Conversations).PeerReadSeq == 2,
+            "alice's list says bob read up to 2");
+        Assert.Null(Assert.Single((await User(bob).ListConversations(null, null)).Conversations).PeerReadSeq); // alice read nothing
+    }
+
+    [Fact]
     public async Task Deleting_for_me_is_kept_per_user_and_told_to_my_devices()
     {
         await using var gateway = fixture.NewGateway();

@@ -79,7 +79,15 @@ export class ConversationStore extends Emitter {
       cursor = page.next;
     } while (cursor);
     this.byConv = new Map(entries.map((e) => [e.conv, e]));
+    this._rememberPeerReads(entries);
     this.emit('change');
+  }
+
+  /** A DM entry's peerReadSeq (the peer's last receipt, kept by the server), so ticks survive a reload. */
+  _rememberPeerReads(entries) {
+    for (const e of entries) {
+      if (typeof e.peerReadSeq === 'number') this._receipt({ conv: e.conv, user: e.peer ? e.peer.id : null, seq: e.peerReadSeq });
+    }
   }
 
   /** Marks `conv` read up to `seq` (its last message by default); `private`: no read receipt. */
@@ -189,6 +197,7 @@ export class ConversationStore extends Emitter {
   _welcome(welcome) {
     if (Array.isArray(welcome.conversations)) {
       this.byConv = new Map(welcome.conversations.map((e) => [e.conv, e]));
+      this._rememberPeerReads(welcome.conversations);
       if (welcome.next) this.refresh().catch(() => {}); // the rest of the list, beyond the first page
     }
     this.requests = welcome.requests || [];

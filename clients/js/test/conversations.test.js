@@ -113,3 +113,18 @@ test('readers asks conv.readers, through the client\'s own method when it has on
   client.readers = async (conv, seq) => ({ conv, seq, readers: [{ id: 'bob' }] });
   assert.deepEqual((await store.readers('room:r', 3)).readers, [{ id: 'bob' }]);
 });
+
+test("a DM's peerReadSeq from the list seeds the peer's read seq, so ticks survive a reload; receipts only move it on", () => {
+  const client = fakeClient();
+  const store = new ConversationStore(client);
+  client.emit('welcome', {
+    conversations: [entry('dm:alice:bob', { kind: 'dm', peer: { id: 'bob' }, peerReadSeq: 3 }), entry('dm:alice:cy', { kind: 'dm', peer: { id: 'cy' } })],
+    requests: [],
+  });
+  assert.equal(store.peerReadSeq('dm:alice:bob'), 3);
+  assert.equal(store.peerReadSeq('dm:alice:cy'), undefined, 'no peerReadSeq: the peer read nothing yet');
+  client.emit('conv.receipt', { conv: 'dm:alice:bob', user: 'bob', seq: 2 });
+  assert.equal(store.peerReadSeq('dm:alice:bob'), 3, 'an older receipt does not move it back');
+  client.emit('conv.receipt', { conv: 'dm:alice:bob', user: 'bob', seq: 5 });
+  assert.equal(store.peerReadSeq('dm:alice:bob'), 5);
+});
