@@ -5,7 +5,11 @@ using OrleansChat.Protocol;
 
 namespace OrleansChat.Gateway.Auth;
 
-public sealed record HttpError(ChatErrorCode Code, string Message);
+/// <summary>
+/// The body of every refused HTTP request. <c>retryAfterMs</c> repeats <c>Retry-After</c> where there is one, for
+/// clients that cannot read response headers (a mini-program's <c>wx.uploadFile</c>).
+/// </summary>
+public sealed record HttpError(ChatErrorCode Code, string Message, long? RetryAfterMs = null);
 
 /// <summary>
 /// HTTP endpoints that hand out tokens: <c>POST /api/auth/{provider}</c> for each <see cref="ILoginProvider"/>

@@ -42,7 +42,10 @@ public static partial class MediaEndpoints
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-            return Error(StatusCodes.Status429TooManyRequests, ChatErrorCode.RateLimited, $"too many uploads: try again in {seconds} s");
+            return Results.Json(
+                new HttpError(ChatErrorCode.RateLimited, $"too many uploads: try again in {seconds} s", seconds * 1000L),
+                ProtocolJson.Options,
+                statusCode: StatusCodes.Status429TooManyRequests);
         }
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)

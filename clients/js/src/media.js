@@ -20,9 +20,13 @@ async function tokenOf(token) {
   return typeof token === 'function' ? token() : token;
 }
 
-function refusal(status, data) {
+function refusal(status, data, retryAfterHeader) {
   const body = data && typeof data === 'object' ? data : (() => { try { return JSON.parse(data); } catch { return {}; } })();
-  return new ChatError(body.code || `http_${status}`, body.message || `upload failed with HTTP ${status}`);
+  const err = new ChatError(body.code || `http_${status}`, body.message || `upload failed with HTTP ${status}`);
+  // 429: when to come back, from the body (wx.uploadFile shows no headers) or the Retry-After header (seconds).
+  const retryAfterMs = typeof body.retryAfterMs === 'number' ? body.retryAfterMs : Number(retryAfterHeader) * 1000;
+  if (retryAfterMs > 0) err.retryAfterMs = retryAfterMs;
+  return err;
 }
 
 /** Browser upload with progress: XMLHttpRequest + FormData. Resolves with the server's answer. */
@@ -34,7 +38,9 @@ export function browserUpload(url, token, file, fileName, onProgress) {
     xhr.responseType = 'json';
     xhr.upload.onprogress = (e) => { if (e.lengthComputable && onProgress) onProgress(e.loaded / e.total); };
     xhr.onerror = () => reject(new ChatError('network', 'the upload could not reach the server'));
-    xhr.onload = () => (xhr.status >= 200 && xhr.status < 300 ? resolve(xhr.response) : reject(refusal(xhr.status, xhr.response)));
+    xhr.onload = () => (xhr.status >= 200 && xhr.status < 300
+      ? resolve(xhr.response)
+      : reject(refusal(xhr.status, xhr.response, xhr.getResponseHeader('retry-after'))));
     const form = new FormData();
     form.append('file', file, fileName || file.name || 'blob');
     xhr.send(form);
@@ -60,13 +66,14 @@ export function wxUpload(wx, url, token, filePath, onProgress) {
 
 /**
  * Uploads for one gateway and user. `token` is a string or a function (ChatClient's options.token is accepted as is);
- * pass `wx` in a mini-program. Network failures and 5xx answers are retried `retries` times with a growing delay;
- * refusals (4xx: too large, unsupported, a lie) are not.
+ * pass `wx` in a mini-program. Network failures and 5xx answers are retried `retries` times with a growing delay, and
+ * `rate_limited` (429) after the server's Retry-After when it is at most `maxRetryAfterMs`; other refusals (4xx: too
+ * large, unsupported, a lie) are not.
  */
 export class MediaUploader {
-  constructor({ baseUrl, token, wx = null, retries = 2, retryDelayMs = 500 }) {
+  constructor({ baseUrl, token, wx = null, retries = 2, retryDelayMs = 500, maxRetryAfterMs = 30_000 }) {
     if (!baseUrl || !token) throw new TypeError('MediaUploader needs baseUrl and token');
-    Object.assign(this, { baseUrl: trimSlash(baseUrl), token, wx, retries, retryDelayMs });
+    Object.assign(this, { baseUrl: trimSlash(baseUrl), token, wx, retries, retryDelayMs, maxRetryAfterMs });
   }
 
   /** The uploader of a ChatClient: its gateway and its token. */
@@ -85,10 +92,21 @@ export class MediaUploader {
           : await browserUpload(url, token, file, fileName, onProgress);
         return { ...answer, url: mediaUrl(this.baseUrl, answer.url), thumbnail: mediaUrl(this.baseUrl, answer.thumbnail) };
       } catch (err) {
-        if (attempt >= this.retries || !RETRYABLE(err)) throw err;
-        await new Promise((r) => setTimeout(r, this.retryDelayMs * 2 ** attempt));
+        const delay = this._retryDelay(err, attempt);
+        if (delay === null) throw err;
+        await new Promise((r) => setTimeout(r, delay));
       }
     }
+  }
+
+  /** How long to wait before the next attempt after `err`, or null: give up. */
+  _retryDelay(err, attempt) {
+    if (attempt >= this.retries) return null;
+    if (err instanceof ChatError && err.code === 'rate_limited') {
+      const wait = err.retryAfterMs || this.retryDelayMs;
+      return wait <= this.maxRetryAfterMs ? wait : null;
+    }
+    return RETRYABLE(err) ? this.retryDelayMs * 2 ** attempt : null;
   }
 
   uploadImage(file, options) {
