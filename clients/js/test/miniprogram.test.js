@@ -123,6 +123,11 @@ test('the mini-program logs in with WeChat, lists conversations, chats in a room
   await bob.sendText(room, 'hi Alice');
   await eventually(() => text(roomPage).includes('hi Alice') && text(roomPage).includes('hello from the mini-program'), 'both messages in the room page');
 
+  // Bob reads the room: Alice's message shows "read by 1" (the room's aggregated receipt, at most one a second).
+  const mine = roomPage.instance.data.messages.find((m) => m.mine && m.body && m.body.text === 'hello from the mini-program');
+  await bob.request({ type: 'conv.read', conv: `room:${room}`, seq: mine.seq });
+  await eventually(() => text(roomPage).includes('read by 1'), '"read by 1" under the message Bob read');
+
   // An image: chooseMedia -> wx.uploadFile (a real multipart POST, progress) -> the message with its thumbnail.
   wx.files['http://tmp/cat.png'] = PNG;
   wx.nextImage = 'http://tmp/cat.png';

@@ -135,6 +135,7 @@ function wireStore(s) {
     setTimeout(() => bus.emit('typing', e.conv), 6100); // a typist who stops renewing fades out
   });
   s.on('receipt', (e) => {
+    if (Array.isArray(e.reads)) { changed(e.conv); return; } // a room's read counts: the page asks readCount
     const t = thread(e.conv);
     if (e.user === me() || e.seq <= t.readBy) return;
     t.readBy = e.seq;
@@ -269,6 +270,11 @@ const chat = {
 
   requests() {
     return store ? store.requests.map((r) => ({ conv: r.conv, user: r.user, incoming: !!r.incoming })) : [];
+  },
+
+  /** How many members read your room message `seq` (undefined until the room sends a receipt covering it). */
+  readCount(conv, seq) {
+    return store ? store.readCount(conv, seq) : undefined;
   },
 
   /** Template ids of WeChat subscribe messages the gateway announces (none: no "notify me"). */

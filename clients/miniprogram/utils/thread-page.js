@@ -2,8 +2,14 @@
 // voice), typing, read ticks, recall by long-press, read marking. `extra` adds each page's own data and methods.
 const chat = require('./chat');
 
+// Ticks on your own messages: in a DM read (the peer's receipt), in a room how many members read it (the room's
+// aggregated receipt; rooms above the server's receipt cap send none, and show none).
 function view(t) {
-  return t.messages.map((m) => (m.notice ? m : { ...m, read: m.mine && !m.pending && t.readBy >= m.seq }));
+  const room = t.conv.startsWith('room:');
+  return t.messages.map((m) => {
+    if (m.notice || !m.mine || m.pending) return m;
+    return room ? { ...m, readCount: chat.readCount(t.conv, m.seq) } : { ...m, read: t.readBy >= m.seq };
+  });
 }
 
 function typingLine(conv) {
