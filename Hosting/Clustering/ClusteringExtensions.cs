@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 
@@ -19,6 +20,7 @@ public static class ClusteringExtensions
         silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
         silo.ConfigureEndpoints(AdvertisedAddress(options), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
         silo.UseRedisClustering(options.RedisConnectionString);
+        silo.Services.AddHostedService<MembershipRowKeeper>(); // redis may come back empty: see the class
         return options.KubernetesHosting ? silo.UseChatKubernetesHosting() : silo;
     }
 
