@@ -6,10 +6,11 @@ using OrleansChat.Tests.Reliability.Chaos;
 namespace OrleansChat.Tests.Reliability;
 
 /// <summary>
-/// The membership store (redis) restarted empty under a running cluster: the silos write their rows back
-/// (Hosting/Clustering/MembershipRowKeeper), so a gateway started after the loss still finds them and serves.
-/// Without that the rows never come back: a gateway started then finds no silo at all (the chaos suite's redis
-/// fault showed it: every user waited for an ack until it gave up).
+/// Finding the silos when membership is not what a running cluster expects. The membership store (redis) restarted
+/// empty under a running cluster: the silos write their rows back (Hosting/Clustering/MembershipRowKeeper), so a
+/// gateway started after the loss still finds them and serves; without that the rows never come back and a gateway
+/// started then finds no silo at all (the chaos suite's redis fault showed it: every user waited for an ack until it
+/// gave up). And a gateway started together with the silos serves soon after they are up.
 /// </summary>
 [Collection(ProductionBackendsGroup.Name)]
 public sealed class MembershipStoreLossTests(ProductionBackends backends)
@@ -38,6 +39,18 @@ public sealed class MembershipStoreLossTests(ProductionBackends backends)
         }
     }
 
+    [Fact]
+    public async Task A_gateway_started_together_with_the_silos_serves_once_they_are_up()
+    {
+        // The gateway's client may connect while the silos are still joining and get a cluster manifest without the
+        // chat grains; it must ask again soon (ClusteringExtensions.ClientManifestRefresh), not after Orleans' minute.
+        await using var cluster = await ChaosCluster.StartAsync(backends, silos: 2, gateways: 1, ChaosSuiteTests.ProdFailureDetection());
+        var membership = $"{cluster.Settings["Cluster:ServiceId"]}/members/{cluster.Settings["Cluster:ClusterId"]}";
+        await Eventually.TrueAsync(async () => await ActiveSilosAsync(membership) == 2, "both silos are active", TimeSpan.FromSeconds(90));
+
+        await SendAndGetAckedAsync(cluster.Gateways[0], GatewayServer.UniqueName("at-start"), TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>The silo rows with status Active (3) in the redis membership hash (Orleans.Clustering.Redis keeps one JSON row per silo).</summary>
     private async Task<int> ActiveSilosAsync(string key)
     {
@@ -54,7 +67,7 @@ public sealed class MembershipStoreLossTests(ProductionBackends backends)
     }
 
     /// <summary>A new user joins the room and gets a message acknowledged through the gateway, tried until a deadline (the cluster may still be settling).</summary>
-    private static Task SendAndGetAckedAsync(GatewayProcess gateway, string room) =>
+    private static Task SendAndGetAckedAsync(GatewayProcess gateway, string room, TimeSpan? within = null) =>
         Eventually.TrueAsync(async () =>
         {
             try
@@ -69,5 +82,5 @@ public sealed class MembershipStoreLossTests(ProductionBackends backends)
             {
                 return false;
             }
-        }, $"a message to {room} is acknowledged through the gateway on port {gateway.HttpPort}", TimeSpan.FromSeconds(60));
+        }, $"a message to {room} is acknowledged through the gateway on port {gateway.HttpPort}", within ?? TimeSpan.FromSeconds(60));
 }
