@@ -9,9 +9,12 @@ namespace OrleansChat.Hosting.Clustering;
 /// persistence, a failover to an empty replica). Orleans writes a silo's row only when it joins: after such a loss
 /// the running silos keep serving from their views, but gateways refreshing their lists find no silo and stop,
 /// and a silo starting then finds an empty table and forms a cluster of its own. So every
-/// <see cref="CheckPeriod"/> an active silo reads the table and, if its row is missing, inserts it again and
-/// raises the table's version above the one its view holds: silos accept only a newer table than they have seen,
-/// and a table started again from version 0 would be ignored until it caught up.
+/// <see cref="CheckPeriod"/> an active silo reads the table and, if its row is missing, inserts it again. Once
+/// every silo its view holds active has its row back, it raises the table's version above the one its view holds:
+/// silos accept only a newer table than they have seen, and a table started again from version 0 would be ignored
+/// until it caught up. Not before: a silo that reads a newer table without its own row takes itself for dead and
+/// stops. A silo that has not written its row back after <see cref="WaitForOthers"/> is taken for gone (it died
+/// during the loss, or will stop) and the version is raised anyway.
 /// </summary>
 public sealed partial class MembershipRowKeeper(
     IMembershipTable table,
@@ -21,6 +24,12 @@ public sealed partial class MembershipRowKeeper(
 {
     /// <summary>How often the table is checked: one read of the membership hash per silo, cheap next to the refreshes Orleans makes.</summary>
     public static readonly TimeSpan CheckPeriod = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long the version waits for the other silos' rows (each writes its own within a <see cref="CheckPeriod"/>).</summary>
+    public static readonly TimeSpan WaitForOthers = TimeSpan.FromSeconds(30);
+
+    private long? _raisePast; // the version this silo's view held when it wrote its row back, until the table passes it
+    private DateTime _restoredAt;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -38,7 +47,7 @@ public sealed partial class MembershipRowKeeper(
         }
     }
 
-    /// <summary>Inserts this silo's row if the table lacks it, then raises the version past this silo's view; whether it wrote.</summary>
+    /// <summary>Inserts this silo's row if the table lacks it (whether it did), or raises the version once the rows are back.</summary>
     public async Task<bool> RestoreIfMissingAsync(CancellationToken cancel)
     {
         if (membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress) != SiloStatus.Active)
@@ -48,8 +57,15 @@ public sealed partial class MembershipRowKeeper(
 
         await table.InitializeMembershipTableAsync(tryInitTableVersion: true, cancel); // an emptied store lacks the version row too
         var data = await table.ReadAllAsync(cancel);
+        var seen = membership.CurrentSnapshot.Version.Value;
         if (data.Members.Any(m => m.Item1.SiloAddress.Equals(silo.SiloAddress)))
         {
+            if (_raisePast is { } target && (data.Version.Version > target || OthersBack(data) || DateTime.UtcNow - _restoredAt > WaitForOthers))
+            {
+                await RaiseVersionAsync(silo.SiloAddress, target, cancel);
+                _raisePast = null;
+            }
+
             return false;
         }
 
@@ -66,26 +82,26 @@ public sealed partial class MembershipRowKeeper(
         };
         if (!await table.InsertRowAsync(entry, data.Version.Next(), cancel))
         {
-            return false; // another writer was first: the next tick looks again
+            return false; // another writer was first: look again next tick
         }
 
-        await RaiseVersionAsync(entry, membership.CurrentSnapshot.Version.Value, cancel);
+        (_raisePast, _restoredAt) = (seen, DateTime.UtcNow);
         return true;
     }
 
-    /// <summary>Rewrites the row (conditional writes, one version step each) until the table's version passes <paramref name="seen"/>.</summary>
-    private async Task RaiseVersionAsync(MembershipEntry entry, long seen, CancellationToken cancel)
+    /// <summary>Whether every silo this silo's view holds active has a row in the table again.</summary>
+    private bool OthersBack(MembershipTableData data) =>
+        membership.CurrentSnapshot.Members.Values.Where(m => m.Status == SiloStatus.Active)
+            .All(m => data.Members.Any(row => row.Item1.SiloAddress.Equals(m.SiloAddress)));
+
+    /// <summary>Rewrites this silo's row (conditional writes, one version step each) until the table's version passes <paramref name="seen"/>.</summary>
+    private async Task RaiseVersionAsync(SiloAddress self, long seen, CancellationToken cancel)
     {
         for (var attempt = 0; attempt < 10_000; attempt++)
         {
             var data = await table.ReadAllAsync(cancel);
-            if (data.Version.Version > seen)
-            {
-                return;
-            }
-
-            var mine = data.Members.FirstOrDefault(m => m.Item1.SiloAddress.Equals(entry.SiloAddress));
-            if (mine is null)
+            var mine = data.Members.FirstOrDefault(m => m.Item1.SiloAddress.Equals(self));
+            if (data.Version.Version > seen || mine is null)
             {
                 return;
             }
