@@ -47,7 +47,7 @@ public sealed class ChaosRun(ChaosCluster cluster, int users, int rooms)
                 var ended = await ending;
                 await WaitForAcksAfterAsync(people, ended, traffic); // a lasting fault: served again once it ended, too
                 var (acksBack, liveBack) = FaultOutcome.Recovery(at, [.. people.Select(p => p.History())]);
-                log($"{clock.Elapsed.TotalSeconds,7:0.0} s  every user acked again after {ChaosReport.Seconds(acksBack)} s, live back after {ChaosReport.Seconds(liveBack)} s (so far)");
+                log($"{clock.Elapsed.TotalSeconds,7:0.0} s  every user acked again after {SoFar(acksBack)}, live back after {SoFar(liveBack)}");
                 await Task.Delay(Calm);
             }
 
@@ -71,6 +71,8 @@ public sealed class ChaosRun(ChaosCluster cluster, int users, int rooms)
             }
         }
     }
+
+    private static string SoFar(double? seconds) => seconds is null ? "(not yet)" : $"{ChaosReport.Seconds(seconds)} s";
 
     /// <summary>Ends a lasting fault when its time is up; when it ended (at once for a single blow).</summary>
     private async Task<double> EndAsync(ChaosFault fault, Stopwatch clock, Action<string> log)
