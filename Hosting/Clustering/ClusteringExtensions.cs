@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
 
@@ -19,6 +20,7 @@ public static class ClusteringExtensions
         silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (options.ClusterId, options.ServiceId));
         silo.ConfigureEndpoints(AdvertisedAddress(options), options.SiloPort, options.GatewayPort, listenOnAnyHostAddress: true);
         silo.UseRedisClustering(options.RedisConnectionString);
+        silo.Services.AddHostedService<MembershipRowKeeper>(); // redis may come back empty: see the class
         return options.KubernetesHosting ? silo.UseChatKubernetesHosting() : silo;
     }
 
@@ -61,10 +63,20 @@ public static class ClusteringExtensions
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = failure.ResponseTimeout);
     }
 
+    /// <summary>
+    /// How often a client gateway asks for a newer cluster manifest (the grain types the silos host). A gateway that
+    /// connects while the silos are still joining can get a manifest without the chat grains and, with Orleans'
+    /// default of a minute, answers every connection "no implementation for IUserGrain" until the next refresh (seen
+    /// when gateways and silos start together, as in a full restart). The call returns nothing when the manifest did
+    /// not change, so asking every few seconds costs next to nothing.
+    /// </summary>
+    public static readonly TimeSpan ClientManifestRefresh = TimeSpan.FromSeconds(5);
+
     private static void ConfigureFailureDetection(IClientBuilder client, FailureDetectionOptions failure)
     {
         client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = failure.ResponseTimeout);
         client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = failure.GatewayListRefreshPeriod);
+        client.Configure<TypeManagementOptions>(o => o.TypeMapRefreshInterval = ClientManifestRefresh);
     }
 
     private static IPAddress AdvertisedAddress(OrleansHostOptions options)

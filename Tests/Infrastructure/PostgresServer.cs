@@ -117,16 +117,7 @@ public sealed class PostgresServer : ThrowawayServer
         for (var attempt = 0; attempt < 3; attempt++)
         {
             Port = ExternalProcess.GetFreePort();
-            var serverOptions = string.Join(' ',
-                "-p", Port.ToString(CultureInfo.InvariantCulture),
-                "-k", rootDirectory!,
-                "-c", "listen_addresses=127.0.0.1",
-                "-c", "fsync=off",
-                "-c", "synchronous_commit=off",
-                "-c", "full_page_writes=off",
-                string.Join(' ', Settings.Select(setting => "-c " + setting)));
-            last = await RunAsPostgresAsync(pgCtl!, "-D", DataDirectory, "-o", serverOptions,
-                "-l", Path.Combine(rootDirectory!, "server.log"), "-w", "-t", "30", "start");
+            last = await StartOnPortAsync();
             if (last.ExitCode == 0)
             {
                 started = true;
@@ -135,6 +126,40 @@ public sealed class PostgresServer : ThrowawayServer
         }
 
         throw new InvalidOperationException($"pg_ctl start failed: {last!.Describe()}\nserver.log:\n{ReadServerLog()}");
+    }
+
+    private Task<ExternalProcess.Result> StartOnPortAsync()
+    {
+        var serverOptions = string.Join(' ',
+            "-p", Port.ToString(CultureInfo.InvariantCulture),
+            "-k", rootDirectory!,
+            "-c", "listen_addresses=127.0.0.1",
+            "-c", "fsync=off",
+            "-c", "synchronous_commit=off",
+            "-c", "full_page_writes=off",
+            string.Join(' ', Settings.Select(setting => "-c " + setting)));
+        return RunAsPostgresAsync(pgCtl!, "-D", DataDirectory, "-o", serverOptions,
+            "-l", Path.Combine(rootDirectory!, "server.log"), "-w", "-t", "30", "start");
+    }
+
+    /// <summary>Stops the server (a fast shutdown: open connections are cut) and keeps its data, for <see cref="StartAgainAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        var result = await RunAsPostgresAsync(pgCtl!, "-D", DataDirectory, "-m", "fast", "-w", "-t", "30", "stop");
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"pg_ctl stop failed: {result.Describe()}\nserver.log:\n{ReadServerLog()}");
+        }
+    }
+
+    /// <summary>Starts the server stopped by <see cref="StopAsync"/> again on its port, with its data.</summary>
+    public async Task StartAgainAsync()
+    {
+        var result = await StartOnPortAsync();
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"pg_ctl start failed: {result.Describe()}\nserver.log:\n{ReadServerLog()}");
+        }
     }
 
     /// <summary>Restarts the server on its port (a fast shutdown: open connections are cut), as an operator or a crash-restart would.</summary>

@@ -35,6 +35,7 @@ public sealed class RedisServer : ThrowawayServer
         {
             try
             {
+                Port = ExternalProcess.GetFreePort();
                 await StartAsync(redisServer);
                 return;
             }
@@ -50,9 +51,15 @@ public sealed class RedisServer : ThrowawayServer
         throw new InvalidOperationException("Could not start redis-server.", lastError);
     }
 
+    /// <summary>Kills the server (kill -9: it keeps nothing, there is no persistence), for <see cref="StartAgainAsync"/>.</summary>
+    public void Kill() => Stop();
+
+    /// <summary>Starts an empty server again on the port of the one <see cref="Kill"/> killed.</summary>
+    public Task StartAgainAsync() =>
+        StartAsync(ExternalProcess.FindExecutable("redis-server", ["/usr/bin", "/usr/local/bin"]) ?? throw new InvalidOperationException("redis-server is gone"));
+
     private async Task StartAsync(string redisServer)
     {
-        Port = ExternalProcess.GetFreePort();
         var startInfo = new ProcessStartInfo(redisServer)
         {
             RedirectStandardOutput = true,

@@ -2,9 +2,11 @@
 # The chaos suite, one command, loopback only, bounded in time:
 #   bench/chaos/run.sh              the full run: 2 silos + 2 Client-mode gateways (real processes) over a throwaway
 #                                   redis and PostgreSQL, with the prod overlay's failure detection (Orleans'
-#                                   defaults); kill -9 of a silo, a gateway, both, restarts, a PostgreSQL restart.
+#                                   defaults); kill -9 of a silo, a gateway, both, restarts, PostgreSQL and redis down
+#                                   and restarted, a slow PostgreSQL.
 #   bench/chaos/run.sh --soak M     the soak: M minutes of churn (connect, join, send, leave, disconnect), resources
-#                                   sampled at start and end.
+#                                   sampled every 5 minutes, at the end and 30 s after.
+#   bench/chaos/run.sh --only a,b   the full run with only the faults whose names contain a or b (e.g. redis).
 # The CI-sized run (a silo kill and a gateway kill, ~30 s) is part of the test command:
 #   Tests/Reliability/ChaosSuiteTests.A_silo_kill_and_a_gateway_kill_lose_duplicate_and_skip_nothing.
 # It prints one table (acked, lost, duplicated, seq gaps, live deliveries missed while connected, recovery per
@@ -15,6 +17,8 @@ mode=full test=Full_run_with_the_prod_failure_detection
 if [[ ${1:-} == --soak ]]; then
   mode=soak test=Soak_with_churn
   export ORLEANSCHAT_SOAK_MINUTES=${2:-30}
+elif [[ ${1:-} == --only ]]; then
+  export ORLEANSCHAT_CHAOS_ONLY=${2:?--only needs parts of fault names, e.g. redis,PostgreSQL}
 fi
 mkdir -p bench/results
 log="bench/results/chaos-$mode-$(date -u +%Y%m%dT%H%M%SZ).log"

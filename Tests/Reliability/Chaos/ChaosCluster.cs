@@ -1,3 +1,4 @@
+using Npgsql;
 using OrleansChat.Tests.Cluster;
 using OrleansChat.Tests.Infrastructure;
 
@@ -6,14 +7,15 @@ namespace OrleansChat.Tests.Reliability.Chaos;
 /// <summary>
 /// The deployed shape on loopback, for faults: <c>Silo</c> processes (Redis clustering, PostgreSQL grain state and
 /// message log) and Client-mode <c>Gateway.Web</c> processes, each of which can be killed (-9) and started again on
-/// its ports; PostgreSQL can be restarted under them. Disposing kills every process.
+/// its ports; PostgreSQL and redis can be stopped and started again under them, and every process reaches PostgreSQL
+/// through a <see cref="LatencyProxy"/> that can make it slow. Disposing kills every process.
 /// </summary>
 public sealed class ChaosCluster : IAsyncDisposable
 {
     private readonly List<SiloSlot> _silos = [];
 
-    private ChaosCluster(ProductionBackends backends, IReadOnlyList<GatewayProcess> gateways, IReadOnlyDictionary<string, string> settings) =>
-        (Backends, Gateways, Settings) = (backends, gateways, settings);
+    private ChaosCluster(ProductionBackends backends, LatencyProxy databaseProxy, IReadOnlyList<GatewayProcess> gateways, IReadOnlyDictionary<string, string> settings) =>
+        (Backends, DatabaseProxy, Gateways, Settings) = (backends, databaseProxy, gateways, settings);
 
     /// <summary>What every process was started with (cluster and service ids, the database).</summary>
     public IReadOnlyDictionary<string, string> Settings { get; }
@@ -26,6 +28,9 @@ public sealed class ChaosCluster : IAsyncDisposable
 
     public ProductionBackends Backends { get; }
 
+    /// <summary>Between every process and PostgreSQL (answers held back by its latency, zero unless a fault sets it).</summary>
+    public LatencyProxy DatabaseProxy { get; }
+
     public IReadOnlyList<GatewayProcess> Gateways { get; }
 
     public int SiloCount => _silos.Count;
@@ -33,7 +38,8 @@ public sealed class ChaosCluster : IAsyncDisposable
     /// <summary>Starts the silos, waits until they formed a cluster, then starts the gateways.</summary>
     public static async Task<ChaosCluster> StartAsync(ProductionBackends backends, int silos, int gateways, IReadOnlyDictionary<string, string> settings)
     {
-        var database = await ProductionCluster.CreateMigratedDatabaseAsync(backends.Postgres);
+        var proxy = new LatencyProxy(backends.Postgres.Port);
+        var database = new NpgsqlConnectionStringBuilder(await ProductionCluster.CreateMigratedDatabaseAsync(backends.Postgres)) { Port = proxy.Port }.ConnectionString;
         var common = new Dictionary<string, string>(settings)
         {
             ["Cluster:Clustering"] = "Redis",
@@ -44,7 +50,7 @@ public sealed class ChaosCluster : IAsyncDisposable
             ["MessageLog:Postgres:ConnectionString"] = database,
         };
         var gatewayProcesses = Enumerable.Range(0, gateways).Select(_ => new GatewayProcess(new Dictionary<string, string>(common) { ["Cluster:Mode"] = "Client" })).ToList();
-        var cluster = new ChaosCluster(backends, gatewayProcesses, common);
+        var cluster = new ChaosCluster(backends, proxy, gatewayProcesses, common);
         try
         {
             for (var i = 0; i < silos; i++)
@@ -102,6 +108,8 @@ public sealed class ChaosCluster : IAsyncDisposable
         {
             await silo.DisposeAsync();
         }
+
+        await DatabaseProxy.DisposeAsync();
     }
 
     /// <summary>One silo's place: its settings (ports included) and the process running there now, if any.</summary>

@@ -35,16 +35,19 @@ public sealed class ChaosRun(ChaosCluster cluster, int users, int rooms)
             using var stop = new CancellationTokenSource();
             var traffic = people.Select(p => Task.Run(() => p.RunAsync(stop.Token))).ToList();
             await Task.Delay(Warmup);
-            var outcomes = new List<(ChaosFault Fault, double At)>();
+            var faultsDone = new List<(string Name, double At)>();
             foreach (var fault in faults)
             {
                 await fault.Act(cluster);
                 var at = clock.Elapsed.TotalSeconds;
-                outcomes.Add((fault, at));
+                faultsDone.Add((fault.Name, at));
                 log($"{at,7:0.0} s  {fault.Name}");
+                var ending = EndAsync(fault, clock, log);
                 await WaitForAcksAfterAsync(people, at, traffic);
-                var outcome = Outcome(fault, at, people);
-                log($"{clock.Elapsed.TotalSeconds,7:0.0} s  every user acked again after {outcome.AcksBackAfter:0.00} s, live back after {outcome.LiveBackAfter:0.00} s");
+                var ended = await ending;
+                await WaitForAcksAfterAsync(people, ended, traffic); // a lasting fault: served again once it ended, too
+                var (acksBack, liveBack) = FaultOutcome.Recovery(at, [.. people.Select(p => p.History())]);
+                log($"{clock.Elapsed.TotalSeconds,7:0.0} s  every user acked again after {SoFar(acksBack)}, live back after {SoFar(liveBack)}");
                 await Task.Delay(Calm);
             }
 
@@ -58,7 +61,7 @@ public sealed class ChaosRun(ChaosCluster cluster, int users, int rooms)
                 synced.AddRange(await SyncFromZeroAsync(reader, person.Rooms.Select(ConversationId.ForRoom)));
             }
 
-            return ChaosReport.Of(people, synced, [.. outcomes.Select(o => Outcome(o.Fault, o.At, people))]);
+            return ChaosReport.Of([.. people.Select(p => p.History())], synced, faultsDone);
         }
         finally
         {
@@ -67,6 +70,22 @@ public sealed class ChaosRun(ChaosCluster cluster, int users, int rooms)
                 await person.CloseAsync();
             }
         }
+    }
+
+    private static string SoFar(double? seconds) => seconds is null ? "(not yet)" : $"{ChaosReport.Seconds(seconds)} s";
+
+    /// <summary>Ends a lasting fault when its time is up; when it ended (at once for a single blow).</summary>
+    private async Task<double> EndAsync(ChaosFault fault, Stopwatch clock, Action<string> log)
+    {
+        if (fault.End is null)
+        {
+            return clock.Elapsed.TotalSeconds;
+        }
+
+        await Task.Delay(fault.Lasts);
+        await fault.End(cluster);
+        log($"{clock.Elapsed.TotalSeconds,7:0.0} s  ... ended");
+        return clock.Elapsed.TotalSeconds;
     }
 
     private async Task WaitForAcksAfterAsync(IReadOnlyList<ChaosUser> people, double at, IReadOnlyList<Task> traffic)
@@ -82,17 +101,6 @@ public sealed class ChaosRun(ChaosCluster cluster, int users, int rooms)
             await Task.Delay(100);
         }
     }
-
-    private static FaultOutcome Outcome(ChaosFault fault, double at, IReadOnlyList<ChaosUser> people)
-    {
-        var acksBack = people.Select(p => p.Acked.Where(a => a.At > at).Select(a => a.At - at).DefaultIfEmpty(double.NaN).Min()).ToList();
-        // Users connected across the fault: one span from before it to well after it.
-        var stayed = people.Where(p => p.Spans.Any(s => s.From < at && (s.To ?? double.MaxValue) > at + 10)).ToList();
-        var liveBack = stayed.Select(p => p.Live.Where(l => l.At > at).Select(l => l.At - at).DefaultIfEmpty(double.NaN).Min()).ToList();
-        return new FaultOutcome(fault.Name, at, MaxOrNull(acksBack), MaxOrNull(liveBack));
-    }
-
-    private static double? MaxOrNull(List<double> values) => values.Count == 0 || values.Any(double.IsNaN) ? null : values.Max();
 
     /// <summary>Everything in the given conversations, by <c>sync</c> from seq 0, page after page.</summary>
     private static async Task<List<SyncedMessage>> SyncFromZeroAsync(ChatClient client, IEnumerable<string> conversations)

@@ -12,6 +12,9 @@ public sealed record LiveDelivery(string Conv, long Seq, double At, int Connecti
 /// <summary>A message acknowledged to its sender, and when.</summary>
 public sealed record TimedAck(AckedMessage Message, double At);
 
+/// <summary>A send attempt that was not acknowledged: the error code it was answered with, or why there was no answer.</summary>
+public sealed record TimedRefusal(string Why, double At);
+
 /// <summary>A span during which the user had a welcomed connection (To is null while it lasts).</summary>
 public sealed record ConnectedSpan(int Connection, double From, double? To);
 
@@ -28,6 +31,7 @@ public sealed class ChaosUser(string id, IReadOnlyList<string> rooms, IReadOnlyL
     private readonly ConcurrentQueue<TimedAck> _acked = new();
     private readonly ConcurrentQueue<LiveDelivery> _live = new();
     private readonly ConcurrentQueue<ConnectedSpan> _spans = new();
+    private readonly ConcurrentQueue<TimedRefusal> _refusals = new();
     private readonly Dictionary<string, long> _cursors = rooms.ToDictionary(r => ConversationId.ForRoom(r), _ => 0L);
     private ChatClient? _client;
     private int _gateway = home;
@@ -48,6 +52,9 @@ public sealed class ChaosUser(string id, IReadOnlyList<string> rooms, IReadOnlyL
         [.. _spans, .. _client is null ? Array.Empty<ConnectedSpan>() : [new ConnectedSpan(_connection, _connectedAt, null)]];
 
     public int Reconnects { get; private set; }
+
+    /// <summary>What the user saw so far, as a snapshot.</summary>
+    public UserHistory History() => new(id, rooms, [.. _acked], [.. _live], Spans, Resends, Reconnects) { Refusals = [.. _refusals] };
 
     public int Resends { get; private set; }
 
@@ -123,6 +130,8 @@ public sealed class ChaosUser(string id, IReadOnlyList<string> rooms, IReadOnlyL
             }
 
             Resends++;
+            var why = reply is not null ? (reply.Type == "error" ? reply.Str("code") : reply.Type) : client.Closed.IsCompleted ? "connection lost" : "no answer";
+            _refusals.Enqueue(new TimedRefusal(why, Now));
             if (client.Closed.IsCompleted)
             {
                 await DropAsync();

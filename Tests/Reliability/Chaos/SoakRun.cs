@@ -5,8 +5,9 @@ namespace OrleansChat.Tests.Reliability.Chaos;
 
 /// <summary>
 /// The soak: a few users stay connected and idle while churners loop over connect, join a room, send a few
-/// messages, leave, disconnect, on random gateways. Resources are sampled after a warm-up, when the churn stops,
-/// and after a settle period; a leak shows as growth between the samples that does not come back.
+/// messages, leave, disconnect, on random gateways, with a pause between cycles (moderate load, not a benchmark).
+/// Resources are sampled after a warm-up, every <see cref="SampleEvery"/> (start, middle and end of a long run),
+/// when the churn stops and after a settle period; a leak shows as growth between the samples that does not level.
 /// </summary>
 public sealed class SoakRun(ChaosCluster cluster, IGrainFactory grains)
 {
@@ -19,6 +20,15 @@ public sealed class SoakRun(ChaosCluster cluster, IGrainFactory grains)
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(20);
 
     public TimeSpan Settle { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often resources are sampled while the churn runs.</summary>
+    public TimeSpan SampleEvery { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Each churner's pause between cycles: a steady, moderate load rather than as fast as the machine allows.</summary>
+    public TimeSpan Pause { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long one step (welcome, join, send, leave) may take before it counts as failed: generous, the soak looks for leaks, not speed (the machine may be busy).</summary>
+    public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     public int Cycles => _cycles;
 
@@ -37,8 +47,8 @@ public sealed class SoakRun(ChaosCluster cluster, IGrainFactory grains)
             {
                 var gateway = cluster.Gateways[i % cluster.Gateways.Count];
                 var client = await ChatClient.ConnectAsync(gateway.WebSocketUri(await gateway.LoginAsync(GatewayServer.UniqueName("idle"))));
-                await client.WaitForAsync(f => f.Type == "welcome");
-                await client.RequestAsync(id => new { type = "room.join", id, room = rooms[i % Rooms] });
+                await client.WaitForAsync(f => f.Type == "welcome", StepTimeout);
+                await client.RequestAsync(id => new { type = "room.join", id, room = rooms[i % Rooms] }, StepTimeout);
                 idle.Add(client);
             }
 
@@ -48,11 +58,18 @@ public sealed class SoakRun(ChaosCluster cluster, IGrainFactory grains)
             await Task.Delay(Warmup);
             var samples = new List<ResourceSample> { await ResourceSample.TakeAsync($"after {Warmup.TotalSeconds:0} s warm-up", cluster, grains) };
             log($"warm-up done, {_cycles} churn cycles");
+            var nextSample = SampleEvery;
             while (clock.Elapsed < duration)
             {
                 await Task.Delay(TimeSpan.FromSeconds(30));
                 await PingAsync(idle); // the idle users keep their sockets alive, as the SDK's heartbeat does
                 log($"{clock.Elapsed.TotalMinutes:0.0} min: {_cycles} churn cycles, {_failures} failed");
+                if (clock.Elapsed >= nextSample && clock.Elapsed < duration)
+                {
+                    samples.Add(await ResourceSample.TakeAsync($"churning, {clock.Elapsed.TotalMinutes:0} min", cluster, grains));
+                    log(ResourceSample.ToTable([samples[^1]]));
+                    nextSample += SampleEvery;
+                }
             }
 
             await stop.CancelAsync();
@@ -89,15 +106,16 @@ public sealed class SoakRun(ChaosCluster cluster, IGrainFactory grains)
             try
             {
                 await using var client = await ChatClient.ConnectAsync(gateway.WebSocketUri(await gateway.LoginAsync($"churn{churner}-{random.Next(50)}")));
-                await client.WaitForAsync(f => f.Type == "welcome");
-                await client.RequestAsync(id => new { type = "room.join", id, room });
+                await client.WaitForAsync(f => f.Type == "welcome", StepTimeout);
+                await client.RequestAsync(id => new { type = "room.join", id, room }, StepTimeout);
                 for (var i = 0; i < 3; i++)
                 {
-                    await client.RequestAsync(id => new { type = "room.send", id, room, body = new { kind = "text", text = "churn" } });
+                    await client.RequestAsync(id => new { type = "room.send", id, room, body = new { kind = "text", text = "churn" } }, StepTimeout);
                 }
 
-                await client.RequestAsync(id => new { type = "room.leave", id, room });
+                await client.RequestAsync(id => new { type = "room.leave", id, room }, StepTimeout);
                 Interlocked.Increment(ref _cycles);
+                await Task.Delay(Pause, CancellationToken.None);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
