@@ -103,6 +103,7 @@ public sealed partial class GroupRoomGrain
         }
 
         await ForgetReaderAsync(row.UserId);
+        await ForgetNotifyMemberAsync(row.UserId);
         MembershipChanged();
     }
 

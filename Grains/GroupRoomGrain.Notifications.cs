@@ -5,13 +5,44 @@ using OrleansChat.Model;
 namespace OrleansChat.Grains;
 
 /// <summary>
-/// Offline notifications and webhook events of a room: a room message notifies only the members it @-mentions (a
-/// crowd is not paged for every message). Nothing here is awaited: the ack never waits for the outbox.
+/// Offline notifications and webhook events of a room: a room message notifies the members it @-mentions and those
+/// who asked for every message (<c>conv.notify</c>); a crowd is not paged for every message. Nothing here is awaited:
+/// the ack never waits for the outbox.
 /// </summary>
 public sealed partial class GroupRoomGrain
 {
     /// <summary>Mentions one message may carry; more is refused as a bad request.</summary>
     public const int MaxMentions = 20;
+
+    /// <summary>
+    /// Members of one room who may ask for every message (<c>conv.notify</c>): each message costs one one-way call per
+    /// such member (their user grain decides whether they are away), so the number is bounded like the mentions.
+    /// </summary>
+    public const int MaxNotifyMembers = 100;
+
+    public async Task SetNotify(string userId, bool on)
+    {
+        EnsureMember(userId);
+        var set = State.NotifyMembers;
+        if (on && !set.Contains(userId) && set.Count >= MaxNotifyMembers)
+        {
+            throw ChatException.Forbidden($"at most {MaxNotifyMembers} members of a room may be notified of every message; mentions still notify you");
+        }
+
+        if (on ? set.Add(userId) : set.Remove(userId))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    /// <summary>A member who is gone is no longer notified.</summary>
+    private async Task ForgetNotifyMemberAsync(string userId)
+    {
+        if (State.NotifyMembers.Remove(userId))
+        {
+            await state.WriteStateAsync();
+        }
+    }
 
     private NotificationPublisher? _notifications;
 
@@ -37,17 +68,23 @@ public sealed partial class GroupRoomGrain
         return text with { Mentions = members.Length == 0 ? null : members };
     }
 
-    /// <summary>A stored message: the <c>message.created</c> webhook, and each mentioned member's user grain is asked to notify them if away.</summary>
+    /// <summary>
+    /// A stored message: the <c>message.created</c> webhook, and the user grain of each member it mentions or who asked
+    /// for every message is asked to notify them if away. Recalls and notices never notify.
+    /// </summary>
     private void NotifyStored(ChatMessage message)
     {
         Notifications.MessageCreated(message);
-        if (!Notifications.UserNotificationsOn || message.Body is not TextBody { Mentions: { Count: > 0 } mentions })
+        IReadOnlyCollection<string> mentions = message.Body is TextBody { Mentions: { } m } ? m : [];
+        var everyMessage = message.Body is TextBody or ImageBody or AudioBody && State.NotifyMembers.Count > 0;
+        if (!Notifications.UserNotificationsOn || (mentions.Count == 0 && !everyMessage))
         {
             return;
         }
 
         var notice = Notifications.NoticeOf(message, isRoom: true, title: Room);
-        foreach (var userId in mentions)
+        var recipients = everyMessage ? mentions.Concat(State.NotifyMembers) : mentions;
+        foreach (var userId in recipients.Where(id => id != message.From.Id).Distinct(StringComparer.Ordinal))
         {
             GrainFactory.GetGrain<INotificationRecipientGrain>(userId).NotifyIfAway(notice).Ignore();
         }

@@ -51,6 +51,10 @@ public sealed class RoomState
     [Id(9)]
     public List<long> UncountedSeqs { get; set; } = [];
 
+    /// <summary>Members who asked to be notified of every message while away (<c>conv.notify</c>); bounded, see GroupRoomGrain.MaxNotifyMembers.</summary>
+    [Id(10)]
+    public HashSet<string> NotifyMembers { get; set; } = new(StringComparer.Ordinal);
+
     [NonSerialized]
     private readonly RoomRoster _roster = new();
 

@@ -188,7 +188,7 @@ public sealed partial class ChatSession(
             or RoomNoticesCommand =>
             await ModerateAsync(frame),
         MsgRecallCommand c => await RecallAsync(c),
-        ConvListCommand or ConvReadCommand or ConvPinCommand or ConvMuteCommand or DmRequestsCommand or DmCancelCommand
+        ConvListCommand or ConvReadCommand or ConvPinCommand or ConvMuteCommand or ConvNotifyCommand or DmRequestsCommand or DmCancelCommand
             or MsgDeleteCommand or TypingCommand or UserBlockCommand or UserUnblockCommand or UserBlocksCommand =>
             await ConversationsAsync(frame),
         NotifyCreditsCommand c => await ReportNotifyCreditsAsync(c),
@@ -228,6 +228,11 @@ public sealed partial class ChatSession(
                 return new AckReply(c.Id, c.Conv);
             case ConvMuteCommand c:
                 await me.SetFlags(c.Conv, pinned: null, c.Muted);
+                return new AckReply(c.Id, c.Conv);
+            case ConvNotifyCommand c:
+                var room = ConversationId.TryParseRoom(c.Conv, out var name) ? name
+                    : throw ChatException.BadRequest("conv.notify is for rooms: private chats always notify");
+                await grains.GetGrain<IGroupRoomGrain>(room).SetNotify(Me.Id, c.On);
                 return new AckReply(c.Id, c.Conv);
             case DmRequestsCommand c:
                 return new DmRequestsReply(c.Id, await me.GetRequests());

@@ -56,6 +56,7 @@ public sealed class FrameValidator(IOptions<ProtocolOptions> options, IOptions<C
         ConvReadCommand c => CheckConv(c.Conv) ?? (c.Seq < 0 ? ChatException.BadRequest("seq must be >= 0") : null),
         ConvPinCommand c => CheckConv(c.Conv),
         ConvMuteCommand c => CheckConv(c.Conv),
+        ConvNotifyCommand c => CheckConv(c.Conv),
         DmCancelCommand c => CheckUser(c.To, "to"),
         TypingCommand c => CheckConv(c.Conv),
         MsgDeleteCommand c => CheckConv(c.Conv) ?? (c.Seq < 1 ? ChatException.BadRequest("seq must be a message's seq (>= 1)") : null),

@@ -43,6 +43,12 @@ public interface IGroupRoomGrain : IConversationGrain
     /// <summary>Owner only: makes a member an admin or an admin a member.</summary>
     Task SetRole(UserProfile by, string userId, RoomRole role);
 
+    /// <summary>
+    /// A member asks (<paramref name="on"/>) to be notified of every message while away, or stops; persisted with the
+    /// room, dropped when they leave. <c>forbidden</c> beyond <c>GroupRoomGrain.MaxNotifyMembers</c> such members.
+    /// </summary>
+    Task SetNotify(string userId, bool on);
+
     /// <summary>Owner or admin: whether joins and leaves are announced (<see cref="RoomNotices"/>); persisted with the room.</summary>
     Task SetNotices(UserProfile by, RoomNotices notices);
 

@@ -33,6 +33,7 @@ namespace OrleansChat.Protocol;
 [JsonDerivedType(typeof(ConvReadCommand), "conv.read")]
 [JsonDerivedType(typeof(ConvPinCommand), "conv.pin")]
 [JsonDerivedType(typeof(ConvMuteCommand), "conv.mute")]
+[JsonDerivedType(typeof(ConvNotifyCommand), "conv.notify")]
 [JsonDerivedType(typeof(DmRequestsCommand), "dm.requests")]
 [JsonDerivedType(typeof(DmCancelCommand), "dm.cancel")]
 [JsonDerivedType(typeof(MsgRecallCommand), "msg.recall")]

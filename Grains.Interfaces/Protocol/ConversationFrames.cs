@@ -108,6 +108,12 @@ public sealed record ConvPinCommand(string Conv, bool Pinned = true) : ClientFra
 
 public sealed record ConvMuteCommand(string Conv, bool Muted = true) : ClientFrame;
 
+/// <summary>
+/// Rooms: <c>on</c> (default) asks to be notified of every message of the room while you are away, not only of those
+/// mentioning you; <c>false</c> turns it off. Private chats always notify.
+/// </summary>
+public sealed record ConvNotifyCommand(string Conv, bool On = true) : ClientFrame;
+
 /// <summary>Lists your pending private-chat requests, incoming and outgoing.</summary>
 public sealed record DmRequestsCommand : ClientFrame;
 

@@ -84,6 +84,23 @@ public sealed class ConversationTests(GatewayFixture fixture)
     }
 
     [Fact]
+    public async Task Conv_notify_is_for_members_of_rooms_and_acked()
+    {
+        var (aliceId, bobId, room) = (GatewayServer.UniqueName("alice"), GatewayServer.UniqueName("bob"), GatewayServer.UniqueName("room"));
+        await using var alice = await _server.ConnectAsync(aliceId, "Alice");
+        await using var bob = await _server.ConnectAsync(bobId, "Bob");
+        await alice.AckedAsync(id => new { type = "room.join", id, room });
+
+        var on = await alice.AckedAsync(id => new { type = "conv.notify", id, conv = ConversationId.ForRoom(room) });
+        Assert.Equal(ConversationId.ForRoom(room), on.Str("conv"));
+        await alice.AckedAsync(id => new { type = "conv.notify", id, conv = ConversationId.ForRoom(room), on = false });
+        var notMember = await bob.RequestAsync(id => new { type = "conv.notify", id, conv = ConversationId.ForRoom(room) });
+        Assert.Equal("forbidden", notMember.Str("code"));
+        var dm = await alice.RequestAsync(id => new { type = "conv.notify", id, conv = ConversationId.ForDm(aliceId, bobId) });
+        Assert.Equal("bad_request", dm.Str("code"));
+    }
+
+    [Fact]
     public async Task Msg_recall_reaches_the_room_and_history_shows_the_placeholder()
     {
         var (aliceId, bobId, room) = (GatewayServer.UniqueName("alice"), GatewayServer.UniqueName("bob"), GatewayServer.UniqueName("room"));

@@ -86,16 +86,22 @@ public sealed class NotificationRulesTests(NotificationClusterFixture fixture) :
     [Fact]
     public async Task A_muted_conversation_is_not_notified()
     {
+        // Two private chats of Bob's, one muted. (Unmuting the same chat right after the send would race the send's
+        // one-way hand-over to Bob's user grain: a call from the test is not ordered after it.)
         await OpenDmAsync();
-        var bob = fixture.Client.GetGrain<IUserGrain>(_bob.Id);
-        await bob.SetFlags(DmConv, pinned: null, muted: true);
-        await Dm.Send(_alice, "m1", new TextBody("muted"));
+        var carol = Names.User("carol");
+        var withCarol = fixture.Client.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(carol.Id, _bob.Id));
+        await withCarol.Request(carol);
+        await withCarol.Accept(_bob);
+        await fixture.Client.GetGrain<IUserGrain>(_bob.Id).SetFlags(DmConv, pinned: null, muted: true);
 
-        await bob.SetFlags(DmConv, pinned: null, muted: false);
-        await Dm.Send(_alice, "m2", new TextBody("unmuted"));
+        await Dm.Send(_alice, "m1", new TextBody("muted"));
+        await withCarol.Send(carol, "m2", new TextBody("unmuted"));
 
         var notification = await NextNotificationAsync(_bob.Id);
         Assert.Equal(("unmuted", 1), (notification.Preview, notification.Count));
+        await DrainAsync();
+        Assert.Equal(["unmuted"], DeliveredTo(_bob.Id).Select(n => n.Preview)); // nothing of the muted chat
     }
 
     [Fact]
@@ -157,6 +163,35 @@ public sealed class NotificationRulesTests(NotificationClusterFixture fixture) :
         Assert.Single(DeliveredTo(_bob.Id));
         Assert.Empty(DeliveredTo(outsider.Id)); // not a member: the mention was dropped
         Assert.Empty(DeliveredTo(_alice.Id));
+    }
+
+    [Fact]
+    public async Task A_member_who_asked_for_every_message_is_notified_without_a_mention_until_they_leave()
+    {
+        var room = Names.New("room");
+        var carol = Names.User("carol");
+        await _gateway.Create(room, _alice, RoomVisibility.Public);
+        await _gateway.Join(room, _bob);
+        await _gateway.Join(room, carol);
+        var roomGrain = fixture.Client.GetGrain<IGroupRoomGrain>(room);
+        await roomGrain.SetNotify(carol.Id, on: true);
+        await roomGrain.SetNotify(_alice.Id, on: true); // the sender: never notified of her own messages
+
+        await roomGrain.Send(_alice, "e1", new TextBody("news for everyone"));
+        var forCarol = await NextNotificationAsync(carol.Id);
+        Assert.Equal((ConversationId.ForRoom(room), "news for everyone"), (forCarol.ConversationId, forCarol.Preview));
+        await DrainAsync();
+        Assert.Empty(DeliveredTo(_bob.Id)); // bob did not ask and was not mentioned
+        Assert.Empty(DeliveredTo(_alice.Id));
+
+        var outsider = await Assert.ThrowsAsync<ChatException>(() => roomGrain.SetNotify(Names.User("outsider").Id, on: true));
+        Assert.Equal(ChatErrorCode.Forbidden, outsider.Code);
+        await roomGrain.Leave(carol.Id);
+        await _gateway.Join(room, carol); // back, but her request went with her
+        await roomGrain.Send(_alice, "e2", new TextBody("for @bob only", [_bob.Id]));
+        await NextNotificationAsync(_bob.Id); // the message went through the room's notifications
+        await DrainAsync();
+        Assert.Equal(1, (await SharedOutbox.FindAsync(forCarol.Id))!.Count); // carol's entry took no second message
     }
 
     [Fact]
