@@ -24,13 +24,8 @@ public sealed class MongoRoomDirectoryStore : IRoomDirectoryStore, IDisposable
     /// <summary>Uses a client the caller owns (and disposes).</summary>
     public MongoRoomDirectoryStore(IMongoClient client, MongoMessageLogOptions options)
     {
-        ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
-        _collection = client
-            .GetDatabase(options.Database)
-            .GetCollection<BsonDocument>(CollectionName)
-            .WithWriteConcern(options.ToWriteConcern())
-            .WithReadPreference(ReadPreference.Primary);
+        _collection = options.CollectionBesideTheLog(client, CollectionName);
     }
 
     private static FilterDefinitionBuilder<BsonDocument> Filter => Builders<BsonDocument>.Filter;

@@ -24,13 +24,8 @@ public sealed class MongoRoomMemberStore : IRoomMemberStore, IDisposable
     /// <summary>Uses a client the caller owns (and disposes).</summary>
     public MongoRoomMemberStore(IMongoClient client, MongoMessageLogOptions options)
     {
-        ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
-        _collection = client
-            .GetDatabase(options.Database)
-            .GetCollection<BsonDocument>(CollectionName)
-            .WithWriteConcern(options.ToWriteConcern())
-            .WithReadPreference(ReadPreference.Primary);
+        _collection = options.CollectionBesideTheLog(client, CollectionName);
         _indexes = new(EnsureIndexesAsync);
     }
 

@@ -29,13 +29,8 @@ public sealed class MongoRoomReadCursorStore : IRoomReadCursorStore, IDisposable
     /// <summary>Uses a client the caller owns (and disposes).</summary>
     public MongoRoomReadCursorStore(IMongoClient client, MongoMessageLogOptions options)
     {
-        ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
-        _collection = client
-            .GetDatabase(options.Database)
-            .GetCollection<BsonDocument>(CollectionName)
-            .WithWriteConcern(options.ToWriteConcern())
-            .WithReadPreference(ReadPreference.Primary);
+        _collection = options.CollectionBesideTheLog(client, CollectionName);
         _indexes = new(ct => _collection.Indexes.CreateManyAsync(IndexModels(), ct));
     }
 

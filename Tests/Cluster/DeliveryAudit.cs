@@ -1,3 +1,5 @@
+using OrleansChat.Tests.Infrastructure;
+
 namespace OrleansChat.Tests.Cluster;
 
 /// <summary>A message as one client's <c>sync</c> returned it.</summary>
@@ -48,4 +50,37 @@ public sealed class DeliveryAudit
         $"acknowledged {Acked}, stored {Stored} in {PerConversation.Count} conversations "
         + $"({string.Join(", ", PerConversation.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}: 1..{p.Value}"))}); "
         + $"lost {Lost}, duplicated {Duplicated}, gaps {Gaps}, disagreements {Disagreements}, unacknowledged {Strays}";
+
+    /// <summary>Everything in the given conversations, by <c>sync</c> from seq 0, page after page.</summary>
+    public static async Task<List<SyncedMessage>> SyncFromZeroAsync(ChatClient client, IEnumerable<string> conversations)
+    {
+        var cursors = conversations.Distinct().ToDictionary(c => c, _ => 0L);
+        var messages = new List<SyncedMessage>();
+        while (cursors.Count > 0)
+        {
+            var reply = await client.RequestAsync(id => new { type = "sync", id, cursors }, TimeSpan.FromSeconds(30));
+            Assert.True(reply.Type == "sync", $"sync failed: {reply}");
+            foreach (var conversation in reply.Json.GetProperty("conversations").EnumerateArray())
+            {
+                var conv = conversation.GetProperty("conv").GetString()!;
+                Assert.False(conversation.TryGetProperty("error", out var error), $"sync of {conv}: {error}");
+                var page = conversation.GetProperty("messages").EnumerateArray().Select(m => new SyncedMessage(
+                    conv,
+                    m.GetProperty("seq").GetInt64(),
+                    m.GetProperty("from").GetProperty("id").GetString()!,
+                    m.TryGetProperty("id", out var clientId) ? clientId.GetString() : null)).ToList();
+                messages.AddRange(page);
+                if (conversation.GetProperty("more").GetBoolean() && page.Count > 0)
+                {
+                    cursors[conv] = page[^1].Seq;
+                }
+                else
+                {
+                    cursors.Remove(conv);
+                }
+            }
+        }
+
+        return messages;
+    }
 }

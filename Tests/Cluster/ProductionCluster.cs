@@ -10,6 +10,17 @@ public sealed class ProductionCluster : IAsyncDisposable
 {
     private ProductionCluster(GatewayServer gateway, IReadOnlyList<Silo> silos) => (Gateway, Silos) = (gateway, silos);
 
+    /// <summary>Failure detection small enough that a killed silo is declared dead within a few seconds (test speed).</summary>
+    public static IReadOnlyDictionary<string, string> FastFailureDetection { get; } = new Dictionary<string, string>
+    {
+        ["Cluster:FailureDetection:ProbeTimeout"] = "00:00:01",
+        ["Cluster:FailureDetection:NumMissedProbesLimit"] = "2",
+        ["Cluster:FailureDetection:NumVotesForDeathDeclaration"] = "1",
+        ["Cluster:FailureDetection:TableRefreshTimeout"] = "00:00:02",
+        ["Cluster:FailureDetection:ResponseTimeout"] = "00:00:03",
+        ["Cluster:FailureDetection:GatewayListRefreshPeriod"] = "00:00:01",
+    };
+
     public GatewayServer Gateway { get; }
 
     public IReadOnlyList<Silo> Silos { get; }

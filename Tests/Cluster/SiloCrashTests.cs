@@ -21,22 +21,11 @@ public sealed class SiloCrashTests(ProductionBackends backends, ITestOutputHelpe
     private const int AcksBeforeKill = 60;
     private const int AcksPerUserAfterKill = 15;
 
-    /// <summary>Failure detection small enough that a killed silo is declared dead within a few seconds.</summary>
-    private static readonly Dictionary<string, string> FastFailureDetection = new()
-    {
-        ["Cluster:FailureDetection:ProbeTimeout"] = "00:00:01",
-        ["Cluster:FailureDetection:NumMissedProbesLimit"] = "2",
-        ["Cluster:FailureDetection:NumVotesForDeathDeclaration"] = "1",
-        ["Cluster:FailureDetection:TableRefreshTimeout"] = "00:00:02",
-        ["Cluster:FailureDetection:ResponseTimeout"] = "00:00:03",
-        ["Cluster:FailureDetection:GatewayListRefreshPeriod"] = "00:00:01",
-    };
-
     [Fact]
     public async Task Killing_a_silo_mid_traffic_loses_no_acknowledged_message_and_duplicates_none()
     {
         var database = await ProductionCluster.CreateMigratedDatabaseAsync(backends.Postgres);
-        var settings = new Dictionary<string, string>(FastFailureDetection)
+        var settings = new Dictionary<string, string>(ProductionCluster.FastFailureDetection)
         {
             ["MessageLog:Provider"] = "Postgres",
             ["MessageLog:Postgres:ConnectionString"] = database,
@@ -71,7 +60,7 @@ public sealed class SiloCrashTests(ProductionBackends backends, ITestOutputHelpe
             var synced = new List<SyncedMessage>();
             foreach (var sender in senders)
             {
-                synced.AddRange(await SyncFromZeroAsync(sender.Client, sender.Targets.Select(t => t.Conv)));
+                synced.AddRange(await DeliveryAudit.SyncFromZeroAsync(sender.Client, sender.Targets.Select(t => t.Conv)));
             }
 
             var audit = DeliveryAudit.Of(senders.SelectMany(s => s.Acked).ToList(), synced);
@@ -155,36 +144,4 @@ public sealed class SiloCrashTests(ProductionBackends backends, ITestOutputHelpe
         return new Victim(cluster.Silos.Single(s => s.SiloPort == busiest.Key), busiest.Count());
     }
 
-    /// <summary>Everything in the given conversations, by <c>sync</c> from seq 0, page after page.</summary>
-    private static async Task<List<SyncedMessage>> SyncFromZeroAsync(ChatClient client, IEnumerable<string> conversations)
-    {
-        var cursors = conversations.Distinct().ToDictionary(c => c, _ => 0L);
-        var messages = new List<SyncedMessage>();
-        while (cursors.Count > 0)
-        {
-            var reply = await client.RequestAsync(id => new { type = "sync", id, cursors }, TimeSpan.FromSeconds(15));
-            Assert.True(reply.Type == "sync", $"sync failed: {reply}");
-            foreach (var conversation in reply.Json.GetProperty("conversations").EnumerateArray())
-            {
-                var conv = conversation.GetProperty("conv").GetString()!;
-                Assert.False(conversation.TryGetProperty("error", out var error), $"sync of {conv}: {error}");
-                var page = conversation.GetProperty("messages").EnumerateArray().Select(m => new SyncedMessage(
-                    conv,
-                    m.GetProperty("seq").GetInt64(),
-                    m.GetProperty("from").GetProperty("id").GetString()!,
-                    m.TryGetProperty("id", out var clientId) ? clientId.GetString() : null)).ToList();
-                messages.AddRange(page);
-                if (conversation.GetProperty("more").GetBoolean() && page.Count > 0)
-                {
-                    cursors[conv] = page[^1].Seq;
-                }
-                else
-                {
-                    cursors.Remove(conv);
-                }
-            }
-        }
-
-        return messages;
-    }
 }

@@ -142,16 +142,12 @@ public sealed class GroupCommitRoomFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new TestClusterBuilder(2);
-        builder.AddSiloBuilderConfigurator<Configurator>();
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
+        _cluster = await OwnTestCluster.StartAsync<Configurator>(silos: 2);
     }
 
     public async Task DisposeAsync()
     {
-        await _cluster.StopAllSilosAsync();
-        await _cluster.DisposeAsync();
+        await OwnTestCluster.StopAsync(_cluster);
     }
 
     public IPrivateChatGrain Dm(string a, string b) => _cluster.Client.GetGrain<IPrivateChatGrain>(ConversationId.DmKey(a, b));

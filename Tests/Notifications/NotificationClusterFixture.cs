@@ -38,16 +38,12 @@ public sealed class NotificationClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _receiver = await WebhookReceiver.StartAsync(Secret);
-        var builder = new TestClusterBuilder(2);
-        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
+        Cluster = await OwnTestCluster.StartAsync<SiloConfigurator>(silos: 2);
     }
 
     public async Task DisposeAsync()
     {
-        await Cluster.StopAllSilosAsync();
-        await Cluster.DisposeAsync();
+        await OwnTestCluster.StopAsync(Cluster);
         await _receiver!.DisposeAsync();
     }
 

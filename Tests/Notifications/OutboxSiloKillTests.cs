@@ -30,16 +30,12 @@ public sealed class OutboxSiloKillTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new TestClusterBuilder(3);
-        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
+        _cluster = await OwnTestCluster.StartAsync<SiloConfigurator>(silos: 3);
     }
 
     public async Task DisposeAsync()
     {
-        await _cluster.StopAllSilosAsync();
-        await _cluster.DisposeAsync();
+        await OwnTestCluster.StopAsync(_cluster);
     }
 
     [Fact]

@@ -45,17 +45,13 @@ public sealed class WeChatClusterFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         WeChat = await FakeWeChatServer.StartAsync();
-        var builder = new TestClusterBuilder(2);
-        builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(Settings(WeChat.BaseUri)));
-        builder.AddSiloBuilderConfigurator<Configurator>();
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
+        Cluster = await OwnTestCluster.StartAsync<Configurator>(
+            silos: 2, builder => builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(Settings(WeChat.BaseUri))));
     }
 
     public async Task DisposeAsync()
     {
-        await Cluster.StopAllSilosAsync();
-        await Cluster.DisposeAsync();
+        await OwnTestCluster.StopAsync(Cluster);
         await WeChat.DisposeAsync();
     }
 

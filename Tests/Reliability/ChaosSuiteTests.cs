@@ -23,21 +23,11 @@ public sealed class ChaosSuiteTests(ProductionBackends backends, ITestOutputHelp
     /// <summary>Set by <c>bench/chaos/run.sh --only PARTS</c>: which faults of the full run to apply.</summary>
     public const string OnlyVariable = "ORLEANSCHAT_CHAOS_ONLY";
 
-    /// <summary>Failure detection small enough that a killed silo is declared dead within a few seconds (CI speed).</summary>
-    private static readonly Dictionary<string, string> FastFailureDetection = new()
-    {
-        ["Cluster:FailureDetection:ProbeTimeout"] = "00:00:01",
-        ["Cluster:FailureDetection:NumMissedProbesLimit"] = "2",
-        ["Cluster:FailureDetection:NumVotesForDeathDeclaration"] = "1",
-        ["Cluster:FailureDetection:TableRefreshTimeout"] = "00:00:02",
-        ["Cluster:FailureDetection:ResponseTimeout"] = "00:00:03",
-        ["Cluster:FailureDetection:GatewayListRefreshPeriod"] = "00:00:01",
-    };
 
     [Fact]
     public async Task A_silo_kill_and_a_gateway_kill_lose_duplicate_and_skip_nothing()
     {
-        await using var cluster = await ChaosCluster.StartAsync(backends, silos: 2, gateways: 2, FastFailureDetection);
+        await using var cluster = await ChaosCluster.StartAsync(backends, silos: 2, gateways: 2, ProductionCluster.FastFailureDetection);
         var run = new ChaosRun(cluster, users: 8, rooms: 4) { RecoveryWindow = TimeSpan.FromSeconds(40), Calm = TimeSpan.FromSeconds(3) };
         var report = await RunAsync(cluster, run, [ChaosFault.KillSilo(0), ChaosFault.KillGateway(0)]);
 

@@ -19,15 +19,9 @@ public sealed class LiveDeliveryAfterSiloCrashTests(ProductionBackends backends,
     /// <summary>Well under the 200 s renewal period, and loose enough for a loaded machine.</summary>
     private static readonly TimeSpan LiveDeliveryDeadline = TimeSpan.FromSeconds(3);
 
-    private static readonly Dictionary<string, string> Settings = new()
+    private static readonly Dictionary<string, string> Settings = new(ProductionCluster.FastFailureDetection)
     {
         ["Chat:SubscriptionExpiry"] = "00:10:00",
-        ["Cluster:FailureDetection:ProbeTimeout"] = "00:00:01",
-        ["Cluster:FailureDetection:NumMissedProbesLimit"] = "2",
-        ["Cluster:FailureDetection:NumVotesForDeathDeclaration"] = "1",
-        ["Cluster:FailureDetection:TableRefreshTimeout"] = "00:00:02",
-        ["Cluster:FailureDetection:ResponseTimeout"] = "00:00:03",
-        ["Cluster:FailureDetection:GatewayListRefreshPeriod"] = "00:00:01",
     };
 
     [Fact]

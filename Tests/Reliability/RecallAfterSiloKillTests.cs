@@ -28,16 +28,12 @@ public sealed class RecallAfterSiloKillTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = new TestClusterBuilder(3);
-        builder.AddSiloBuilderConfigurator<Configurator>();
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
+        _cluster = await OwnTestCluster.StartAsync<Configurator>(silos: 3);
     }
 
     public async Task DisposeAsync()
     {
-        await _cluster.StopAllSilosAsync();
-        await _cluster.DisposeAsync();
+        await OwnTestCluster.StopAsync(_cluster);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using MongoDB.Bson;
 using MongoDB.Driver;
 
 namespace OrleansChat.Grains.MessageLog.Mongo;
@@ -37,6 +38,21 @@ public sealed class MongoMessageLogOptions
 
     /// <summary>The driver write concern that <see cref="WriteConcern"/> and <see cref="JournalWrites"/> describe.</summary>
     public WriteConcern ToWriteConcern() => ParseWriteConcern(WriteConcern, JournalWrites, Timeout);
+
+    /// <summary>
+    /// A collection of the log's database for what lives beside the messages (room members, read cursors, the room
+    /// directory, the notification outbox): the log's write concern, reads from the primary so that a grain
+    /// reactivated on another silo reads its own writes.
+    /// </summary>
+    public IMongoCollection<BsonDocument> CollectionBesideTheLog(IMongoClient client, string name)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return client
+            .GetDatabase(Database)
+            .GetCollection<BsonDocument>(name)
+            .WithWriteConcern(ToWriteConcern())
+            .WithReadPreference(ReadPreference.Primary);
+    }
 
     /// <summary>
     /// Maps the configured spelling to a driver write concern: <c>majority</c> to <see cref="MongoDB.Driver.WriteConcern.WMajority"/>,

@@ -58,7 +58,7 @@ public sealed class ChaosRun(ChaosCluster cluster, int users, int rooms)
             foreach (var person in people)
             {
                 var reader = await person.ReaderAsync().WaitAsync(TimeSpan.FromMinutes(1));
-                synced.AddRange(await SyncFromZeroAsync(reader, person.Rooms.Select(ConversationId.ForRoom)));
+                synced.AddRange(await DeliveryAudit.SyncFromZeroAsync(reader, person.Rooms.Select(ConversationId.ForRoom)));
             }
 
             return ChaosReport.Of([.. people.Select(p => p.History())], synced, faultsDone);
@@ -102,36 +102,4 @@ public sealed class ChaosRun(ChaosCluster cluster, int users, int rooms)
         }
     }
 
-    /// <summary>Everything in the given conversations, by <c>sync</c> from seq 0, page after page.</summary>
-    private static async Task<List<SyncedMessage>> SyncFromZeroAsync(ChatClient client, IEnumerable<string> conversations)
-    {
-        var cursors = conversations.Distinct().ToDictionary(c => c, _ => 0L);
-        var messages = new List<SyncedMessage>();
-        while (cursors.Count > 0)
-        {
-            var reply = await client.RequestAsync(id => new { type = "sync", id, cursors }, TimeSpan.FromSeconds(30));
-            Assert.True(reply.Type == "sync", $"sync failed: {reply}");
-            foreach (var conversation in reply.Json.GetProperty("conversations").EnumerateArray())
-            {
-                var conv = conversation.GetProperty("conv").GetString()!;
-                Assert.False(conversation.TryGetProperty("error", out var error), $"sync of {conv}: {error}");
-                var page = conversation.GetProperty("messages").EnumerateArray().Select(m => new SyncedMessage(
-                    conv,
-                    m.GetProperty("seq").GetInt64(),
-                    m.GetProperty("from").GetProperty("id").GetString()!,
-                    m.TryGetProperty("id", out var clientId) ? clientId.GetString() : null)).ToList();
-                messages.AddRange(page);
-                if (conversation.GetProperty("more").GetBoolean() && page.Count > 0)
-                {
-                    cursors[conv] = page[^1].Seq;
-                }
-                else
-                {
-                    cursors.Remove(conv);
-                }
-            }
-        }
-
-        return messages;
-    }
 }
