@@ -16,8 +16,15 @@ public interface INotificationOutbox
     /// </summary>
     Task EnqueueAsync(IReadOnlyList<OutboxEntry> entries, CancellationToken cancellationToken = default);
 
-    /// <summary>Up to <paramref name="limit"/> pending entries of <paramref name="shard"/> due at or before <paramref name="now"/>, earliest first.</summary>
-    Task<IReadOnlyList<OutboxEntry>> ReadDueAsync(int shard, DateTimeOffset now, int limit, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> pending entries of <paramref name="shard"/> due at or before
+    /// <paramref name="now"/>, earliest first: in the same atomic step each is made due again only at
+    /// <paramref name="leaseUntil"/>, so a second worker of the shard (a silo declared dead that still runs, or a
+    /// duplicate activation while membership changes) does not get them meanwhile. The entries come back as they were
+    /// due before the claim. <see cref="SaveAttemptAsync"/> ends the lease; an entry whose worker died is due again
+    /// when the lease ends (at least once, under the same id).
+    /// </summary>
+    Task<IReadOnlyList<OutboxEntry>> ClaimDueAsync(int shard, DateTimeOffset now, int limit, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Stores the outcome of a delivery attempt: <see cref="OutboxEntry.Status"/>, <see cref="OutboxEntry.Attempts"/>,

@@ -5,7 +5,7 @@ using OrleansChat.Grains.Notifications.Webhooks;
 namespace OrleansChat.Grains.Notifications;
 
 /// <summary>
-/// One pass of a shard's worker: reads the shard's due entries and delivers each to every target it has not finished
+/// One pass of a shard's worker: claims the shard's due entries (for <c>Notifications:ClaimLease</c>) and delivers each to every target it has not finished
 /// (user entries: every registered <see cref="IUserNotificationChannel"/>; webhook entries: every configured URL), then
 /// stores the outcome. A target that asks to retry (or throws, or times out) puts the entry back on the schedule
 /// (<c>Notifications:RetrySchedule</c>: 10 s, 1 min, 5 min, 30 min, 2 h), only for the targets left; past the last wait,
@@ -26,7 +26,8 @@ public sealed partial class NotificationDispatcher(
     /// <summary>Delivers the due entries of <paramref name="shard"/>; returns how many finished (sent or dead).</summary>
     public async Task<int> RunPassAsync(int shard, CancellationToken cancellationToken = default)
     {
-        var due = await outbox.ReadDueAsync(shard, time.GetUtcNow(), options.Value.BatchSize, cancellationToken);
+        var now = time.GetUtcNow();
+        var due = await outbox.ClaimDueAsync(shard, now, options.Value.BatchSize, now + options.Value.ClaimLease, cancellationToken);
         var finished = await Task.WhenAll(due.Select(entry => AttemptAsync(entry, cancellationToken)));
         return finished.Count(f => f);
     }

@@ -27,6 +27,13 @@ public sealed class NotificationOptions
     /// <summary>Waits after the 1st, 2nd, ... failed attempt; one more failure than it has entries makes the dead letter. Empty: <see cref="DefaultRetrySchedule"/>.</summary>
     public TimeSpan[]? RetrySchedule { get; set; }
 
+    /// <summary>
+    /// How long a pass holds the entries it claimed: no other worker gets them meanwhile (a silo declared dead that
+    /// still runs, a duplicate activation while membership changes). An entry whose worker died is delivered again
+    /// when it ends, so it bounds that delay; it must outlast a pass (every webhook URL's timeout in turn).
+    /// </summary>
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Entries one pass of a shard delivers at once (in parallel).</summary>
     public int BatchSize { get; set; } = 100;
 

@@ -13,6 +13,9 @@ public sealed class NotificationOptionsValidation : IValidateOptions<Notificatio
         Require(failures, options.CoalesceWindow >= TimeSpan.FromSeconds(1), $"Notifications:CoalesceWindow must be at least 1 second, not {options.CoalesceWindow}");
         Require(failures, options.Shards is >= 1 and <= 1024, $"Notifications:Shards must be 1-1024, not {options.Shards}");
         Require(failures, options.PollInterval >= TimeSpan.FromMilliseconds(100), $"Notifications:PollInterval must be at least 100 ms, not {options.PollInterval}");
+        var longestPass = options.Webhooks.Timeout * (options.Webhooks.Urls?.Length ?? 0); // a webhook entry tries each URL in turn
+        Require(failures, options.ClaimLease >= TimeSpan.FromSeconds(1) && options.ClaimLease > longestPass,
+            $"Notifications:ClaimLease must be at least 1 second and longer than a pass (Webhooks:Timeout x webhook URLs = {longestPass}), not {options.ClaimLease}");
         Require(failures, options.BatchSize is >= 1 and <= 1000, $"Notifications:BatchSize must be 1-1000, not {options.BatchSize}");
         Require(failures, options.RetrySchedule is null || options.RetrySchedule.All(t => t > TimeSpan.Zero), "Notifications:RetrySchedule: every wait must be positive");
         Require(failures, options.SentRetention >= options.CoalesceWindow, "Notifications:SentRetention must be at least the CoalesceWindow (a later message of a window finds its sent entry)");

@@ -33,6 +33,7 @@ public sealed class NotificationOptionsTests
         Assert.Equal(TimeSpan.FromMinutes(5), options.CoalesceWindow);
         Assert.Equal([TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2)], options.EffectiveRetrySchedule);
         Assert.Equal(TimeSpan.FromSeconds(5), options.Webhooks.Timeout);
+        Assert.Equal(TimeSpan.FromMinutes(2), options.ClaimLease);
         Assert.False(options.Webhooks.Enabled);
     }
 
@@ -44,9 +45,26 @@ public sealed class NotificationOptionsTests
     [InlineData("Notifications:Shards", "0", "Notifications:Shards must be 1-1024")]
     [InlineData("Notifications:CoalesceWindow", "00:00:00", "Notifications:CoalesceWindow must be at least 1 second")]
     [InlineData("Notifications:RetrySchedule:0", "-00:00:01", "every wait must be positive")]
+    [InlineData("Notifications:ClaimLease", "00:00:00.500", "Notifications:ClaimLease must be at least 1 second")]
     public void A_bad_setting_is_refused_by_name(string key, string value, string failure)
     {
         Assert.Contains(FailuresOf(new() { [key] = value }), f => f.Contains(failure, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_claim_lease_must_outlast_a_pass_through_every_webhook_url()
+    {
+        Dictionary<string, string?> settings = new()
+        {
+            ["Notifications:Webhooks:Urls:0"] = "https://a.example.com/hook",
+            ["Notifications:Webhooks:Urls:1"] = "https://b.example.com/hook",
+            ["Notifications:Webhooks:Secrets:0"] = Secret,
+            ["Notifications:ClaimLease"] = "00:00:10",
+        };
+
+        Assert.Contains(FailuresOf(settings), f => f.Contains("longer than a pass (Webhooks:Timeout x webhook URLs = 00:00:10)", StringComparison.Ordinal));
+        settings["Notifications:ClaimLease"] = "00:00:11";
+        Assert.Empty(FailuresOf(settings));
     }
 
     [Fact]

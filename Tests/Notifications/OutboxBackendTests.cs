@@ -23,7 +23,7 @@ public sealed class PostgresOutboxTests(PostgresServer postgres) : OutboxConform
     protected override async Task<INotificationOutbox> CreateOutboxAsync() => new PostgresNotificationOutbox(await _pool.GetAsync());
 
     [Fact]
-    public async Task A_pass_reads_its_shard_through_the_partial_index()
+    public async Task A_pass_claims_from_its_shard_through_the_partial_index()
     {
         var dataSource = await _pool.GetAsync();
         var outbox = new PostgresNotificationOutbox(dataSource);
@@ -35,7 +35,8 @@ public sealed class PostgresOutboxTests(PostgresServer postgres) : OutboxConform
             await analyze.ExecuteNonQueryAsync();
         }
 
-        var plan = await dataSource.ExplainAsync(PostgresOutboxRows.ReadDue, [("shard", 7), ("now", t0.AddSeconds(100).ToUnixTimeMilliseconds()), ("limit", 100L)]);
+        var plan = await dataSource.ExplainAsync(PostgresOutboxRows.ClaimDue,
+            [("shard", 7), ("now", t0.AddSeconds(100).ToUnixTimeMilliseconds()), ("limit", 100L), ("lease_until", t0.AddDays(1).ToUnixTimeMilliseconds())]);
         Assert.Contains(PostgresOutboxRows.DueIndexName, plan, StringComparison.Ordinal);
         Assert.DoesNotContain("Seq Scan", plan, StringComparison.Ordinal);
     }

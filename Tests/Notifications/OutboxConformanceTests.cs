@@ -10,6 +10,9 @@ public abstract class OutboxConformanceTests
 {
     protected static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_764_000_000_000);
 
+    /// <summary>A lease's end far past every time these tests claim at, unless a test is about leases.</summary>
+    private static readonly DateTimeOffset Lease = T0.AddYears(1);
+
     /// <summary>A store to test; backends that cannot run here call <c>Skip.If</c> in it.</summary>
     protected abstract Task<INotificationOutbox> CreateOutboxAsync();
 
@@ -33,7 +36,7 @@ public abstract class OutboxConformanceTests
         await outbox.EnqueueAsync([UserEntry(id, shard, seq: 5)]);
         await outbox.EnqueueAsync([UserEntry(id, shard, seq: 5)]);
 
-        var stored = Assert.Single(await outbox.ReadDueAsync(shard, T0, 10));
+        var stored = Assert.Single(await outbox.ClaimDueAsync(shard, T0, 10, Lease));
         Assert.Equal(id, stored.Id);
         Assert.Equal(1, stored.Count);
         Assert.Equal(OutboxStatus.Pending, stored.Status);
@@ -77,7 +80,7 @@ public abstract class OutboxConformanceTests
     }
 
     [SkippableFact]
-    public async Task ReadDue_returns_only_the_shards_pending_due_entries_earliest_first()
+    public async Task A_claim_takes_only_the_shards_pending_due_entries_earliest_first()
     {
         var outbox = await CreateOutboxAsync();
         var shard = NewShard();
@@ -90,9 +93,51 @@ public abstract class OutboxConformanceTests
             Webhook(other, shard + 1, due: T0),
         ]);
 
-        Assert.Equal([early, late], (await outbox.ReadDueAsync(shard, T0.AddSeconds(2), 10)).Select(e => e.Id));
-        Assert.Equal([early], (await outbox.ReadDueAsync(shard, T0.AddSeconds(2), 1)).Select(e => e.Id));
-        Assert.Empty(await outbox.ReadDueAsync(shard, T0, 10));
+        Assert.Empty(await outbox.ClaimDueAsync(shard, T0, 10, Lease));
+        var first = Assert.Single(await outbox.ClaimDueAsync(shard, T0.AddSeconds(2), 1, Lease));
+        Assert.Equal((early, T0.AddSeconds(1)), (first.Id, first.DueAt)); // as it was due before the claim
+        Assert.Equal([late], (await outbox.ClaimDueAsync(shard, T0.AddSeconds(2), 10, Lease)).Select(e => e.Id));
+    }
+
+    [SkippableFact]
+    public async Task A_claimed_entry_is_nobody_elses_until_its_lease_ends_or_its_outcome_is_stored()
+    {
+        var outbox = await CreateOutboxAsync();
+        var shard = NewShard();
+        var (kept, dropped) = (NewId("kept"), NewId("dropped"));
+        await outbox.EnqueueAsync([Webhook(kept, shard), Webhook(dropped, shard, due: T0.AddMilliseconds(1))]);
+        var leaseEnd = T0.AddSeconds(30);
+
+        Assert.Equal([kept, dropped], (await outbox.ClaimDueAsync(shard, T0.AddSeconds(1), 10, leaseEnd)).Select(e => e.Id));
+        Assert.Empty(await outbox.ClaimDueAsync(shard, leaseEnd.AddMilliseconds(-1), 10, leaseEnd.AddMinutes(1)));
+
+        // The worker of 'kept' stored its outcome (due again in 5 s); the worker of 'dropped' died: it is due at the lease's end.
+        await outbox.SaveAttemptAsync(Webhook(kept, shard) with { Attempts = 1, DueAt = T0.AddSeconds(5), LastError = "retry" });
+        Assert.Equal([kept], (await outbox.ClaimDueAsync(shard, T0.AddSeconds(5), 10, leaseEnd.AddMinutes(5))).Select(e => e.Id));
+        Assert.Equal([dropped], (await outbox.ClaimDueAsync(shard, leaseEnd, 10, leaseEnd.AddMinutes(1))).Select(e => e.Id));
+    }
+
+    [SkippableFact]
+    public async Task Workers_claiming_at_once_never_get_the_same_entry()
+    {
+        var outbox = await CreateOutboxAsync();
+        var shard = NewShard();
+        var ids = Enumerable.Range(0, 60).Select(i => NewId($"c{i}")).ToList();
+        await outbox.EnqueueAsync([.. ids.Select(id => Webhook(id, shard))]);
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(async () =>
+        {
+            var mine = new List<string>();
+            while ((await outbox.ClaimDueAsync(shard, T0, 4, Lease)) is { Count: > 0 } batch)
+            {
+                mine.AddRange(batch.Select(e => e.Id));
+            }
+
+            return mine;
+        })));
+
+        var claimed = claims.SelectMany(c => c).ToList();
+        Assert.Equal(ids.Order(StringComparer.Ordinal), claimed.Order(StringComparer.Ordinal)); // each exactly once
     }
 
     [SkippableFact]
@@ -102,12 +147,12 @@ public abstract class OutboxConformanceTests
         var shard = NewShard();
         var id = NewId("n");
         await outbox.EnqueueAsync([UserEntry(id, shard, 1)]);
-        var read = Assert.Single(await outbox.ReadDueAsync(shard, T0, 10));
+        var read = Assert.Single(await outbox.ClaimDueAsync(shard, T0, 10, T0.AddHours(1)));
         await outbox.EnqueueAsync([UserEntry(id, shard, 2)]); // a message coalesced while the attempt runs
 
         await outbox.SaveAttemptAsync(read with { Attempts = 1, DueAt = T0.AddSeconds(10), Done = ["wechat"], LastError = "sms: HTTP 500" });
-        Assert.Empty(await outbox.ReadDueAsync(shard, T0.AddSeconds(9), 10));
-        var retried = Assert.Single(await outbox.ReadDueAsync(shard, T0.AddSeconds(10), 10));
+        Assert.Empty(await outbox.ClaimDueAsync(shard, T0.AddSeconds(9), 10, Lease));
+        var retried = Assert.Single(await outbox.ClaimDueAsync(shard, T0.AddSeconds(10), 10, Lease));
         Assert.Equal(1, retried.Attempts);
         Assert.Equal(["wechat"], retried.Done);
         Assert.Equal("sms: HTTP 500", retried.LastError);
@@ -115,7 +160,7 @@ public abstract class OutboxConformanceTests
         Assert.Equal(2, retried.LastSeq);
 
         await outbox.SaveAttemptAsync(retried with { Attempts = 2, Status = OutboxStatus.Dead, Done = ["wechat", "!sms"], FinishedAt = T0.AddSeconds(11) });
-        Assert.Empty(await outbox.ReadDueAsync(shard, T0.AddDays(1), 10));
+        Assert.Empty(await outbox.ClaimDueAsync(shard, T0.AddDays(1), 10, T0.AddDays(2)));
         var dead = await outbox.FindAsync(id);
         Assert.Equal(OutboxStatus.Dead, dead!.Status);
         Assert.Equal(T0.AddSeconds(11), dead.FinishedAt);

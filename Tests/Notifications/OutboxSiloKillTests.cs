@@ -17,7 +17,9 @@ namespace OrleansChat.Tests.Notifications;
 /// The outbox survives a silo kill: 3 silos work 8 shards of 240 entries through a slow channel; a silo is killed
 /// while they do. Its shards come back on the survivors (poked every 200 ms) and every entry reaches the deduping
 /// receiver: nothing lost, and each id once after dedupe (an entry in flight on the dead silo may arrive twice, with
-/// its id). The two silos of a process share the store, as silos share a database.
+/// its id). The two silos of a process share the store, as silos share a database. An in-process "kill" leaves the
+/// dead silo's grains running for a while, like a paused process declared dead: the claims keep its worker and the
+/// survivors' apart.
 /// </summary>
 public sealed class OutboxSiloKillTests : IAsyncLifetime
 {
@@ -84,6 +86,7 @@ public sealed class OutboxSiloKillTests : IAsyncLifetime
                 {
                     ["Notifications:PollInterval"] = "00:00:00.200",
                     ["Notifications:BatchSize"] = "5",
+                    ["Notifications:ClaimLease"] = "00:00:02", // what the dead silo had claimed is due again 2 s later
                 })
                 .Build();
             siloBuilder.Services.AddSingleton<IMessageLog>(new InMemoryMessageLog());

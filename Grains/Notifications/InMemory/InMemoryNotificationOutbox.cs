@@ -29,7 +29,7 @@ public sealed class InMemoryNotificationOutbox : INotificationOutbox
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<OutboxEntry>> ReadDueAsync(int shard, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<OutboxEntry>> ClaimDueAsync(int shard, DateTimeOffset now, int limit, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default)
     {
         lock (_lock)
         {
@@ -38,6 +38,11 @@ public sealed class InMemoryNotificationOutbox : INotificationOutbox
                 .OrderBy(e => e.DueAt)
                 .ThenBy(e => e.Id, StringComparer.Ordinal)
                 .Take(limit)];
+            foreach (var entry in due)
+            {
+                _entries[entry.Id] = entry with { DueAt = OutboxEntries.ToMs(leaseUntil) };
+            }
+
             return Task.FromResult(due);
         }
     }

@@ -54,11 +54,23 @@ public sealed class MongoNotificationOutbox : INotificationOutbox, IDisposable
         }
     }
 
-    public async Task<IReadOnlyList<OutboxEntry>> ReadDueAsync(int shard, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// MongoDB updates one document atomically, not a set chosen by a sort and a limit: each entry is claimed by its own
+    /// <c>findOneAndUpdate</c> (at most <c>Notifications:BatchSize</c> round trips per pass), which two workers cannot
+    /// both win.
+    /// </summary>
+    public async Task<IReadOnlyList<OutboxEntry>> ClaimDueAsync(int shard, DateTimeOffset now, int limit, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default)
     {
         await _indexes.EnsureAsync(cancellationToken);
-        var documents = await _collection.Find(DueIn(shard, now)).Sort(ByDueAt).Limit(limit).ToListAsync(cancellationToken);
-        return [.. documents.Select(FromBsonDocument)];
+        var claim = new FindOneAndUpdateOptions<BsonDocument> { Sort = ByDueAt, ReturnDocument = ReturnDocument.Before };
+        var claimed = new List<OutboxEntry>();
+        while (claimed.Count < limit
+            && await _collection.FindOneAndUpdateAsync(DueIn(shard, now), LeasedUntil(leaseUntil), claim, cancellationToken) is { } document)
+        {
+            claimed.Add(FromBsonDocument(document));
+        }
+
+        return claimed;
     }
 
     public async Task SaveAttemptAsync(OutboxEntry entry, CancellationToken cancellationToken = default)

@@ -108,6 +108,10 @@ public static class MongoOutboxDocuments
 
     public static FilterDefinition<BsonDocument> ById(string id) => Filter.Eq(Id, id);
 
+    /// <summary>A claim: the entry is due again only when the lease ends (<see cref="INotificationOutbox.ClaimDueAsync"/>).</summary>
+    public static UpdateDefinition<BsonDocument> LeasedUntil(DateTimeOffset leaseUntil) =>
+        Update.Set(DueAt, new BsonInt64(leaseUntil.ToUnixTimeMilliseconds()));
+
     public static UpdateDefinition<BsonDocument> AttemptUpdate(OutboxEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);

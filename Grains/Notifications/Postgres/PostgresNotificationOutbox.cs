@@ -7,7 +7,7 @@ namespace OrleansChat.Grains.Notifications.Postgres;
 /// <summary>
 /// The outbox in the PostgreSQL table <c>chat_notification_outbox</c> of the chat database (created by
 /// <c>Silo migrate</c>), on the silo's one pool to it (<see cref="Hosting.PostgresChatDatabase"/>). An enqueue batch is
-/// one statement; a worker's pass reads a shard's due entries through a partial index of pending rows.
+/// one statement; a worker's pass claims a shard's due entries through a partial index of pending rows.
 /// </summary>
 public sealed class PostgresNotificationOutbox(NpgsqlDataSource dataSource) : INotificationOutbox
 {
@@ -32,12 +32,13 @@ public sealed class PostgresNotificationOutbox(NpgsqlDataSource dataSource) : IN
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<OutboxEntry>> ReadDueAsync(int shard, DateTimeOffset now, int limit, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<OutboxEntry>> ClaimDueAsync(int shard, DateTimeOffset now, int limit, DateTimeOffset leaseUntil, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(ReadDue);
+        await using var command = dataSource.CreateCommand(ClaimDue);
         command.Parameters.Add(new NpgsqlParameter<int>("shard", shard));
         command.Parameters.Add(new NpgsqlParameter<long>("now", now.ToUnixTimeMilliseconds()));
         command.Parameters.Add(new NpgsqlParameter<long>("limit", limit));
+        command.Parameters.Add(new NpgsqlParameter<long>("lease_until", leaseUntil.ToUnixTimeMilliseconds()));
         return await ReadAllAsync(command, cancellationToken);
     }
 

@@ -32,11 +32,24 @@ public static class PostgresOutboxRows
         WHERE o.kind = 'user' AND EXCLUDED.last_seq <> o.last_seq
         """;
 
-    public const string ReadDue = $"""
-        SELECT {Columns} FROM {Table}
-        WHERE shard = @shard AND status = 'pending' AND due_at <= @now
-        ORDER BY due_at
-        LIMIT @limit
+    /// <summary>
+    /// Claims the due rows: locked rows another worker is claiming are skipped, and each claimed row is due again only
+    /// at the lease's end. RETURNING gives the due time the row had before (the joined <c>due</c>), in
+    /// <see cref="Columns"/>' order; the outer SELECT orders them, as RETURNING has no order of its own.
+    /// </summary>
+    public const string ClaimDue = $"""
+        WITH due AS (
+            SELECT id, due_at FROM {Table}
+            WHERE shard = @shard AND status = 'pending' AND due_at <= @now
+            ORDER BY due_at
+            LIMIT @limit
+            FOR UPDATE SKIP LOCKED),
+        claimed AS (
+            UPDATE {Table} AS o SET due_at = @lease_until
+            FROM due WHERE o.id = due.id
+            RETURNING o.id, o.kind, o.shard, o.payload, o.count, o.last_seq, o.last_at, o.created_at, due.due_at,
+                      o.attempts, o.status, o.done, o.last_error, o.finished_at)
+        SELECT {Columns} FROM claimed ORDER BY due_at, id
         """;
 
     public const string SaveAttempt = $"""
