@@ -33,6 +33,11 @@ public sealed class ChatOptionsValidation : IValidateOptions<ChatOptions>
             failures.Add($"Chat:RecallWindow must not be negative (00:00:00: senders cannot recall), not {options.RecallWindow}");
         }
 
+        if (options.SenderReadFlushInterval < TimeSpan.FromMilliseconds(100) || options.SenderReadFlushInterval > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"Chat:SenderReadFlushInterval must be 100 ms-10 min, not {options.SenderReadFlushInterval}");
+        }
+
         if (options.ReceiptMaxMembers < 0)
         {
             failures.Add($"Chat:ReceiptMaxMembers must be 0 or more (0: no room sends read receipts), not {options.ReceiptMaxMembers}");

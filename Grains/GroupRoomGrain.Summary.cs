@@ -78,7 +78,7 @@ public sealed partial class GroupRoomGrain
     {
         if (_activity.Appended(message))
         {
-            _activity.FlushLaterAsync(time, TellSenderReadSeq).Ignore();
+            _activity.FlushLaterAsync(time, options.Value.SenderReadFlushInterval, TellSenderReadSeq).Ignore();
         }
     }
 

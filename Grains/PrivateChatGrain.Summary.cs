@@ -93,7 +93,7 @@ public sealed partial class PrivateChatGrain
     {
         if (_activity.Appended(message))
         {
-            _activity.FlushLaterAsync(time, TellSenderReadSeq).Ignore();
+            _activity.FlushLaterAsync(time, options.Value.SenderReadFlushInterval, TellSenderReadSeq).Ignore();
         }
     }
 

@@ -53,7 +53,8 @@ public static class GatewayApp
             .Validate(o => o.MaxConcurrentConnects >= 0 && o.ConnectQueueLimit >= 0 && o.ConnectRetryAfter > TimeSpan.Zero, "Sockets: MaxConcurrentConnects >= 0 (0: no limit), ConnectQueueLimit >= 0, ConnectRetryAfter > 0");
         services.AddOptions<ProtocolOptions>().Bind(configuration.GetSection(ProtocolOptions.SectionName)).ValidateOnStart()
             .Validate(o => o.MaxJsonDepth is >= 4 and <= 64 && o.MaxTextLength >= 1 && o.MaxClientIdLength >= 1, "Protocol: MaxJsonDepth 4-64, MaxTextLength >= 1, MaxClientIdLength >= 1")
-            .Validate(o => o.MaxSendsInFlight is >= 1 and <= 1024, "Protocol:MaxSendsInFlight must be 1-1024");
+            .Validate(o => o.MaxSendsInFlight is >= 1 and <= 1024, "Protocol:MaxSendsInFlight must be 1-1024")
+            .Validate(o => o.SendTimeout >= TimeSpan.FromSeconds(1) && o.SendTimeout <= TimeSpan.FromMinutes(5), "Protocol:SendTimeout must be 1 s-5 min");
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName)).ValidateOnStart()
             .Validate(o => o.TokenLifetime > TimeSpan.Zero, "Auth:TokenLifetime must be positive");
         services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.SectionName)).ValidateOnStart()

@@ -114,7 +114,7 @@ public sealed partial class ChatSession(
                 return HandleAfterTheSendsAsync(frame);
             }
 
-            var sends = _sends ??= new SendPipeline(protocol.Value.MaxSendsInFlight, () => Me, Answer);
+            var sends = _sends ??= new SendPipeline(protocol.Value.MaxSendsInFlight, protocol.Value.SendTimeout, time, () => Me, Answer);
             return frame switch
             {
                 RoomSendCommand c => sends.SendAsync((false, c.Room), Room(c.Room), c, new OutgoingMessage(c.Id, c.Body)),

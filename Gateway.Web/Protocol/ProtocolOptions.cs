@@ -23,6 +23,14 @@ public sealed class ProtocolOptions
     /// </summary>
     public int MaxSendsInFlight { get; set; } = 32;
 
+    /// <summary>
+    /// How long a send waits for its conversation's answer (1 s-5 min). Past it the send, and those queued behind it,
+    /// are answered <c>internal</c> (retry with the same id; it may have been stored, and the retry then gets its seq),
+    /// and the conversation's next sends go on. Without it a call caught by a silo's death waits out Orleans'
+    /// response timeout (10 s in the prod overlay, 30 s by default) and holds every send of that conversation behind it.
+    /// </summary>
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Hosts media and avatar URLs may point at (<c>cdn.example.com</c>, <c>*.example.com</c>); empty: any host.</summary>
     public string[] MediaHosts { get; set; } = [];
 }

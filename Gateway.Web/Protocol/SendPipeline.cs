@@ -18,8 +18,13 @@ namespace OrleansChat.Gateway.Protocol;
 /// the reader awaits it, so the socket is not read (TCP pushes back on the client). Thread-safe: the reader adds,
 /// grain answers complete on the thread pool.
 /// </para>
+/// <para>
+/// A call not answered within <paramref name="timeout"/> (<c>Protocol:SendTimeout</c>) is given up: its sends are
+/// answered <c>internal</c> and the conversation's next batch is called. The call itself may still be stored (sends are
+/// idempotent by client id, so the client's retry gets the same seq); it only stops holding the others.
+/// </para>
 /// </summary>
-public sealed class SendPipeline(int maxInFlight, Func<UserProfile> sender, Action<ClientFrame, SendOutcome> answer)
+public sealed class SendPipeline(int maxInFlight, TimeSpan timeout, TimeProvider time, Func<UserProfile> sender, Action<ClientFrame, SendOutcome> answer)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<(bool Dm, string Name), Conversation> _conversations = [];
@@ -103,9 +108,15 @@ public sealed class SendPipeline(int maxInFlight, Func<UserProfile> sender, Acti
         }
 
         SendOutcome[] outcomes;
+        var call = grain.SendBatch(sender(), messages);
         try
         {
-            outcomes = await grain.SendBatch(sender(), messages);
+            outcomes = await call.WaitAsync(timeout, time);
+        }
+        catch (TimeoutException) when (!call.IsCompleted)
+        {
+            _ = call.ContinueWith(static late => late.Exception, TaskContinuationOptions.OnlyOnFaulted); // observed, not awaited
+            outcomes = [.. messages.Select(_ => TimedOut)];
         }
         catch (ChatException refused)
         {
@@ -121,6 +132,9 @@ public sealed class SendPipeline(int maxInFlight, Func<UserProfile> sender, Acti
             answer(batch[i].Frame, i < outcomes.Length ? outcomes[i] : SendOutcome.Failed(new InvalidOperationException("no outcome for this message")));
         }
     }
+
+    private SendOutcome TimedOut => new(null, ChatErrorCode.Internal, "the server did not answer in time; retry with the same id",
+        $"no answer within {timeout.TotalSeconds:0.#} s (Protocol:SendTimeout)");
 
     private void ReleaseWaiters()
     {

@@ -11,7 +11,8 @@ namespace OrleansChat.Grains.Conversations;
 /// Sending moves the sender's read seq to the new message (their own messages are never unread). That read seq is
 /// kept by the sender's user grain, but telling it with every message would be a call and a state write per
 /// message; instead the senders whose read seq moved are collected here and told at most once per
-/// <see cref="FlushDelay"/> (and on deactivation), while every summary this grain answers applies the newer seq at once.
+/// <c>Chat:SenderReadFlushInterval</c> (and on deactivation), while every summary this grain answers applies the newer
+/// seq at once.
 /// </para>
 /// <para>
 /// Unread is counted, not scanned: every seq after the user's read seq is a message of someone else (their own would
@@ -21,9 +22,6 @@ namespace OrleansChat.Grains.Conversations;
 /// </summary>
 public sealed class ConversationActivity
 {
-    /// <summary>How long a sender's moved read seq may wait before it is written to their user grain.</summary>
-    public static readonly TimeSpan FlushDelay = TimeSpan.FromSeconds(1);
-
     private ChatMessage? _last;
     private bool _lastLoaded;
 
@@ -51,10 +49,10 @@ public sealed class ConversationActivity
         return first;
     }
 
-    /// <summary>Tells each sender's user grain (<paramref name="tell"/>) the read seq their sends moved it to, after <see cref="FlushDelay"/>.</summary>
-    public async Task FlushLaterAsync(TimeProvider time, Action<string, long> tell)
+    /// <summary>Tells each sender's user grain (<paramref name="tell"/>) the read seq their sends moved it to, after <paramref name="delay"/>.</summary>
+    public async Task FlushLaterAsync(TimeProvider time, TimeSpan delay, Action<string, long> tell)
     {
-        await Task.Delay(FlushDelay, time);
+        await Task.Delay(delay, time);
         Flush(tell);
     }
 

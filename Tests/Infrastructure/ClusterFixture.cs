@@ -72,6 +72,7 @@ public sealed class ClusterFixture : IAsyncLifetime
                     ["Chat:SubscriptionExpiry"] = SubscriptionExpiry.ToString("c", null),
                     ["Chat:MaxPageSize"] = "50",
                     ["Chat:RecallWindow"] = RecallWindow.ToString("c", null),
+                    ["Chat:SenderReadFlushInterval"] = "00:00:01", // ConversationListTests watches the write happen
                     ["Chat:AnnounceMaxMembers"] = AnnounceMaxMembers.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     ["Chat:ReceiptMaxMembers"] = ReceiptAndPresenceMaxMembers.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     ["Chat:PresenceMaxMembers"] = ReceiptAndPresenceMaxMembers.ToString(System.Globalization.CultureInfo.InvariantCulture),

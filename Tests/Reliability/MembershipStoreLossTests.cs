@@ -41,6 +41,35 @@ public sealed class MembershipStoreLossTests(ProductionBackends backends)
         }
     }
 
+    /// <summary>The open case of issue 18 (docs/reliability.md), kept as its reproduction.</summary>
+    [Fact(Skip = "Open (issue 18): failed 7 of 7 runs. The gateway's client finds both silos (table version past their views, both rows "
+        + "active), takes one cluster manifest and refuses every connection with 'no implementation for IUserGrain' for at least 90 s; "
+        + "the same gateway started 10 s later (the chaos run) serves at once. Cause not found yet.")]
+    public async Task A_gateway_started_right_after_redis_came_back_empty_serves()
+    {
+        // Started while the silos are still writing their rows back: it must find them, and get a manifest with the
+        // chat grains.
+        await using var cluster = await ChaosCluster.StartAsync(backends, silos: 2, gateways: 1, ChaosSuiteTests.ProdFailureDetection());
+        var membership = $"{cluster.Settings["Cluster:ServiceId"]}/members/{cluster.Settings["Cluster:ClusterId"]}";
+        await Eventually.TrueAsync(async () => await ActiveSilosAsync(membership) == 2, "both silos are active", TimeSpan.FromSeconds(90));
+        await SendAndGetAckedAsync(cluster.Gateways[0], GatewayServer.UniqueName("before"), TimeSpan.FromSeconds(30));
+
+        cluster.KillGateway(0);
+        backends.Redis.Kill();
+        await backends.Redis.StartAgainAsync();
+        Assert.Equal(0, await ActiveSilosAsync(membership));
+        await cluster.RestartGatewayAsync(0);
+
+        try
+        {
+            await SendAndGetAckedAsync(cluster.Gateways[0], GatewayServer.UniqueName("after"), TimeSpan.FromSeconds(30));
+        }
+        catch (Xunit.Sdk.XunitException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\nprocess output:\n{cluster.Output()}");
+        }
+    }
+
     [Fact]
     public async Task A_gateway_started_together_with_the_silos_serves_once_they_are_up()
     {
