@@ -4,7 +4,10 @@ namespace OrleansChat.Gateway.Sockets;
 /// References to grains of one interface, made without Orleans' per-call lookup: <c>GetGrain&lt;T&gt;(key)</c>
 /// resolves the grain interface by reflection over its attributes on every call (5 % of a gateway's CPU per
 /// reconnect in a profile, docs/performance.md "Cluster shape"). The grain type and interface type are read once,
-/// from a first reference; each later reference is built from them and the key.
+/// from a first reference; each later reference is built from them and the key. A failed first read is not kept
+/// (<see cref="LazyThreadSafetyMode.PublicationOnly"/>): a connection that arrives before the Orleans client has the
+/// cluster manifest fails alone, where a cached failure refused every connection of the gateway's life (issue 18: a
+/// gateway started right after redis came back empty, Tests/Reliability/MembershipStoreLossTests).
 /// </summary>
 public sealed class GrainReferences<TGrain>(IGrainFactory grains)
     where TGrain : IGrainWithStringKey
@@ -13,7 +16,7 @@ public sealed class GrainReferences<TGrain>(IGrainFactory grains)
     {
         var first = (GrainReference)(object)grains.GetGrain<TGrain>("-");
         return (first.GrainId.Type, first.InterfaceType);
-    });
+    }, LazyThreadSafetyMode.PublicationOnly);
 
     public TGrain Get(string key)
     {
