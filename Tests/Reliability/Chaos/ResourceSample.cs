@@ -10,26 +10,34 @@ namespace OrleansChat.Tests.Reliability.Chaos;
 /// <summary>One process's resources at one moment, read from /proc (Linux).</summary>
 public sealed record ProcessResources(string Name, double RssMb, int Threads, int Sockets);
 
-/// <summary>The soak's sample: every process's resources, the cluster's grain activations and the chat database's connections.</summary>
-public sealed record ResourceSample(string Label, IReadOnlyList<ProcessResources> Processes, int Activations, int DatabaseConnections)
+/// <summary>
+/// The soak's sample: every process's resources, the cluster's grain activations, the chat database's connections,
+/// and each silo's managed heap (what the GC holds in objects and fragments, without what it has not given back to
+/// the system: RSS alone cannot tell a slow leak from a lazy heap), in silo port order.
+/// </summary>
+public sealed record ResourceSample(string Label, IReadOnlyList<ProcessResources> Processes, int Activations, int DatabaseConnections, IReadOnlyList<double> SiloHeapsMb)
 {
     public static async Task<ResourceSample> TakeAsync(string label, ChaosCluster cluster, IGrainFactory grains)
     {
         var processes = cluster.Processes.Select(p => Read(p.Name, p.Pid)).ToList();
-        var statistics = await grains.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
-        return new ResourceSample(label, processes, statistics.Sum(s => s.ActivationCount), await DatabaseConnectionsAsync(cluster));
+        var management = grains.GetGrain<IManagementGrain>(0);
+        var statistics = await management.GetSimpleGrainStatistics();
+        var silos = (await management.GetHosts(onlyActive: true)).Keys.OrderBy(s => s.Endpoint.Port).ToArray();
+        var heaps = (await management.GetRuntimeStatistics(silos)).Select(r => r.EnvironmentStatistics.RawMemoryUsageBytes / 1048576.0).ToList();
+        return new ResourceSample(label, processes, statistics.Sum(s => s.ActivationCount), await DatabaseConnectionsAsync(cluster), heaps);
     }
 
     /// <summary>A table with one row per sample, one column group per process.</summary>
     public static string ToTable(IReadOnlyList<ResourceSample> samples)
     {
         var names = samples[0].Processes.Select(p => p.Name).ToList();
-        var text = new StringBuilder("| sample | activations | DB connections | ");
+        var text = new StringBuilder("| sample | activations | DB connections | silos' managed heap MB | ");
         text.AppendJoin(" | ", names.Select(n => $"{n}: RSS MB / threads / sockets")).AppendLine(" |");
-        text.Append("|---|---:|---:|").Append(string.Concat(names.Select(_ => "---:|"))).AppendLine();
+        text.Append("|---|---:|---:|---:|").Append(string.Concat(names.Select(_ => "---:|"))).AppendLine();
         foreach (var sample in samples)
         {
-            text.Append(CultureInfo.InvariantCulture, $"| {sample.Label} | {sample.Activations} | {sample.DatabaseConnections} | ");
+            var heaps = string.Join(" / ", sample.SiloHeapsMb.Select(h => h.ToString("0", CultureInfo.InvariantCulture)));
+            text.Append(CultureInfo.InvariantCulture, $"| {sample.Label} | {sample.Activations} | {sample.DatabaseConnections} | {heaps} | ");
             text.AppendJoin(" | ", names.Select(n => sample.Processes.FirstOrDefault(p => p.Name == n) is { } p
                 ? string.Create(CultureInfo.InvariantCulture, $"{p.RssMb:0} / {p.Threads} / {p.Sockets}") : "-")).AppendLine(" |");
         }
