@@ -123,8 +123,18 @@ start_cluster() {
     urls+=("$url")
   done
   SERVER_PID=${SERVER_PIDS%%,*}
-  for url in "${urls[@]}"; do wait_for_login cluster "$url" "$log"; done
+  for url in "${urls[@]}"; do wait_for_login cluster "$url" "$log"; wait_for_ready "$url" "$log"; done
   URL=$(IFS=,; echo "${urls[*]}")
+}
+
+# wait_for_ready URL LOG: returns once the gateway's /readyz answers 200 (its Orleans client reaches the chat grains;
+# before that, upgrades are refused with 503 and the first clients would measure the cluster's start).
+wait_for_ready() {
+  for _ in $(seq 600); do
+    curl -sf -o /dev/null "$1/readyz" && return 0
+    sleep 0.1
+  done
+  echo "gateway $1 never became ready"; tail -20 "$2"*; exit 1
 }
 
 stop_server() {

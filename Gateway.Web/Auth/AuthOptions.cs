@@ -23,6 +23,12 @@ public sealed class AuthOptions
     /// <summary>How long after the original login a token may still be refreshed; then the user logs in again.</summary>
     public TimeSpan MaxSessionAge { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// How many verified tokens a gateway remembers (by SHA-256, with their identity and expiry), so that a
+    /// reconnect presenting a token seen before skips its RS256 verification; about 150 bytes each. 0: none.
+    /// </summary>
+    public int VerifiedTokenCacheSize { get; set; } = 100_000;
+
     /// <summary>The development login (any openId, no password). Never enable it in production.</summary>
     public bool DevLoginEnabled { get; set; }
 }

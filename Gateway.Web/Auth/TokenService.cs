@@ -27,11 +27,13 @@ public sealed class TokenService
     private readonly SigningCredentials _signing;
     private readonly TokenValidationParameters _validation;
     private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+    private readonly VerifiedTokenCache _verified;
 
     public TokenService(IOptions<AuthOptions> options, TimeProvider time, ILogger<TokenService> logger)
     {
         _options = options.Value;
         _time = time;
+        _verified = new VerifiedTokenCache(_options.VerifiedTokenCacheSize);
         var keys = RsaKeySet.Load(_options.SigningKeys, "Auth:SigningKeys", logger)
             .Select(k => new RsaSecurityKey(k.Rsa) { KeyId = k.Id })
             .ToList();
@@ -62,6 +64,23 @@ public sealed class TokenService
     /// <summary>The identity a token names, or null when it is malformed, forged, expired or signed by a key no longer listed.</summary>
     public async Task<TokenIdentity?> ValidateAsync(string token)
     {
+        var now = _time.GetUtcNow().UtcDateTime;
+        if (_verified.Find(token, now) is { } known)
+        {
+            return known;
+        }
+
+        var identity = await VerifyAsync(token);
+        if (identity is not null)
+        {
+            _verified.Add(token, identity.Value.Identity, identity.Value.Expires + ClockSkew, now);
+        }
+
+        return identity?.Identity;
+    }
+
+    private async Task<(TokenIdentity Identity, DateTime Expires)?> VerifyAsync(string token)
+    {
         var result = await _handler.ValidateTokenAsync(token, _validation);
         if (!result.IsValid || result.SecurityToken is not JsonWebToken jwt)
         {
@@ -78,7 +97,7 @@ public sealed class TokenService
         }
 
         var avatar = jwt.TryGetPayloadValue<string>(AvatarClaim, out var picture) ? picture : null;
-        return new TokenIdentity(new UserProfile(id, name, avatar), DateTimeOffset.FromUnixTimeSeconds(authTime));
+        return (new TokenIdentity(new UserProfile(id, name, avatar), DateTimeOffset.FromUnixTimeSeconds(authTime)), jwt.ValidTo);
     }
 
     private IssuedToken Issue(UserProfile user, DateTimeOffset authTime)

@@ -56,7 +56,8 @@ public static class GatewayApp
             .Validate(o => o.MaxSendsInFlight is >= 1 and <= 1024, "Protocol:MaxSendsInFlight must be 1-1024")
             .Validate(o => o.SendTimeout >= TimeSpan.FromSeconds(1) && o.SendTimeout <= TimeSpan.FromMinutes(5), "Protocol:SendTimeout must be 1 s-5 min");
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName)).ValidateOnStart()
-            .Validate(o => o.TokenLifetime > TimeSpan.Zero, "Auth:TokenLifetime must be positive");
+            .Validate(o => o.TokenLifetime > TimeSpan.Zero, "Auth:TokenLifetime must be positive")
+            .Validate(o => o.VerifiedTokenCacheSize >= 0, "Auth:VerifiedTokenCacheSize must be >= 0 (0: no cache)");
         services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.SectionName)).ValidateOnStart()
             .Validate(o => o.IsValid, "RateLimits: each bucket needs PerSecond > 0 and Burst >= 1, or PerSecond 0 (unlimited)");
         services.AddOptions<ChatOptions>().Bind(configuration.GetSection(ChatOptions.SectionName)).ValidateOnStart();

@@ -7,9 +7,10 @@ namespace OrleansChat.Gateway.Observability;
 /// Ready when this gateway is not draining and is connected to the cluster, decided from state the process already
 /// holds (no grain call, so it answers in microseconds, well inside the probe's timeout): in Client mode, the Orleans
 /// client has started (its connection retries are over) and is connected to at least one silo gateway; in Embedded
-/// mode, the co-hosted silo is an Active member.
+/// mode, the co-hosted silo is an Active member; and in both, the chat grains can be called (the cluster manifest
+/// names them).
 /// </summary>
-public sealed class ClusterReadinessHealthCheck(GatewayDrain drain, IHostApplicationLifetime lifetime, IServiceProvider services) : IHealthCheck
+public sealed class ClusterReadinessHealthCheck(GatewayDrain drain, IHostApplicationLifetime lifetime, LocalGateway gateway, IServiceProvider services) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(Check());
@@ -24,6 +25,11 @@ public sealed class ClusterReadinessHealthCheck(GatewayDrain drain, IHostApplica
         if (!lifetime.ApplicationStarted.IsCancellationRequested)
         {
             return HealthCheckResult.Unhealthy("starting: not connected to the cluster yet");
+        }
+
+        if (!gateway.CanReachGrains)
+        {
+            return HealthCheckResult.Unhealthy("the cluster's chat grains are not known yet (no cluster manifest naming them)");
         }
 
         return services.GetService<ILocalSiloDetails>() is { } local

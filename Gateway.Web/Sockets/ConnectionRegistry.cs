@@ -55,7 +55,7 @@ public sealed class ConnectionRegistry
             foreach (var room in rooms)
             {
                 Without(_byRoom, _roomBuckets, room, connection);
-                if (!HasUserIn(room, connection.User.Id))
+                if (!HasUserIn(room, connection.User.Id, connection))
                 {
                     abandoned.Add(room);
                 }
@@ -75,7 +75,7 @@ public sealed class ConnectionRegistry
                 return false;
             }
 
-            var first = !HasUserIn(room, connection.User.Id);
+            var first = !HasUserIn(room, connection.User.Id, connection);
             Append(_byRoom, _roomBuckets, room, connection);
             return first;
         }
@@ -92,7 +92,7 @@ public sealed class ConnectionRegistry
             }
 
             Without(_byRoom, _roomBuckets, room, connection);
-            return !HasUserIn(room, connection.User.Id);
+            return !HasUserIn(room, connection.User.Id, connection);
         }
     }
 
@@ -129,8 +129,22 @@ public sealed class ConnectionRegistry
         }
     }
 
-    private bool HasUserIn(string room, string userId) =>
-        InRoom(room).Any(c => string.Equals(c.User.Id, userId, StringComparison.Ordinal));
+    /// <summary>
+    /// Whether another local socket of the user is in the room, asked of the user's few sockets, not of the room's
+    /// (a scan of the room's sockets per join made filling a room of 3,000 O(N^2): 4 % of the gateway's CPU).
+    /// </summary>
+    private bool HasUserIn(string room, string userId, ClientConnection except)
+    {
+        foreach (var other in OfUser(userId))
+        {
+            if (!ReferenceEquals(other, except) && _roomsOf.TryGetValue(other, out var rooms) && rooms.Contains(room))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static void Append(ConcurrentDictionary<string, ClientConnection[]> index, RenewalBuckets buckets, string key, ClientConnection connection)
     {

@@ -18,6 +18,26 @@ public sealed class GrainReferences<TGrain>(IGrainFactory grains)
         return (first.GrainId.Type, first.InterfaceType);
     }, LazyThreadSafetyMode.PublicationOnly);
 
+    /// <summary>
+    /// Whether the grain type is known yet: false while the Orleans client has not started or has no cluster
+    /// manifest naming an implementation (Orleans throws until then; only that window pays for the exception).
+    /// </summary>
+    public bool IsKnown
+    {
+        get
+        {
+            try
+            {
+                _ = _types.Value;
+                return true;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or OrleansException)
+            {
+                return false;
+            }
+        }
+    }
+
     public TGrain Get(string key)
     {
         var (type, @interface) = _types.Value;

@@ -42,6 +42,13 @@ public sealed partial class LocalGateway : IGatewayObserver
 
     public ConnectionRegistry Registry => _registry;
 
+    /// <summary>
+    /// Whether the cluster's chat grains can be called from here yet. A Client-mode gateway answers HTTP while its
+    /// Orleans client is still connecting or has a cluster manifest without the chat grains (silos still joining):
+    /// until then a socket would be upgraded only to be closed with 1011, so it is refused with 503 before the upgrade.
+    /// </summary>
+    public bool CanReachGrains => _users.IsKnown && _rooms.IsKnown;
+
     /// <summary>Registers the socket with its user and its rooms; returns what the welcome frame says.</summary>
     public async Task<UserSession> ConnectAsync(ClientConnection connection)
     {

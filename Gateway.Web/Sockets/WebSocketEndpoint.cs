@@ -51,6 +51,13 @@ public sealed partial class WebSocketEndpoint(
             return;
         }
 
+        if (!gateway.CanReachGrains)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, ChatErrorCode.Unavailable, "this gateway is not connected to the cluster yet; retry after Retry-After seconds");
+            return;
+        }
+
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await WriteErrorAsync(context, StatusCodes.Status400BadRequest, ChatErrorCode.BadRequest, "this endpoint takes WebSocket upgrades only");

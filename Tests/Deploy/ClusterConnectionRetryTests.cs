@@ -10,8 +10,8 @@ namespace OrleansChat.Tests.Deploy;
 
 /// <summary>
 /// A gateway in Client mode started before any silo (a cold start, a silo outage) does not crash: it answers its
-/// liveness probe, stays not ready while its Orleans client retries, and becomes ready, and serves the chat, once a
-/// silo starts. A real gateway (Kestrel) and a real Silo process.
+/// liveness probe, stays not ready while its Orleans client retries (and refuses WebSocket upgrades with 503 +
+/// Retry-After), and becomes ready, and serves the chat, once a silo starts. A real gateway (Kestrel) and a real Silo process.
 /// </summary>
 public sealed class ClusterConnectionRetryTests
 {
@@ -53,6 +53,11 @@ public sealed class ClusterConnectionRetryTests
             Assert.Equal(HttpStatusCode.ServiceUnavailable, await StatusAsync(http, "/readyz"));
             Assert.False(starting.IsCompleted, "the Orleans client is still retrying, not failed");
 
+            // A socket now would be upgraded only to be closed with 1011: it is refused before the upgrade, told when to retry.
+            var early = await LoginAsync(http, GatewayServer.UniqueName("early"));
+            var refused = await RawUpgrade.SendAsync(WebSocketUri(httpPort, early));
+            Assert.Equal((HttpStatusCode.ServiceUnavailable, "1", "unavailable"), refused);
+
             await using var silo = SiloProcess.Start(new Dictionary<string, string>
             {
                 ["Cluster:SiloPort"] = Port(siloPort),
@@ -64,11 +69,11 @@ public sealed class ClusterConnectionRetryTests
             await starting;
 
             // Connected for real: a login and a room join go through the silo's grains.
-            using var login = await http.PostAsJsonAsync("/api/auth/login", new { openId = GatewayServer.UniqueName("late"), name = "Late" });
-            login.EnsureSuccessStatusCode();
-            var token = (await login.Content.ReadFromJsonAsync<Dictionary<string, object>>())!["token"].ToString()!;
-            await using var client = await ChatClient.ConnectAsync(new Uri($"ws://127.0.0.1:{httpPort}/ws?access_token={Uri.EscapeDataString(token)}"));
+            var token = await LoginAsync(http, GatewayServer.UniqueName("late"));
+            await using var client = await ChatClient.ConnectAsync(WebSocketUri(httpPort, token));
             await client.WaitForAsync(f => f.Type == "welcome");
+            await using var earlyClient = await ChatClient.ConnectAsync(WebSocketUri(httpPort, early)); // the refused one, retried
+            await earlyClient.WaitForAsync(f => f.Type == "welcome");
             await client.AckedAsync(id => new { type = "room.join", id, room = GatewayServer.UniqueName("room") });
         }
         finally
@@ -77,6 +82,15 @@ public sealed class ClusterConnectionRetryTests
             await app.DisposeAsync();
         }
     }
+
+    private static async Task<string> LoginAsync(HttpClient http, string openId)
+    {
+        using var login = await http.PostAsJsonAsync("/api/auth/login", new { openId, name = openId });
+        login.EnsureSuccessStatusCode();
+        return (await login.Content.ReadFromJsonAsync<Dictionary<string, object>>())!["token"].ToString()!;
+    }
+
+    private static Uri WebSocketUri(int httpPort, string token) => new($"ws://127.0.0.1:{httpPort}/ws?access_token={Uri.EscapeDataString(token)}");
 
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OrleansChat.Gateway.Limits;
 using OrleansChat.Tests.Infrastructure;
@@ -37,7 +36,7 @@ public sealed class ConnectAdmissionTests : IAsyncLifetime
         var queued = _server.ConnectAsync(waiter);
         await Eventually.TrueAsync(() => admission.Waiting == 1, "the second connect waits for a turn");
 
-        var (status, retryAfter, code) = await UpgradeAsync(_server.WebSocketUri(refusedToken));
+        var (status, retryAfter, code) = await RawUpgrade.SendAsync(_server.WebSocketUri(refusedToken));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.Equal("3", retryAfter);
         Assert.Equal("unavailable", code);
@@ -51,25 +50,5 @@ public sealed class ConnectAdmissionTests : IAsyncLifetime
         await using var next = await _server.ConnectWithTokenAsync(laterToken).WaitAsync(TimeSpan.FromSeconds(30));
         var pong = await next.RequestAsync(id => new { type = "ping", id });
         Assert.Equal("pong", pong.Type);
-    }
-
-    /// <summary>A raw upgrade request, so a refusal's status, Retry-After and JSON body can be read.</summary>
-    private static async Task<(HttpStatusCode Status, string? RetryAfter, string? Code)> UpgradeAsync(Uri wsUri)
-    {
-        using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, new UriBuilder(wsUri) { Scheme = "http" }.Uri);
-        request.Headers.Connection.Add("Upgrade");
-        request.Headers.Upgrade.ParseAdd("websocket");
-        request.Headers.Add("Sec-WebSocket-Version", "13");
-        request.Headers.Add("Sec-WebSocket-Key", Convert.ToBase64String(Guid.NewGuid().ToByteArray()));
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        var retryAfter = response.Headers.TryGetValues("Retry-After", out var values) ? values.Single() : null;
-        if (response.StatusCode == HttpStatusCode.SwitchingProtocols)
-        {
-            return (response.StatusCode, retryAfter, null);
-        }
-
-        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return (response.StatusCode, retryAfter, body.RootElement.GetProperty("code").GetString());
     }
 }

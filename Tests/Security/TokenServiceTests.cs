@@ -48,10 +48,11 @@ public sealed class TokenServiceTests
     }
 
     [Fact]
-    public async Task An_expired_token_is_refused()
+    public async Task An_expired_token_is_refused_even_when_it_was_verified_before()
     {
         var tokens = Service(("k", OldPem));
         var token = tokens.Issue(Alice).Token;
+        Assert.NotNull(await tokens.ValidateAsync(token));
 
         _time.Advance(TimeSpan.FromHours(12) - TimeSpan.FromMinutes(1));
         Assert.NotNull(await tokens.ValidateAsync(token));
@@ -89,6 +90,7 @@ public sealed class TokenServiceTests
         var claimsSwapped = parts[0] + "." + Base64Url(Encoding.UTF8.GetString(Base64UrlDecode(payload)).Replace("\"alice\"", "\"bob\"", StringComparison.Ordinal)) + "." + parts[2];
         var hmacWithPublicKey = HmacSigned(payload, PublicKeyBytes(OldPem));
 
+        Assert.NotNull(await tokens.ValidateAsync(genuine)); // verified and remembered: the forgeries are not it
         Assert.Null(await tokens.ValidateAsync(algNone));
         Assert.Null(await tokens.ValidateAsync(byOtherKeySameKid));
         Assert.Null(await tokens.ValidateAsync(claimsSwapped));

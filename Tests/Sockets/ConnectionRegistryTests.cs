@@ -33,4 +33,29 @@ public sealed class ConnectionRegistryTests
         Assert.Equal(staying.Where(c => c.User.Id.Length == 3).Select(c => c.User.Id).Distinct().Order(), rooms.Single(r => r.Room == "room3").Users.Order());
         Array.ForEach(sockets, s => s.Dispose());
     }
+
+    [Fact]
+    public void A_users_first_socket_in_a_room_attaches_and_its_last_one_detaches()
+    {
+        var registry = new ConnectionRegistry();
+        using var phone = new TestSocket(slow: false, user: "alice");
+        using var laptop = new TestSocket(slow: false, user: "alice");
+        using var bob = new TestSocket(slow: false, user: "bob");
+        foreach (var socket in new[] { phone, laptop, bob })
+        {
+            registry.Add(socket.Connection);
+        }
+
+        Assert.True(registry.AddToRoom("r", phone.Connection));
+        Assert.True(registry.AddToRoom("r", bob.Connection)); // another user's socket does not count
+        Assert.False(registry.AddToRoom("r", laptop.Connection));
+        Assert.False(registry.AddToRoom("r", laptop.Connection)); // already in
+        Assert.True(registry.AddToRoom("s", laptop.Connection));
+
+        Assert.False(registry.RemoveFromRoom("r", phone.Connection)); // the laptop is still there
+        Assert.Equal(["r", "s"], registry.Remove(laptop.Connection).Order()); // alice's last socket in both; bob's stays in r
+        Assert.Single(registry.InRoom("r"));
+        Assert.Equal(["r"], registry.Remove(bob.Connection));
+        Assert.Empty(registry.InRoom("r"));
+    }
 }
