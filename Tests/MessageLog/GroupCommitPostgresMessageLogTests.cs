@@ -1,5 +1,8 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
 using OrleansChat.Grains;
 using OrleansChat.Grains.Conversations;
+using OrleansChat.Grains.Hosting;
 using OrleansChat.Grains.MessageLog;
 using OrleansChat.Grains.MessageLog.GroupCommit;
 using OrleansChat.Grains.MessageLog.Postgres;
@@ -104,6 +107,54 @@ public sealed class GroupCommitPostgresMessageLogTests(PostgresServer postgres) 
         var text = await PostgresExplain.PlanOfAsync(explain);
         Assert.Contains(PostgresMessageRows.IdempotencyIndexName, text, StringComparison.Ordinal);
         Assert.False(text.Contains("Seq Scan on chat_messages", StringComparison.Ordinal), text);
+    }
+
+    [Fact]
+    public async Task A_plan_made_while_the_table_was_tiny_still_looks_resends_up_by_index()
+    {
+        // The chat database's own pool (its session settings), one connection, and a copy of chat_messages as a temporary
+        // table (found first on the search path) of 60 analyzed rows: where a scan is cheapest. A generic plan, as a
+        // prepared statement keeps it (PostgreSQL 15 has no EXPLAIN (GENERIC_PLAN)).
+        await using var database = new PostgresChatDatabase(Options.Create(new PostgresMessageLogOptions { ConnectionString = await MessageLogDatabase.GetAsync(postgres) }));
+        await using var connection = await database.DataSource.OpenConnectionAsync();
+        await using (var setUp = new NpgsqlCommand(
+            "CREATE TEMP TABLE chat_messages (LIKE public.chat_messages INCLUDING ALL); "
+            + "INSERT INTO chat_messages (conv, seq, ts, from_id, from_name, client_id, body_kind, body_text) "
+            + "SELECT 'p' || (n % 20), n / 20 + 1, n, 'alice', 'Alice', 'c' || n, 'text', 'x' FROM generate_series(1, 60) AS n; "
+            + "ANALYZE chat_messages; SET plan_cache_mode = force_generic_plan; "
+            + $"PREPARE insert_batch({string.Join(", ", BatchParameterTypes.Select(p => p.Type))}) AS {Positional(PostgresMessageRows.InsertBatch)}", connection))
+        {
+            await setUp.ExecuteNonQueryAsync();
+        }
+
+        await using var explain = new NpgsqlCommand(
+            "EXPLAIN EXECUTE insert_batch(ARRAY['p3'], ARRAY[100]::bigint[], ARRAY[1]::bigint[], ARRAY['alice'], ARRAY['Alice'], ARRAY[NULL]::text[], "
+            + "ARRAY['c-new'], ARRAY['text'], ARRAY['x'], NULL, NULL, NULL, NULL, NULL, NULL)", connection);
+        var plan = await PostgresExplain.PlanOfAsync(explain);
+
+        // The copy's unique index has a name of its own; probed per row by the idempotency key, not a join over the table.
+        Assert.True(plan.Contains("Index Cond: ((conv = i", StringComparison.Ordinal) && plan.Contains("AND (client_id = i", StringComparison.Ordinal), plan);
+        Assert.False(plan.Contains("Seq Scan on chat_messages", StringComparison.Ordinal), plan);
+    }
+
+    /// <summary>The batch insert's parameters in the order its unnest lists them, with their types.</summary>
+    private static readonly (string Name, string Type)[] BatchParameterTypes =
+    [
+        ("conv", "text[]"), ("seq", "bigint[]"), ("ts", "bigint[]"), ("from_id", "text[]"), ("from_name", "text[]"), ("from_avatar", "text[]"),
+        ("client_id", "text[]"), ("body_kind", "text[]"), ("body_text", "text[]"), ("body_url", "text[]"), ("body_width", "int[]"),
+        ("body_height", "int[]"), ("body_duration_ms", "int[]"), ("body_key_id", "text[]"), ("body_ciphertext", "bytea[]"),
+    ];
+
+    /// <summary>The statement with $1..$n for its named parameters (longest names first: @body_text before @body_t...).</summary>
+    private static string Positional(string sql)
+    {
+        foreach (var (name, index) in BatchParameterTypes.Select((p, i) => (p.Name, i + 1)).OrderByDescending(p => p.Name.Length))
+        {
+            sql = sql.Replace("@" + name, "$" + index, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("@", sql, StringComparison.Ordinal);
+        return sql;
     }
 
     public Task InitializeAsync() => Task.CompletedTask;

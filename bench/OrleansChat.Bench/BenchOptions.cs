@@ -9,7 +9,7 @@ internal sealed class BenchOptions
                [--pid SERVER_PID[,PID...]] [--db-pid POSTMASTER_PID]
                [--clients N] [--rooms N] [--senders N] [--start-rate SENDS_PER_S] [--factor F]
                [--step-seconds S] [--budget-seconds S] [--max-seconds S] [--size TEXT_BYTES] [--hold-seconds S]
-               [--label NAME] [--out results.tsv] [--timeline true]
+               [--label NAME] [--out results.tsv] [--timeline true] [--user-prefix P]
         bigroom:     1 room of --clients (1000) members, --senders (4) senders, rate stepped until ratio < 0.99 or p99 > 100 ms
         smallgroups: --clients (5000) in rooms of --room-size (10), --senders-per-room (1) senders each, --size 128
         dm:          --clients/2 (1000) open DM pairs, one sender per pair
@@ -23,6 +23,9 @@ internal sealed class BenchOptions
         """;
 
     public string Scenario { get; private set; } = "";
+
+    /// <summary>Put before every user id: a second run against the same servers (warmed up) needs users of its own.</summary>
+    public string UserPrefix { get; private set; } = "";
 
     public Uri[] Urls { get; private set; } = [new("http://127.0.0.1:5000")];
 
@@ -112,6 +115,7 @@ internal sealed class BenchOptions
                 case "--connect-concurrency": o.ConnectConcurrency = int.Parse(value, inv); break;
                 case "--rounds": o.Rounds = Math.Max(1, int.Parse(value, inv)); break;
                 case "--label": o.Label = value; break;
+                case "--user-prefix": o.UserPrefix = value; break;
                 case "--timeline": o.Timeline = bool.Parse(value); break;
                 case "--out": o.Out = value; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");

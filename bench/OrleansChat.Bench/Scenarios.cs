@@ -74,7 +74,7 @@ internal sealed partial class Scenarios(BenchOptions o, Results results)
         {
             // Spread over the servers (the gateways of the cluster shape); a client connects where it logged in.
             var server = o.Urls[i % o.Urls.Length];
-            var id = $"{o.Scenario[0]}{i}";
+            var id = $"{o.UserPrefix}{o.Scenario[0]}{i}";
             using var response = await http.PostAsJsonAsync(new Uri(server, "/api/auth/login"), new { openId = id, name = "User " + id }, cancel);
             response.EnsureSuccessStatusCode();
             using var json = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancel), cancellationToken: cancel);
