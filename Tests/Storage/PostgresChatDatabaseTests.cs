@@ -5,7 +5,7 @@ using OrleansChat.Grains.MessageLog.Postgres;
 
 namespace OrleansChat.Tests.Storage;
 
-/// <summary>The chat database's one pool: capped, preparing its statements and not resetting returned connections unless the connection string says otherwise.</summary>
+/// <summary>The chat database's one pool: capped, preparing its statements, not resetting returned connections and planning no sequential scans unless the connection string says otherwise.</summary>
 public sealed class PostgresChatDatabaseTests
 {
     private const string Plain = "Host=db;Database=orleanschat;Username=orleans";
@@ -40,4 +40,11 @@ public sealed class PostgresChatDatabaseTests
     [Fact]
     public void A_connection_string_that_asks_for_the_reset_keeps_it() =>
         Assert.False(SettingsOf($"{Plain};No Reset On Close=false").NoResetOnClose);
+
+    [Theory]
+    [InlineData("", "-c enable_seqscan=off")]
+    [InlineData(";Options=-c search_path=chat", "-c search_path=chat -c enable_seqscan=off")]
+    [InlineData(";Options=-c enable_seqscan=on", "-c enable_seqscan=on")]
+    public void Sessions_run_without_sequential_scans_unless_the_connection_string_says_otherwise(string stated, string expected) =>
+        Assert.Equal(expected, SettingsOf(Plain + stated).Options);
 }
