@@ -14,6 +14,7 @@
 #   reported apart (dbCPU%). PG_OPTIONS="-c max_connections=200" passes settings to PostgreSQL.
 #   SERVERS="orleans floor" (default) chooses the servers; NO_BUILD=1 skips the build; SERVER_ENV="DOTNET_gcServer=0"
 #   runs OrleansChat with those environment variables (A/B runs of runtime settings; the client keeps its own).
+#   BENCH_TIMEOUT=S (110) kills a load generator that runs longer (a long --warm-seconds needs more).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -68,7 +69,7 @@ for scenario in "${scenarios[@]}"; do
     echo "=== $scenario against $server ($URL, pids $SERVER_PIDS) ==="
     db=0; [[ $server == cluster ]] && db=$DB_PID
     # In the background + wait, so that INT/TERM stop the run at once (bash defers traps during a foreground job).
-    timeout 110 dotnet "$BENCH" "$scenario" --url "$URL" --pid "$SERVER_PIDS" --db-pid "$db" --label "$server" --out "$RESULTS" "${extra[@]}" \
+    timeout "${BENCH_TIMEOUT:-110}" dotnet "$BENCH" "$scenario" --url "$URL" --pid "$SERVER_PIDS" --db-pid "$db" --label "$server" --out "$RESULTS" "${extra[@]}" \
       > "$OUT/$server-$scenario.bench.log" 2>&1 &
     BENCH_PID=$!
     tail -n +1 --pid="$BENCH_PID" -f "$OUT/$server-$scenario.bench.log" &

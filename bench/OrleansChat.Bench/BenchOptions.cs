@@ -9,7 +9,7 @@ internal sealed class BenchOptions
                [--pid SERVER_PID[,PID...]] [--db-pid POSTMASTER_PID]
                [--clients N] [--rooms N] [--senders N] [--start-rate SENDS_PER_S] [--factor F]
                [--step-seconds S] [--budget-seconds S] [--max-seconds S] [--size TEXT_BYTES] [--hold-seconds S]
-               [--label NAME] [--out results.tsv] [--timeline true] [--user-prefix P]
+               [--label NAME] [--out results.tsv] [--timeline true] [--user-prefix P] [--warm-seconds S]
         bigroom:     1 room of --clients (1000) members, --senders (4) senders, rate stepped until ratio < 0.99 or p99 > 100 ms
         smallgroups: --clients (5000) in rooms of --room-size (10), --senders-per-room (1) senders each, --size 128
         dm:          --clients/2 (1000) open DM pairs, one sender per pair
@@ -61,6 +61,9 @@ internal sealed class BenchOptions
     public double MaxSeconds { get; private set; } = 58;
 
     public double HoldSeconds { get; private set; } = 10;
+
+    /// <summary>Stepped scenarios: warm up at the start rate for at least this long (two steps at least), not counted.</summary>
+    public double WarmSeconds { get; private set; }
 
     public int ConnectConcurrency { get; private set; } = 64;
 
@@ -116,6 +119,7 @@ internal sealed class BenchOptions
                 case "--rounds": o.Rounds = Math.Max(1, int.Parse(value, inv)); break;
                 case "--label": o.Label = value; break;
                 case "--user-prefix": o.UserPrefix = value; break;
+                case "--warm-seconds": o.WarmSeconds = double.Parse(value, inv); break;
                 case "--timeline": o.Timeline = bool.Parse(value); break;
                 case "--out": o.Out = value; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");

@@ -44,6 +44,13 @@ internal sealed class Metrics
 
     public IReadOnlyDictionary<string, int> Closes => _closes;
 
+    /// <summary>Forgets a step's deliveries and latencies (a warm-up step index used again).</summary>
+    public void Reset(int step)
+    {
+        Interlocked.Exchange(ref _delivered[step], 0);
+        _latency[step].Reset();
+    }
+
     public void Delivered(int step, long dueAt, long receivedAt)
     {
         if ((uint)step >= MaxSteps)
