@@ -8,11 +8,12 @@ namespace OrleansChat.Gateway.Auth;
 /// Tokens this gateway has already verified, keyed by their SHA-256, with the identity they name and their expiry.
 /// After a gateway dies, its users reconnect to the others presenting the tokens they already hold, and each of the
 /// others sees the same tokens again at every later reconnect: verifying each RS256 signature and parsing each JSON
-/// payload once per process, not once per reconnect, took a quarter of a gateway's CPU per reconnect off the storm
-/// (docs/performance.md, "Reconnect storms"). A hit is only ever the exact token string verified before, and its
+/// payload once per process, not once per reconnect, took a third of a gateway's CPU per reconnect off the storm
+/// (docs/performance.md, "Second pass"). A hit is only ever the exact token string verified before, and its
 /// expiry is checked again on every hit; keys change only with the process, so a verified token stays verified.
 /// Bounded: once <c>Auth:VerifiedTokenCacheSize</c> entries are held, expired ones are dropped, and if that is not
-/// enough, all (they are verified again when seen).
+/// enough, all (they are verified again when seen). The count is approximate under concurrent adds; the bound is a
+/// memory guard, not an exact limit.
 /// </summary>
 public sealed class VerifiedTokenCache(int capacity)
 {
