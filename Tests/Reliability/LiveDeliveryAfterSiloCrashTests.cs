@@ -16,8 +16,12 @@ namespace OrleansChat.Tests.Reliability;
 [Collection(ProductionBackendsGroup.Name)]
 public sealed class LiveDeliveryAfterSiloCrashTests(ProductionBackends backends, ITestOutputHelper output)
 {
-    /// <summary>Well under the 200 s renewal period, and loose enough for a loaded machine.</summary>
-    private static readonly TimeSpan LiveDeliveryDeadline = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// Well under the 200 s renewal period (what the test tells apart: delivered because the new activation asked the
+    /// gateways, not because a renewal came), and loose enough for a loaded machine: 3 s failed two full-suite runs of
+    /// twelve on 2 cores, while the room's new activation was still being placed and asking.
+    /// </summary>
+    private static readonly TimeSpan LiveDeliveryDeadline = TimeSpan.FromSeconds(10);
 
     private static readonly Dictionary<string, string> Settings = new(ProductionCluster.FastFailureDetection)
     {
