@@ -29,7 +29,7 @@ public sealed partial class GroupRoomGrain
         }
 
         // Reactivated after a silo died (or moved): the gateways holding online members say so now, not at their next renewal.
-        foreach (var (gateway, users) in await GatewayRecall.AskAsync(GrainFactory, g => g.LocalUsersIn(Room)))
+        foreach (var (gateway, users) in await GatewayRecall.AskAsync(this, GrainFactory, g => g.LocalUsersIn(Room), later => Renew(later.Gateway, later.Members)))
         {
             _gateways.Renew(gateway, users.Where(IsMember));
         }
