@@ -10,9 +10,10 @@ public sealed record RecalledGateway(GatewayRef Gateway, string[] Members);
 /// <c>Chat:SubscriptionExpiry</c> later (30 s by default), and every live message meanwhile was lost to connected
 /// clients. A recall that could not ask everyone (the directory unreachable, as when it died on the same silo and
 /// the cluster has not declared that silo dead yet, or a gateway not answering in time, as on a loaded machine) is
-/// asked again on a grain timer after 1, 2, 4, 8 and 16 s until it is complete: a connected member of a room whose
-/// silo was killed did not get the next message within 10 s in two full test runs on a loaded machine
-/// (Tests/Reliability/LiveDeliveryAfterSiloCrashTests). The renewal stays the repair for anything still missed.
+/// asked again on a grain timer after 1, 2, 4, 8 and 16 s until it is complete (Tests/Grains/GatewayRecallRetryTests).
+/// Without it, a connected member of a room whose silo was killed missed live messages until the renewal whenever
+/// the one ask failed, which is the likely cause of Tests/Reliability/LiveDeliveryAfterSiloCrashTests failing two
+/// full test runs on a loaded machine. The renewal stays the repair for anything still missed.
 /// </summary>
 public static class GatewayRecall
 {
