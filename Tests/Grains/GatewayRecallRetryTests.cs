@@ -17,7 +17,7 @@ public sealed class GatewayRecallRetryTests(ClusterFixture fixture)
     public async Task A_gateway_too_slow_for_the_first_ask_is_asked_again_and_its_connection_counts()
     {
         var user = Names.User("slow");
-        var gateway = new SlowFirstAnswerGateway(user.Id, "phone", GatewayRecall.AnswerTimeout + TimeSpan.FromSeconds(1));
+        var gateway = new SlowFirstAnswerGateway(user.Id, "phone");
         var reference = new GatewayRef("gw-slow-" + Guid.NewGuid().ToString("N")[..8], fixture.Client.CreateObjectReference<IGatewayObserver>(gateway));
         var directory = fixture.Client.GetGrain<IGatewayDirectoryGrain>(0);
         await directory.Register(reference);
@@ -25,22 +25,27 @@ public sealed class GatewayRecallRetryTests(ClusterFixture fixture)
         {
             var grain = fixture.Client.GetGrain<IUserGrain>(user.Id);
             Assert.False(await grain.IsOnline()); // activated: the first ask timed out
+            gateway.ReleaseFirstAnswer(); // the gateway recovers (its calls are served one at a time, so it had to)
 
             await Eventually.TrueAsync(() => grain.IsOnline(), "the user grain asked the slow gateway again", TimeSpan.FromSeconds(10));
             Assert.True(gateway.Asked >= 2);
         }
         finally
         {
+            gateway.ReleaseFirstAnswer();
             await directory.Unregister(reference.GatewayId);
         }
     }
 
-    /// <summary>Holds one connection of one user; its first answer about that user comes after <paramref name="firstDelay"/>.</summary>
-    private sealed class SlowFirstAnswerGateway(string userId, string connectionId, TimeSpan firstDelay) : IGatewayObserver
+    /// <summary>Holds one connection of one user; its first answer about that user waits until the test releases it (a stalled gateway).</summary>
+    private sealed class SlowFirstAnswerGateway(string userId, string connectionId) : IGatewayObserver
     {
+        private readonly TaskCompletionSource _firstAnswer = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private int _asked;
 
         public int Asked => Volatile.Read(ref _asked);
+
+        public void ReleaseFirstAnswer() => _firstAnswer.TrySetResult();
 
         public async Task<string[]> LocalConnectionsOf(string user)
         {
@@ -51,7 +56,7 @@ public sealed class GatewayRecallRetryTests(ClusterFixture fixture)
 
             if (Interlocked.Increment(ref _asked) == 1)
             {
-                await Task.Delay(firstDelay); // a stalled gateway, as on a loaded machine: the ask gives up first
+                await _firstAnswer.Task; // stalled, as on a loaded machine: the ask gives up after AnswerTimeout
             }
 
             return [connectionId];
