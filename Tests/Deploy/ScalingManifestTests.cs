@@ -52,7 +52,7 @@ public sealed class ScalingManifestTests
 
     [SkippableTheory]
     [MemberData(nameof(Overlays))]
-    public void Silos_and_gateways_spread_over_nodes_with_guaranteed_memory_and_a_GC_heap_limit(string overlay)
+    public void Silos_and_gateways_spread_over_nodes_with_guaranteed_memory_a_GC_heap_limit_and_their_GC_mode(string overlay)
     {
         var manifests = Kustomize.RenderOverlay(overlay);
         foreach (var deployment in new[] { manifests.Silo, manifests.Gateway })
@@ -74,6 +74,8 @@ public sealed class ScalingManifestTests
             Assert.InRange(percent, 50, 85);
         }
 
+        // Server GC for silos, workstation GC for Client-mode gateways: what bench/lib.sh runs as the deployed shape.
         Assert.Equal("1", manifests.Environment(manifests.Silo.Spec.Template.Spec.Containers.Single())["DOTNET_gcServer"]);
+        Assert.Equal("0", manifests.Environment(manifests.Gateway.Spec.Template.Spec.Containers.Single())["DOTNET_gcServer"]);
     }
 }

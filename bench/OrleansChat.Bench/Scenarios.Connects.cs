@@ -47,6 +47,7 @@ internal sealed partial class Scenarios
     private async Task FillRoomAsync()
     {
         var rss0 = ProcStats.RssKb(o.Pids);
+        var each0 = o.Pids.Select(ProcStats.RssKb).ToArray();
         var frames0 = Interlocked.Read(ref _metrics.Frames);
         var filled = await ConnectAllAsync("connect and join room fill", _clients, async client =>
         {
@@ -56,6 +57,8 @@ internal sealed partial class Scenarios
         _clients = filled.Clients;
         await Task.Delay(TimeSpan.FromSeconds(1));
         var rss1 = ProcStats.RssKb(o.Pids);
+        Log("join: RSS KB per member by process: " + string.Join(", ", o.Pids.Select((pid, i) =>
+            $"{pid} {(filled.Connected == 0 ? 0 : (ProcStats.RssKb(pid) - each0[i]) / (double)filled.Connected):0.0}")));
         Report("join", filled);
         results.Add("joined", filled.Connected);
         results.Add("join_of", _clients.Length);
