@@ -11,6 +11,14 @@ internal sealed class SendQueue
 {
     private const int ChunkBytes = 4096;
 
+    /// <summary>
+    /// Chunks come from a pool of their own rather than <see cref="ArrayPool{T}.Shared"/>, whose per-core stores
+    /// hold 32 arrays of a size: a gateway fanning out to thousands of sockets holds more chunks than that at once,
+    /// so the shared pool missed on rent and dropped on return. At most 1,024 arrays of each size up to 16 KB are
+    /// kept (28 MB); larger chunks (frames over 16 KB) are allocated and dropped.
+    /// </summary>
+    private static readonly ArrayPool<byte> Chunks = ArrayPool<byte>.Create(maxArrayLength: 16 * 1024, maxArraysPerBucket: 1024);
+
     private readonly Queue<Chunk> _chunks = new();
 
     /// <summary>Where each append that carried frames ends (in bytes ever appended), and how many frames it carried.</summary>
@@ -45,7 +53,7 @@ internal sealed class SendQueue
 
         if (!bytes.IsEmpty)
         {
-            _tail = new Chunk(ArrayPool<byte>.Shared.Rent(Math.Max(bytes.Length, ChunkBytes)));
+            _tail = new Chunk(Chunks.Rent(Math.Max(bytes.Length, ChunkBytes)));
             _tail.Append(bytes);
             _chunks.Enqueue(_tail);
         }
@@ -111,6 +119,6 @@ internal sealed class SendQueue
             return _start == _end;
         }
 
-        public void Return() => ArrayPool<byte>.Shared.Return(buffer);
+        public void Return() => Chunks.Return(buffer);
     }
 }

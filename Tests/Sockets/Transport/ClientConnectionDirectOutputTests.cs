@@ -38,6 +38,21 @@ public sealed class ClientConnectionDirectOutputTests
     }
 
     [Fact]
+    public async Task Frames_larger_than_the_pooled_chunks_arrive_whole_and_in_order()
+    {
+        // The send queue's chunks are pooled up to 16 KB; a larger frame gets a chunk of its own, dropped once sent.
+        await using var socket = await DirectTestSocket.OpenAsync(new SocketOptions { SendQueueCapacity = 4096 });
+        int[] sizes = [100, 20 * 1024, 4096, 70 * 1024, 16 * 1024, 16 * 1024 + 1];
+        var expected = Enumerable.Range(0, 300).Select(n => n.ToString(CultureInfo.InvariantCulture).PadRight(sizes[n % sizes.Length], 'x')).ToList();
+        foreach (var text in expected)
+        {
+            socket.Connection.Writer.SendNow(Utf8(text));
+        }
+
+        Assert.Equal(expected, (await socket.ReadAsync(expected.Count)).Texts);
+    }
+
+    [Fact]
     public async Task The_close_frame_follows_every_frame_queued_before_it()
     {
         await using var socket = await DirectTestSocket.OpenAsync();
