@@ -93,7 +93,8 @@ public sealed partial class PrivateChatGrain
     {
         if (_activity.Appended(message))
         {
-            _activity.FlushLaterAsync(time, options.Value.SenderReadFlushInterval, TellSenderReadSeq).Ignore();
+            var delay = ConversationActivity.FlushDelay(options.Value.SenderReadFlushInterval, Random.Shared.NextDouble());
+            _activity.FlushLaterAsync(time, delay, TellSenderReadSeq).Ignore();
         }
     }
 

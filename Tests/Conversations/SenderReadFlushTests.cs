@@ -39,6 +39,16 @@ public sealed class SenderReadFlushTests
     }
 
     [Theory]
+    [InlineData(0.0, 15)]
+    [InlineData(0.5, 30)]
+    [InlineData(0.999, 44.97)]
+    [InlineData(7.0, 45)] // out of [0, 1): clamped, never longer than 1.5 intervals
+    public void Flushes_are_spread_over_half_to_one_and_a_half_intervals(double unit, double seconds)
+    {
+        Assert.Equal(TimeSpan.FromSeconds(seconds), ConversationActivity.FlushDelay(Interval, unit));
+    }
+
+    [Theory]
     [InlineData("00:00:00.050")]
     [InlineData("00:10:00.001")]
     public void An_interval_outside_100_ms_to_10_min_is_refused(string interval)
