@@ -31,7 +31,7 @@ timeout --kill-after=30s 40m dotnet test OrleansChat.sln --logger "trx;LogFileNa
 if [ -f clients/js/package.json ]; then
   # --test-force-exit (package.json) ends a test file whose failed test left a socket open.
   # The browser suite runs even when the SDK's fails, so that the summary counts both.
-  (cd clients/js && npm ci --no-audit --no-fund --loglevel=error && npm run build || exit 1
+  (cd clients/js && timeout 10m npm ci --no-audit --no-fund --loglevel=error && npm run build || exit 1
     timeout --kill-after=30s 20m npm test; sdk=$?
     timeout --kill-after=30s 10m npm run test:browser; browser=$?
     [ "$sdk" -eq 0 ] && [ "$browser" -eq 0 ]) 2>&1 | tee "$results/js.tap"
