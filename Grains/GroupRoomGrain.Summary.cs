@@ -78,8 +78,7 @@ public sealed partial class GroupRoomGrain
     {
         if (_activity.Appended(message))
         {
-            var delay = ConversationActivity.FlushDelay(options.Value.SenderReadFlushInterval, Random.Shared.NextDouble());
-            _activity.FlushLaterAsync(time, delay, TellSenderReadSeq).Ignore();
+            _activity.FlushAboutEveryAsync(time, options.Value.SenderReadFlushInterval, TellSenderReadSeq).Ignore();
         }
     }
 

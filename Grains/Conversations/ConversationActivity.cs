@@ -58,6 +58,10 @@ public sealed class ConversationActivity
     /// </summary>
     public static TimeSpan FlushDelay(TimeSpan interval, double unit) => interval * (0.5 + Math.Clamp(unit, 0, 1));
 
+    /// <summary>As <see cref="FlushLaterAsync"/>, after a wait drawn by <see cref="FlushDelay"/> from <paramref name="interval"/>.</summary>
+    public Task FlushAboutEveryAsync(TimeProvider time, TimeSpan interval, Action<string, long> tell) =>
+        FlushLaterAsync(time, FlushDelay(interval, Random.Shared.NextDouble()), tell);
+
     /// <summary>Tells each sender's user grain (<paramref name="tell"/>) the read seq their sends moved it to, after <paramref name="delay"/>.</summary>
     public async Task FlushLaterAsync(TimeProvider time, TimeSpan delay, Action<string, long> tell)
     {

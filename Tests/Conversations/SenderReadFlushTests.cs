@@ -38,6 +38,23 @@ public sealed class SenderReadFlushTests
         Assert.True(activity.Appended(Message(4, "bob"))); // a new interval starts with the next message
     }
 
+    [Fact]
+    public async Task A_drawn_flush_comes_after_half_an_interval_and_by_one_and_a_half()
+    {
+        var time = new FakeTimeProvider();
+        var activity = new ConversationActivity();
+        var told = new List<(string User, long Seq)>();
+
+        Assert.True(activity.Appended(Message(1, "alice")));
+        var flush = activity.FlushAboutEveryAsync(time, Interval, (user, seq) => told.Add((user, seq)));
+        time.Advance((Interval / 2) - TimeSpan.FromMilliseconds(1));
+        Assert.Empty(told);
+
+        time.Advance(Interval + TimeSpan.FromMilliseconds(1));
+        await flush.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal([("alice", 1L)], told);
+    }
+
     [Theory]
     [InlineData(0.0, 15)]
     [InlineData(0.5, 30)]
