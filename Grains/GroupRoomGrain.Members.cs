@@ -29,9 +29,15 @@ public sealed partial class GroupRoomGrain
         }
 
         // Reactivated after a silo died (or moved): the gateways holding online members say so now, not at their next renewal.
-        foreach (var (gateway, users) in await GatewayRecall.AskAsync(this, GrainFactory, g => g.LocalUsersIn(Room), later => Renew(later.Gateway, later.Members)))
+        var recall = await GatewayRecall.AskAsync(this, GrainFactory, g => g.LocalUsersIn(Room), RenewRecalledAsync);
+        foreach (var (gateway, users) in recall.Answers)
         {
             _gateways.Renew(gateway, users.Where(IsMember));
+        }
+
+        if (!recall.Complete)
+        {
+            _unrecalledSince = await Sequencer.LastSeqAsync();
         }
     }
 

@@ -73,8 +73,8 @@ public sealed partial class UserGrain(
     /// <summary>Reactivated after a silo died (or moved): the gateways holding the user's connections say so now.</summary>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        foreach (var (gateway, connections) in await GatewayRecall.AskAsync(
-            this, GrainFactory, g => g.LocalConnectionsOf(UserId), later => RenewConnections(later.Gateway, later.Members)))
+        var recall = await GatewayRecall.AskAsync(this, GrainFactory, g => g.LocalConnectionsOf(UserId), later => RenewConnections(later.Gateway, later.Members));
+        foreach (var (gateway, connections) in recall.Answers)
         {
             _connections.Renew(gateway, connections);
         }

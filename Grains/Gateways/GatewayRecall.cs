@@ -3,6 +3,9 @@ namespace OrleansChat.Grains.Gateways;
 /// <summary>What one gateway answered an activating grain: the grain's members (users or connection ids) it holds.</summary>
 public sealed record RecalledGateway(GatewayRef Gateway, string[] Members);
 
+/// <summary>The answers of an activation's first ask, and whether everyone answered (else later answers follow).</summary>
+public sealed record Recall(IReadOnlyList<RecalledGateway> Answers, bool Complete);
+
 /// <summary>
 /// How a room or user grain learns, as it activates, which gateways hold its members: it asks every live gateway
 /// once (one call to <see cref="IGatewayDirectoryGrain"/>, then one per gateway, in parallel). Without it a grain
@@ -32,7 +35,7 @@ public static class GatewayRecall
     /// everyone could be asked, asks again later on a timer of <paramref name="grain"/> and hands each later answer to
     /// <paramref name="renew"/> (the grain's own renewal method, so that what changes is announced as a renewal is).
     /// </summary>
-    public static async Task<IReadOnlyList<RecalledGateway>> AskAsync(
+    public static async Task<Recall> AskAsync(
         IGrainBase grain, IGrainFactory grains, Func<IGatewayObserver, Task<string[]>> ask, Func<RecalledGateway, Task> renew)
     {
         var (answers, complete) = await AskOnceAsync(grains, ask);
@@ -41,7 +44,7 @@ public static class GatewayRecall
             AskAgainLater(grain, grains, ask, renew, attempt: 0);
         }
 
-        return answers;
+        return new Recall(answers, complete);
     }
 
     private static void AskAgainLater(

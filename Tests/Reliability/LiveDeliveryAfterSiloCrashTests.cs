@@ -58,7 +58,19 @@ public sealed class LiveDeliveryAfterSiloCrashTests(ProductionBackends backends,
         var after = await SendUntilAckedAsync(writer, room, "after");
         var acked = sinceKill.Elapsed;
         Assert.Equal(before + 1, after);
-        await reader.WaitForAsync(f => f.Type == "room.message" && f.Number("seq") == after, LiveDeliveryDeadline);
+        try
+        {
+            await reader.WaitForAsync(f => f.Type == "room.message" && f.Number("seq") == after, LiveDeliveryDeadline);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // What the survivor logged says which step failed (the recall, the delivery), should this fail again.
+            var survivor = cluster.Silos.Single(s => s != victim).Process.Output;
+            throw new InvalidOperationException(
+                $"acked {acked.TotalSeconds:0.0} s after the kill, not delivered live {LiveDeliveryDeadline.TotalSeconds:0} s later; "
+                + $"the survivor's log ends:\n{survivor[Math.Max(0, survivor.Length - 6000)..]}", e);
+        }
+
         output.WriteLine($"acked {acked.TotalSeconds:0.0} s after the kill; delivered live {sinceKill.Elapsed.TotalSeconds:0.0} s after it");
     }
 
