@@ -37,7 +37,7 @@ public sealed partial class GroupRoomGrain
 
         if (!recall.Complete)
         {
-            _unrecalledSince = await Sequencer.LastSeqAsync();
+            await NoteIncompleteRecallAsync();
         }
     }
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using OrleansChat.Grains.Gateways;
 using OrleansChat.Protocol;
 
@@ -18,6 +20,16 @@ public sealed partial class GroupRoomGrain
 
     /// <summary>The durable seq when this activation's first ask ended incomplete: later messages may have missed someone.</summary>
     private long? _unrecalledSince;
+
+    // Resolved rather than injected, as in the other partial files: both events are rare (a silo's death, a stalled gateway).
+    private ILogger RecallLogger => ServiceProvider.GetRequiredService<ILogger<GroupRoomGrain>>();
+
+    /// <summary>After an incomplete first ask: from here on, a gateway that answers late is owed what it missed.</summary>
+    private async Task NoteIncompleteRecallAsync()
+    {
+        _unrecalledSince = await Sequencer.LastSeqAsync();
+        LogIncompleteRecall(RecallLogger, Room, _unrecalledSince.Value);
+    }
 
     private async Task RenewRecalledAsync(RecalledGateway later)
     {
@@ -45,6 +57,13 @@ public sealed partial class GroupRoomGrain
         {
             metrics.FanOutCall("room");
             gateway.DeliverManyToRoom(Room, frames).Ignore();
+            LogCaughtUp(RecallLogger, Room, frames.Length);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Room {Room} activated without an answer from every gateway; asking again, and messages after seq {Seq} go to late answerers too")]
+    private static partial void LogIncompleteRecall(ILogger logger, string room, long seq);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Room {Room} sent {Count} messages to a gateway that answered its recall late")]
+    private static partial void LogCaughtUp(ILogger logger, string room, int count);
 }
