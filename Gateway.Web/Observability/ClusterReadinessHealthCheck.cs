@@ -8,7 +8,7 @@ namespace OrleansChat.Gateway.Observability;
 /// holds (no grain call, so it answers in microseconds, well inside the probe's timeout): in Client mode, the Orleans
 /// client has started (its connection retries are over) and is connected to at least one silo gateway; in Embedded
 /// mode, the co-hosted silo is an Active member; and in both, the chat grains can be called (the cluster manifest
-/// names them).
+/// names them) and this gateway is listed in the gateway directory (<see cref="LocalGateway.IsListed"/>).
 /// </summary>
 public sealed class ClusterReadinessHealthCheck(GatewayDrain drain, IHostApplicationLifetime lifetime, LocalGateway gateway, IServiceProvider services) : IHealthCheck
 {
@@ -27,9 +27,9 @@ public sealed class ClusterReadinessHealthCheck(GatewayDrain drain, IHostApplica
             return HealthCheckResult.Unhealthy("starting: not connected to the cluster yet");
         }
 
-        if (!gateway.CanReachGrains)
+        if (gateway.NotReadyReason is { } notReady)
         {
-            return HealthCheckResult.Unhealthy("the cluster's chat grains are not known yet (no cluster manifest naming them)");
+            return HealthCheckResult.Unhealthy(notReady);
         }
 
         return services.GetService<ILocalSiloDetails>() is { } local

@@ -65,13 +65,14 @@ public sealed partial class ConnectionMaintenance(
     }
 
     /// <summary>
-    /// Enters the gateway directory, retrying with back-off (0.5 s doubling to 10 s): in Client mode the hosted services
+    /// Enters the gateway directory, retrying with back-off (0.25 s doubling to 2 s): in Client mode the hosted services
     /// start beside the cluster client's own connection retries, so the first attempts can come before any silo
-    /// answers, and a gateway missing from the directory is not asked by grains that reactivate after a silo dies.
+    /// answers. The gateway takes no socket until this succeeds (<see cref="LocalGateway.IsListed"/>), so the back-off
+    /// stays short: a failed attempt is one small call, a long wait would keep a ready cluster's gateway unready.
     /// </summary>
     private async Task RegisterUntilDoneAsync(CancellationToken stoppingToken)
     {
-        var delay = TimeSpan.FromMilliseconds(500);
+        var delay = TimeSpan.FromMilliseconds(250);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -93,7 +94,7 @@ public sealed partial class ConnectionMaintenance(
                 return;
             }
 
-            delay = Min(delay * 2, TimeSpan.FromSeconds(10));
+            delay = Min(delay * 2, TimeSpan.FromSeconds(2));
         }
     }
 

@@ -49,6 +49,23 @@ public sealed partial class LocalGateway : IGatewayObserver
     /// </summary>
     public bool CanReachGrains => _users.IsKnown && _rooms.IsKnown;
 
+    /// <summary>
+    /// Whether this gateway is in the gateway directory (<see cref="RegisterAsync"/> succeeded once). Until then it
+    /// takes no socket: a grain that reactivates after its silo died finds its members' gateways in that directory
+    /// only, so a socket served by an unlisted gateway would get no live message from such a grain until the next
+    /// renewal (a third of <c>Chat:SubscriptionExpiry</c>). Found by Tests/Reliability/LiveDeliveryAfterSiloCrashTests,
+    /// which failed about one full test run in three while the gateway's first registrations were still failing.
+    /// </summary>
+    public bool IsListed => _listed;
+
+    private volatile bool _listed;
+
+    /// <summary>Why this gateway may not take sockets yet, or null when it may (<see cref="CanReachGrains"/>, <see cref="IsListed"/>).</summary>
+    public string? NotReadyReason =>
+        !CanReachGrains ? "the cluster's chat grains are not known yet (no cluster manifest naming them)"
+        : !IsListed ? "this gateway is not listed in the cluster's gateway directory yet"
+        : null;
+
     /// <summary>Registers the socket with its user and its rooms; returns what the welcome frame says.</summary>
     public async Task<UserSession> ConnectAsync(ClientConnection connection)
     {
@@ -162,7 +179,11 @@ public sealed partial class LocalGateway : IGatewayObserver
         Task.FromResult(_registry.OfUser(userId).Select(c => c.Id).ToArray());
 
     /// <summary>Lists (or keeps listed) this gateway where activating grains look for their members' gateways.</summary>
-    public Task RegisterAsync() => _grains.GetGrain<IGatewayDirectoryGrain>(0).Register(Ref);
+    public async Task RegisterAsync()
+    {
+        await _grains.GetGrain<IGatewayDirectoryGrain>(0).Register(Ref);
+        _listed = true;
+    }
 
     /// <summary>Stopping cleanly: activating grains need not ask this gateway any more.</summary>
     public Task UnregisterAsync() => _grains.GetGrain<IGatewayDirectoryGrain>(0).Unregister(Id);

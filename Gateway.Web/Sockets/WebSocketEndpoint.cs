@@ -51,10 +51,10 @@ public sealed partial class WebSocketEndpoint(
             return;
         }
 
-        if (!gateway.CanReachGrains)
+        if (gateway.NotReadyReason is { } notReady)
         {
             context.Response.Headers.RetryAfter = "1";
-            await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, ChatErrorCode.Unavailable, "this gateway is not connected to the cluster yet; retry after Retry-After seconds");
+            await WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, ChatErrorCode.Unavailable, $"{notReady}; retry after Retry-After seconds");
             return;
         }
 

@@ -15,8 +15,8 @@ public sealed record Recall(IReadOnlyList<RecalledGateway> Answers, bool Complet
 /// the cluster has not declared that silo dead yet, or a gateway not answering in time, as on a loaded machine) is
 /// asked again on a grain timer after 1, 2, 4, 8 and 16 s until it is complete (Tests/Grains/GatewayRecallRetryTests).
 /// Without it, a connected member of a room whose silo was killed missed live messages until the renewal whenever
-/// the one ask failed, which is the likely cause of Tests/Reliability/LiveDeliveryAfterSiloCrashTests failing two
-/// full test runs on a loaded machine. The renewal stays the repair for anything still missed.
+/// the one ask failed. The directory names every gateway that holds sockets, because a gateway takes none before it
+/// is listed (<c>LocalGateway.IsListed</c> in Gateway.Web). The renewal stays the repair for anything still missed.
 /// </summary>
 public static class GatewayRecall
 {

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OrleansChat.Gateway.Hosting;
+using OrleansChat.Gateway.Sockets;
 using OrleansChat.Protocol;
 
 namespace OrleansChat.Tests.Infrastructure;
@@ -36,7 +37,12 @@ public sealed class GatewayServer : IAsyncDisposable
 
     /// <param name="settings">Configuration over the test defaults.</param>
     /// <param name="services">Registrations made before the gateway's own (which add theirs only when missing, the message log included).</param>
-    public static async Task<GatewayServer> StartAsync(IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
+    /// <param name="untilListed">
+    /// Returns once the gateway is listed in the gateway directory, as a load balancer waits for <c>/readyz</c>: until
+    /// then it refuses sockets with 503 (<see cref="LocalGateway.IsListed"/>). False for a test of that refusal.
+    /// </param>
+    public static async Task<GatewayServer> StartAsync(
+        IDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null, bool untilListed = true)
     {
         var app = GatewayApp.Build([], builder =>
         {
@@ -61,6 +67,12 @@ public sealed class GatewayServer : IAsyncDisposable
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         });
         await app.StartAsync();
+        if (untilListed)
+        {
+            var gateway = app.Services.GetRequiredService<LocalGateway>();
+            await Eventually.TrueAsync(() => gateway.IsListed, "the gateway is listed in the gateway directory (ready for sockets)", TimeSpan.FromSeconds(60));
+        }
+
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new GatewayServer(app, new Uri(address));
     }

@@ -36,7 +36,7 @@ function killGroup(child, signal) {
 }
 
 /**
- * Starts the gateway and waits until it answers a login. Returns {url, stop(), restart(), output()}.
+ * Starts the gateway and waits until it answers a login and /readyz. Returns {url, stop(), restart(), output()}.
  * `args` are extra configuration arguments, e.g. ['--Security:Encryption', 'Required']. restart() stops the
  * process with SIGTERM (the gateway drains: its sockets close with 1012) and starts another on the same ports.
  */
@@ -78,6 +78,10 @@ export async function startGateway({ timeoutMs = 120000, args = [], ports } = {}
     if (exited) throw new Error(`the gateway exited (${JSON.stringify(exited)}) before it was ready:\n${log}`);
     try {
       await login(url, { openId: 'probe', name: 'probe' });
+      // Ready, as a load balancer sees it: until then the gateway refuses sockets with 503 (not yet in the cluster's
+      // gateway directory, docs/architecture.md).
+      const ready = await fetch(`${url}/readyz`);
+      if (!ready.ok) throw new Error(`/readyz answered ${ready.status}`);
       const restart = async () => {
         await stop();
         return startGateway({ timeoutMs, args, ports: [http, silo, gw] });
