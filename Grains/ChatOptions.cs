@@ -8,8 +8,14 @@ public sealed class ChatOptions
     /// <summary>A gateway registration or connection not renewed within this is dropped.</summary>
     public TimeSpan SubscriptionExpiry { get; set; } = TimeSpan.FromSeconds(90);
 
-    /// <summary>How long a (sender, client id) is remembered in memory; the log itself is idempotent forever.</summary>
-    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// How long a (sender, client id) is remembered in memory; the log itself is idempotent forever, so a later resend
+    /// is still answered with the original (by the log's unique index, at the price of re-reading the next seq). Each
+    /// remembered send costs about 146 bytes (measured: a dictionary and a queue of 960,000 entries), and a silo holds
+    /// every send of the window: at 8,000 sends/s, 10 minutes (the default until 2026-12-08) kept ~700 MB, 2 minutes
+    /// keep ~140 MB. Clients resend on reconnect, seconds after a drop (the SDK's outbox), well inside 2 minutes.
+    /// </summary>
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>
     /// The most messages one <c>history</c> or <c>sync</c> page returns: the grains cap what they read from the log at it,

@@ -89,6 +89,53 @@ public sealed class GroupCommitPostgresMessageLogTests(PostgresServer postgres) 
     }
 
     [Fact]
+    public async Task A_resend_after_the_memory_window_gets_the_original_from_the_database_and_the_sends_behind_it_stay_gap_free()
+    {
+        var log = await CreateLogAsync();
+        var conv = NewConv();
+        var grain = new ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
+        var sequencer = new ConversationSequencer(conv, log, new ChatOptions { IdempotencyWindow = TimeSpan.FromMinutes(2) });
+        Task<AppendResult> Send(string clientId, long nowMs) => Task.Factory.StartNew(
+            () => sequencer.AppendAsync(Alice, clientId, new TextBody(clientId), nowMs), CancellationToken.None, TaskCreationOptions.None, grain).Unwrap();
+
+        // A client resends as the SDK does: the same id again after a retriable refusal (a send queued above the
+        // resend's unused seq is refused, not stored above a hole).
+        async Task<AppendResult> SendUntilStored(string clientId, long nowMs)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await Send(clientId, nowMs);
+                }
+                catch (ChatException e) when (e.Code == ChatErrorCode.Unavailable && attempt < 5)
+                {
+                }
+            }
+        }
+
+        var original = await Send("old", 0);
+        for (var i = 1; i < 10; i++)
+        {
+            await Send($"c-{i}", 1_000);
+        }
+
+        // Three minutes later, past the window: the resend and 20 new sends pipelined behind it.
+        const long Later = 180_000;
+        var resend = SendUntilStored("old", Later);
+        var fresh = Enumerable.Range(10, 20).Select(i => SendUntilStored($"c-{i}", Later)).ToList();
+        var resent = await resend;
+        var stored = await Task.WhenAll(fresh);
+
+        Assert.True(resent.Duplicate);
+        Assert.Equal((original.Message.Seq, original.Message.Ts), (resent.Message.Seq, resent.Message.Ts));
+        Assert.All(stored, r => Assert.False(r.Duplicate));
+        var messages = (await log.ReadAfterAsync(conv, 0, 100)).Messages;
+        Assert.Equal(Enumerable.Range(1, 30).Select(i => (long)i), messages.Select(m => m.Seq));
+        Assert.Equal(30, messages.Select(m => m.ClientId).Distinct().Count());
+    }
+
+    [Fact]
     public async Task The_batch_insert_looks_resends_up_through_the_idempotency_index_not_a_scan()
     {
         var dataSource = await _pool.GetAsync();
