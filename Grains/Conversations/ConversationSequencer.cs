@@ -21,9 +21,10 @@ public sealed class ConversationSequencer(string conv, IMessageLog log, ChatOpti
 {
     // Recent sends by a 128-bit hash of (sender id, client id) (IdempotencyKey): only the seq and ts an answer to a
     // resend needs, in value types, since the window holds every message of the last Chat:IdempotencyWindow (minutes
-    // of traffic, all surviving GCs: ~146 bytes per message with this queue) and a string key per message was GC work. A hit answers without the original, so
-    // two pairs with one hash would drop the second send: with n keys in a window that happens with probability about
-    // n^2 / 2^129 (below 1e-24 for ten million), far below any hardware fault, so hits are not verified.
+    // of traffic, all surviving GCs: ~146 bytes per message with the queue below) and a string key per message was GC
+    // work. A hit answers without the original, so two pairs with one hash would drop the second send: with n keys in
+    // a window that happens with probability about n^2 / 2^129 (below 1e-24 for ten million), far below any hardware
+    // fault, so hits are not verified.
     private readonly Dictionary<UInt128, (long Seq, long Ts)> _recent = [];
     private readonly Queue<(long RememberedAtMs, UInt128 Key)> _recentOrder = new();
 
