@@ -21,7 +21,7 @@ public sealed class VerifiedTokenCache(int capacity)
     private int _count;
 
     /// <summary>The identity of a token verified before and not expired at <paramref name="now"/> (skew included).</summary>
-    public TokenIdentity? Find(string token, DateTime now) =>
+    public TokenIdentity? Find(ReadOnlySpan<char> token, DateTime now) =>
         capacity > 0 && _entries.TryGetValue(TokenHash.Of(token), out var entry) && now < entry.ValidUntil ? entry.Identity : null;
 
     /// <summary>Remembers a verified token until <paramref name="validUntil"/> (its expiry plus the allowed skew).</summary>
@@ -67,7 +67,7 @@ public sealed class VerifiedTokenCache(int capacity)
     /// <summary>A token's SHA-256: 32 bytes a key instead of the ~1.4 KB token string.</summary>
     private readonly record struct TokenHash(UInt128 First, UInt128 Second)
     {
-        public static TokenHash Of(string token)
+        public static TokenHash Of(ReadOnlySpan<char> token)
         {
             var utf8 = token.Length <= 2048 ? stackalloc byte[Encoding.UTF8.GetMaxByteCount(token.Length)] : new byte[Encoding.UTF8.GetMaxByteCount(token.Length)];
             var length = Encoding.UTF8.GetBytes(token, utf8);

@@ -186,7 +186,7 @@ public sealed partial class WebSocketEndpoint(
 
     /// <summary>The token comes from the query, the Authorization header or the sub-protocol list (<see cref="BearerToken"/>).</summary>
     private async Task<UserProfile?> AuthenticateAsync(HttpContext context) =>
-        BearerToken.FromUpgrade(context) is { } token ? (await tokens.ValidateAsync(token))?.User : null;
+        (await tokens.ValidateAsync(BearerToken.FromUpgrade(context)))?.User;
 
     private static Task WriteErrorAsync(HttpContext context, int status, ChatErrorCode code, string message)
     {

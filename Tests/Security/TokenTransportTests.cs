@@ -35,6 +35,36 @@ public sealed class TokenTransportTests(SecureGatewayFixture fixture)
         Assert.Equal("orleanschat.v1", bySubProtocol.SubProtocol);
     }
 
+    /// <summary>
+    /// The gateway reads <c>access_token</c> from the raw query string and takes the full query parser only when the
+    /// query has an escape: both ways must agree with what a client may send.
+    /// </summary>
+    [Fact]
+    public async Task The_query_token_is_found_among_other_parameters_in_any_case_and_escaped()
+    {
+        var userId = GatewayServer.UniqueName("query");
+        var token = await _server.LoginAsync(userId);
+        string[] queries =
+        [
+            $"v=2&access_token={token}&x=1",
+            $"ACCESS_TOKEN={token}",
+            $"name=a+b&access_token={token}", // a '+' anywhere: the parser (escaped tokens: BearerTokenTests)
+        ];
+
+        foreach (var query in queries)
+        {
+            var uri = new UriBuilder(_server.WebSocketUri()) { Query = query }.Uri;
+            await using var client = await ChatClient.ConnectAsync(uri);
+            var welcome = await client.WaitForAsync(f => f.Type == "welcome");
+            Assert.Equal(userId, welcome.Json.GetProperty("user").GetProperty("id").GetString());
+        }
+
+        foreach (var refused in new[] { "access_token=", $"v=access_token={token}", $"xaccess_token={token}" })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, await UpgradeStatusAsync(new UriBuilder(_server.WebSocketUri()) { Query = refused }.Uri));
+        }
+    }
+
     [Fact]
     public async Task A_missing_or_forged_token_is_refused_with_401_before_the_upgrade()
     {
