@@ -107,7 +107,7 @@ start_cluster() {
     --Cluster:ClusterId "bench-$db" --Cluster:ServiceId "bench-$db" --Logging:LogLevel:Default Warning)
   SERVER_PIDS=
   # GC modes as k8s/base deploys them (Server GC for silos, workstation for Client-mode gateways); SERVER_ENV, set
-  # after them, may override either for an A/B.
+  # after them, may override either for an A/B (GATEWAY_ENV: the gateways only).
   for i in $(seq "$SILOS"); do
     (cd "$SILO_DIR" && exec env DOTNET_gcServer=1 ${PROFILE_ENV:-} ${SERVER_ENV:-} dotnet Silo.dll "${cluster[@]}" \
       --Cluster:SiloPort "$(free_port)" --Cluster:GatewayPort "$(free_port)" --Cluster:AdvertisedIPAddress 127.0.0.1 \
@@ -118,7 +118,7 @@ start_cluster() {
   local urls=()
   for i in $(seq "$GATEWAYS"); do
     local url=http://127.0.0.1:$(free_port)
-    (cd "$GATEWAY_DIR" && exec env DOTNET_gcServer=0 ${PROFILE_ENV:-} ${SERVER_ENV:-} dotnet Gateway.Web.dll --Urls "$url" "${cluster[@]}" \
+    (cd "$GATEWAY_DIR" && exec env DOTNET_gcServer=0 ${PROFILE_ENV:-} ${SERVER_ENV:-} ${GATEWAY_ENV:-} dotnet Gateway.Web.dll --Urls "$url" "${cluster[@]}" \
       --Cluster:Mode Client --Auth:DevLoginEnabled true --Auth:SigningKeys:0:Id bench --Auth:SigningKeys:0:PemFile "$SIGNING_PEM" \
       --Sockets:IdleTimeout 01:00:00 --Sockets:MaxConnectionsPerAddress 0 --RateLimits:Enabled false) > "$log.gateway$i" 2>&1 &
     SERVER_PIDS=$SERVER_PIDS,$!
