@@ -18,9 +18,9 @@ public static class BearerToken
     }
 
     /// <summary>
-    /// The token of an upgrade request (empty: none): query first, then the header, then the sub-protocol list. A
-    /// slice of the request's own strings: a reconnect whose token was verified before allocates no copy of it
-    /// (<see cref="TokenService.ValidateAsync(ReadOnlyMemory{char})"/>).
+    /// The token of an upgrade request (empty: none): query first, then the header, then the sub-protocol list. From
+    /// the query (how browsers send it) it is a slice of the request's own string, so a reconnect whose token was
+    /// verified before allocates no copy of it (<see cref="TokenService.ValidateAsync(ReadOnlyMemory{char})"/>).
     /// </summary>
     public static ReadOnlyMemory<char> FromUpgrade(HttpContext context)
     {
