@@ -16,7 +16,8 @@ internal sealed class BenchOptions
         idle:        --clients (10000) connections, pings every 25 s, RSS delta per connection and connect rate
         reconnect:   --clients (10000) connected, all dropped at once, reconnected with their tokens (no new login),
                      --connect-concurrency (64) in flight: rate, how many got back, p50/p99 until the welcome frame;
-                     --rounds (2) storms, the last reported
+                     --rounds (2) storms, the last reported; --rooms-per-client (0) rooms of --room-size joined
+                     before the storms, which each reconnect re-attaches (a real user's reconnect)
         fillroom:    --clients (5000) connect and join one room, 64 in flight: join rate, RSS delta per member
         Several --url: clients are spread over them (round robin). Several --pid: CPU and RSS are summed over them.
         --db-pid: the database's CPU (the process and its children) is reported apart.
@@ -70,6 +71,9 @@ internal sealed class BenchOptions
     /// <summary>reconnect: how many drop-and-reconnect storms (the last is reported).</summary>
     public int Rounds { get; private set; } = 2;
 
+    /// <summary>reconnect: rooms (of --room-size) each client joins before the storms.</summary>
+    public int RoomsPerClient { get; private set; }
+
     public string Label { get; private set; } = "server";
 
     /// <summary>Also print, before each step's row, the slowest delivery of each quarter second of the step.</summary>
@@ -117,6 +121,7 @@ internal sealed class BenchOptions
                 case "--hold-seconds": o.HoldSeconds = double.Parse(value, inv); break;
                 case "--connect-concurrency": o.ConnectConcurrency = int.Parse(value, inv); break;
                 case "--rounds": o.Rounds = Math.Max(1, int.Parse(value, inv)); break;
+                case "--rooms-per-client": o.RoomsPerClient = Math.Max(0, int.Parse(value, inv)); break;
                 case "--label": o.Label = value; break;
                 case "--user-prefix": o.UserPrefix = value; break;
                 case "--warm-seconds": o.WarmSeconds = double.Parse(value, inv); break;

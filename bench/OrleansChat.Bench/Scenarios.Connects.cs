@@ -20,6 +20,7 @@ internal sealed partial class Scenarios
         var first = await ConnectAllAsync("connect", _clients);
         _clients = first.Clients;
         Report("connect", first);
+        await JoinRoomsPerClientAsync();
 
         // Several storms: the first still pays for JIT tiering of the connect path (the processes are a minute old);
         // the last is a surviving gateway's, which has been up for a while. Every round is logged, the last reported.
@@ -41,6 +42,32 @@ internal sealed partial class Scenarios
         Report("reconnect", again!);
         results.Add("reconnected", again!.Connected);
         results.Add("reconnect_of", _clients.Length);
+    }
+
+    /// <summary>
+    /// --rooms-per-client: client i joins room <c>rc{k}-{i / room size}</c> for each k, so that every room has
+    /// --room-size members and every user as many rooms, which a reconnect re-attaches before its welcome.
+    /// </summary>
+    private async Task JoinRoomsPerClientAsync()
+    {
+        if (o.RoomsPerClient == 0)
+        {
+            return;
+        }
+
+        var failed = 0;
+        var started = Stopwatch.GetTimestamp();
+        var joins = Enumerable.Range(0, _clients.Length).SelectMany(i => Enumerable.Range(0, o.RoomsPerClient).Select(k => (i, k)));
+        await Parallel.ForEachAsync(joins, new ParallelOptions { MaxDegreeOfParallelism = o.ConnectConcurrency }, async (join, _) =>
+        {
+            var id = NextRequestId();
+            var room = $"rc{join.k}-{join.i / Math.Max(1, o.RoomSize)}";
+            if (await _clients[join.i].RequestAsync(id, $$"""{"type":"room.join","id":"{{id}}","room":"{{room}}"}""", ReplyTimeout) is not null)
+            {
+                Interlocked.Increment(ref failed);
+            }
+        });
+        Log($"joined {o.RoomsPerClient} rooms per client in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s, {failed} failed");
     }
 
     /// <summary>Every client connects and joins one room, 64 (--connect-concurrency) in flight.</summary>
